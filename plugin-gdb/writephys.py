@@ -1,0 +1,267 @@
+# writephys for GDB: write and read the target's physical memory.
+#
+# Load with:  source build/plugin-gdb/writephys.py
+#
+# This file is glue only.  The C core (libwritephys.so, beside this file)
+# parses the command line, encodes values, talks to the stub and formats
+# every message; GDB supplies the host callbacks: packets, monitor commands,
+# expression evaluation, target state and cache flushing.  ctypes rather than
+# a C extension, so one build serves whichever Python GDB embeds.
+
+import ctypes
+import os
+
+import gdb
+
+WP_OK = 0
+WP_ETARGET = -4
+WP_EHOST = -6
+WP_EINTR = -8
+WP_ESTATE = -11
+ORDER_LITTLE, ORDER_BIG = 1, 2
+
+
+class _Error(ctypes.Structure):
+    _fields_ = [("status", ctypes.c_int), ("message", ctypes.c_char * 512)]
+
+
+class _Buf(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_size_t),
+                ("cap", ctypes.c_size_t)]
+
+
+class _TargetInfo(ctypes.Structure):
+    _fields_ = [("connected", ctypes.c_int), ("remote", ctypes.c_int),
+                ("stopped", ctypes.c_int), ("byte_order", ctypes.c_int)]
+
+
+_SEND = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                         ctypes.c_void_p, ctypes.c_void_p)
+_MONITOR = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                            ctypes.c_void_p, ctypes.c_void_p)
+_MEMORY = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p,
+                           ctypes.c_size_t, ctypes.c_void_p)
+_EVALUATE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                             ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_int),
+                             ctypes.c_void_p)
+_TARGET_INFO = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
+                                ctypes.POINTER(_TargetInfo), ctypes.c_void_p)
+_INTERRUPTED = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+_FLUSH = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class _Host(ctypes.Structure):
+    _fields_ = [("ctx", ctypes.c_void_p), ("send_packet", _SEND), ("monitor", _MONITOR),
+                ("read_memory", _MEMORY), ("write_memory", _MEMORY),
+                ("evaluate", _EVALUATE), ("target_info", _TARGET_INFO),
+                ("interrupted", _INTERRUPTED), ("flush_caches", _FLUSH)]
+
+
+class _Result(ctypes.Structure):
+    _fields_ = [("status", ctypes.c_int), ("text", _Buf), ("error", _Error),
+                ("address", ctypes.c_uint64), ("length", ctypes.c_uint64),
+                ("bytes_done", ctypes.c_uint64), ("verified", ctypes.c_int),
+                ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16)]
+
+
+def _load_core():
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "libwritephys.so")
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as exc:
+        raise gdb.GdbError("writephys: cannot load %s (%s); build it with "
+                           "'cmake -S . -B build && cmake --build build'" % (path, exc))
+    lib.wp_session_new.restype = ctypes.c_void_p
+    lib.wp_session_new.argtypes = [ctypes.POINTER(_Host)]
+    lib.wp_session_target_changed.argtypes = [ctypes.c_void_p]
+    lib.wp_buf_append.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.wp_error_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p]
+    lib.wp_command_run.argtypes = [ctypes.c_void_p, ctypes.c_int,
+                                   ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Result)]
+    lib.wp_result_free.argtypes = [ctypes.POINTER(_Result)]
+    lib.wp_command_help.restype = ctypes.c_char_p
+    lib.wp_command_help.argtypes = [ctypes.c_char_p]
+    return lib
+
+
+_lib = _load_core()
+
+
+def _one_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class _GdbHost:
+    """The core's host callbacks, on GDB's Python API.
+
+    No exception may cross back into C: each callback turns one into a status
+    and a message for the core."""
+
+    def __init__(self):
+        self.interrupted = False
+        self.connection_num = None
+        self.struct = _Host(
+            None, _SEND(self._guard(self._send_packet)),
+            _MONITOR(self._guard(self._monitor)),
+            _MEMORY(self._guard(self._read_memory)),
+            _MEMORY(self._guard(self._write_memory)),
+            _EVALUATE(self._guard(self._evaluate)),
+            _TARGET_INFO(self._guard(self._target_info)),
+            _INTERRUPTED(self._interrupted), _FLUSH(self._flush))
+        self.session = _lib.wp_session_new(ctypes.byref(self.struct))
+
+    def _guard(self, fn):
+        def call(*args):
+            err = args[-1]
+            try:
+                return fn(*args[1:-1])
+            except KeyboardInterrupt:
+                self.interrupted = True
+                _lib.wp_error_set(err, WP_EINTR, b"interrupted")
+                return WP_EINTR
+            except Exception as exc:  # every failure becomes one line for the core
+                _lib.wp_error_set(err, WP_EHOST, _one_line(exc).encode("utf-8", "replace"))
+                return WP_EHOST
+        return call
+
+    @staticmethod
+    def _connection():
+        conn = gdb.selected_inferior().connection
+        if conn is None:
+            raise gdb.GdbError("no connection to a stub")
+        return conn
+
+    def _send_packet(self, packet, length, reply_buf):
+        conn = self._connection()
+        if not hasattr(conn, "send_packet"):
+            raise gdb.GdbError("this connection cannot send remote packets")
+        reply = conn.send_packet(ctypes.string_at(packet, length))
+        reply = reply or b""
+        _lib.wp_buf_append(reply_buf, reply, len(reply))
+        return WP_OK
+
+    def _monitor(self, command, out_buf):
+        text = gdb.execute("monitor " + command.decode(), to_string=True) or ""
+        data = text.encode("utf-8", "replace")
+        _lib.wp_buf_append(out_buf, data, len(data))
+        return WP_OK
+
+    def _read_memory(self, addr, buf, length):
+        data = bytes(gdb.selected_inferior().read_memory(addr, length))
+        ctypes.memmove(buf, data, length)
+        return WP_OK
+
+    def _write_memory(self, addr, buf, length):
+        gdb.selected_inferior().write_memory(addr, ctypes.string_at(buf, length))
+        return WP_OK
+
+    def _evaluate(self, expr, value, negative):
+        v = gdb.parse_and_eval(expr.decode("utf-8"))
+        code = v.type.strip_typedefs().code
+        if code not in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_ENUM,
+                        gdb.TYPE_CODE_CHAR, gdb.TYPE_CODE_BOOL):
+            raise gdb.GdbError("not an integer (type %s)" % v.type)
+        n = int(v)
+        if n < -(1 << 63) or n >= (1 << 64):
+            raise gdb.GdbError("%d is outside 64 bits" % n)
+        value[0] = n & ((1 << 64) - 1)
+        negative[0] = 1 if n < 0 else 0
+        return WP_OK
+
+    def _target_info(self, info):
+        inferior = gdb.selected_inferior()
+        conn = inferior.connection
+        info.contents.connected = int(conn is not None and inferior.pid != 0)
+        info.contents.remote = int(conn is not None and
+                                   conn.type in ("remote", "extended-remote"))
+        info.contents.stopped = int(all(not t.is_running() for t in inferior.threads()))
+        endian = gdb.execute("show endian", to_string=True)
+        info.contents.byte_order = ORDER_BIG if "big endian" in endian else ORDER_LITTLE
+        if conn is not None and conn.num != self.connection_num:
+            # A new connection: what was learnt about the last stub is void.
+            self.connection_num = conn.num
+            self.target_changed()
+        return WP_OK
+
+    def _interrupted(self, _ctx):
+        return int(self.interrupted)
+
+    def _flush(self, _ctx):
+        # The dcache and code cache hold bytes by virtual address; a physical
+        # write may alias any of them, so drop all.
+        try:
+            gdb.execute("maintenance flush dcache", to_string=True)
+        except gdb.error:
+            gdb.execute("maintenance flush-dcache", to_string=True)
+
+    def target_changed(self, *_event):
+        _lib.wp_session_target_changed(self.session)
+
+    def run(self, name, arg):
+        """Runs a command line through the core; returns the result fields."""
+        argv = [name] + gdb.string_to_argv(arg)
+        array = (ctypes.c_char_p * len(argv))(*[a.encode("utf-8") for a in argv])
+        result = _Result()
+        self.interrupted = False
+        try:
+            _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
+            text = ctypes.string_at(result.text.data, result.text.len).decode(
+                "utf-8", "replace") if result.text.data else ""
+            return (result.status, text, result.error.message.decode("utf-8", "replace"),
+                    result.bytes_done)
+        finally:
+            _lib.wp_result_free(ctypes.byref(result))
+
+
+_host = _GdbHost()
+for _event in ("stop", "cont", "exited", "inferior_call"):
+    if hasattr(gdb.events, _event):
+        getattr(gdb.events, _event).connect(_host.target_changed)
+
+_OPTIONS = {
+    "writephys": ["-b", "-w", "-d", "-q", "--string", "--utf16", "--zero", "--file",
+                  "--skip", "--length", "--fill", "--backend", "--verify", "--no-verify",
+                  "--dry-run", "--force", "--big-endian", "--little-endian"],
+    "readphys": ["-b", "-w", "-d", "-q", "--length", "--output", "--backend", "--force",
+                 "--big-endian", "--little-endian"],
+}
+
+
+class _PhysCommand(gdb.Command):
+    def __init__(self, name):
+        self.name = name
+        super().__init__(name, gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        status, text, error, done = _host.run(self.name, arg)
+        if self.name == "writephys":
+            gdb.set_convenience_variable("_writephys_written", done)
+        if status != WP_OK:
+            raise gdb.GdbError(error)
+        gdb.write(text)
+
+    def complete(self, text, word):
+        words = text.split()
+        previous = words[-1] if words and (word == "" or len(words) > 1) else ""
+        if word and len(words) >= 2:
+            previous = words[-2]
+        if previous in ("--file", "--output"):
+            return gdb.COMPLETE_FILENAME
+        if previous == "--backend":
+            return [b for b in ("auto", "qemu", "openocd", "flat") if b.startswith(word)]
+        if word.startswith("-"):
+            return [o for o in _OPTIONS[self.name] if o.startswith(word)]
+        return gdb.COMPLETE_EXPRESSION
+
+
+def _register(name):
+    # The core owns the help text, so GDB and LLDB show the same words.
+    doc = _lib.wp_command_help(name.encode()).decode()
+    cls = type(name.capitalize() + "Command", (_PhysCommand,), {"__doc__": doc})
+    cls(name)
+
+
+_register("writephys")
+_register("readphys")
