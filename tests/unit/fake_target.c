@@ -1,0 +1,219 @@
+#include "fake_target.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char default_mtree[] =
+    "FlatView #0\n"
+    " AS \"I/O\", root: io\n"
+    " Root memory region: io\n"
+    "  0000000000000000-0000000000000007 (prio 0, i/o): dma-chan\n"
+    "\n"
+    "FlatView #1\n"
+    " AS \"memory\", root: system\n"
+    " AS \"cpu-memory-0\", root: system\n"
+    " Root memory region: system\n"
+    "  0000000000000000-00000000000fffff (prio 0, ram): pc.ram\n"
+    "  0000000000100000-000000000010ffff (prio 0, rom): fake.rom\n"
+    "  0000000000200000-0000000000200fff (prio 0, i/o): fake.dev\n"
+    "\n";
+
+void fake_init(fake_target *t)
+{
+    memset(t, 0, sizeof *t);
+    t->has_phys = 1;
+    t->packet_size = 0x1000;
+    t->connected = t->stopped = t->remote = 1;
+    t->mtree = default_mtree;
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+static int reply(wp_buf *buf, const char *text)
+{
+    return wp_buf_append(buf, text, strlen(text));
+}
+
+/* Physical access as QEMU does it: RAM works, ROM reads, the rest drops. */
+static uint8_t *phys_byte(fake_target *t, uint64_t a, int write)
+{
+    if (a < FAKE_RAM_SIZE)
+        return &t->ram[a];
+    if (!write && a >= FAKE_ROM_BASE && a < FAKE_ROM_BASE + FAKE_ROM_SIZE)
+        return &t->rom[a - FAKE_ROM_BASE];
+    return NULL;
+}
+
+static int do_m(fake_target *t, const char *p, wp_buf *out)
+{
+    unsigned long long addr, len;
+    if (sscanf(p, "m%llx,%llx", &addr, &len) != 2 || 2 * len > t->packet_size)
+        return reply(out, "E22");
+    for (unsigned long long i = 0; i < len; i++) {
+        uint8_t *b = t->mode ? phys_byte(t, addr + i, 0) : NULL;
+        char hex[3];
+        snprintf(hex, sizeof hex, "%02x", b ? *b : 0);
+        wp_buf_append(out, hex, 2);
+    }
+    return 0;
+}
+
+static int do_M(fake_target *t, const char *p, size_t len, wp_buf *out)
+{
+    unsigned long long addr, n;
+    int used = 0;
+    if (sscanf(p, "M%llx,%llx:%n", &addr, &n, &used) != 2 || !used ||
+        len - (size_t)used != 2 * n)
+        return reply(out, "E22");
+    t->m_packets++;
+    if (t->interrupt_after_m && t->m_packets >= t->interrupt_after_m)
+        t->interrupted = 1;
+    if (t->fail_m_at && t->m_packets == t->fail_m_at)
+        return reply(out, t->m_reply ? t->m_reply : "E14");
+    const char *hex = p + used;
+    for (unsigned long long i = 0; i < n; i++) {
+        uint8_t v = (uint8_t)(hexv(hex[2 * i]) << 4 | hexv(hex[2 * i + 1]));
+        if (!t->mode) {
+            t->virtual_writes++;
+            continue;
+        }
+        uint8_t *b = phys_byte(t, addr + i, 1);
+        if (b)
+            *b = v;
+    }
+    return reply(out, "OK");
+}
+
+static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_error *err)
+{
+    fake_target *t = ctx;
+    char p[8192];
+    if (len >= sizeof p)
+        len = sizeof p - 1;
+    memcpy(p, packet, len);
+    p[len] = '\0';
+    if (t->packets < 64)
+        snprintf(t->log[t->packets], sizeof t->log[0], "%.63s", p);
+    t->packets++;
+    if (len > t->max_payload)
+        t->max_payload = len;
+    if (t->lost || (t->lose_at && t->packets >= t->lose_at)) {
+        t->lost = 1;
+        wp_error_set(err, WP_EHOST, "Remote connection closed");
+        return WP_EHOST;
+    }
+    if (len + 1 > t->packet_size)   /* as QEMU: the line buffer overflows */
+        return reply(out, "E22");
+    if (strcmp(p, "qqemu.Supported") == 0)
+        return reply(out, t->has_phys ? "sstepbits;sstep;PhyMemMode" : "");
+    if (strcmp(p, "qSupported") == 0) {
+        char r[64];
+        snprintf(r, sizeof r, "PacketSize=%zx;vContSupported+", t->packet_size);
+        return reply(out, r);
+    }
+    if (!t->has_phys && strstr(p, "PhyMemMode"))
+        return reply(out, "");
+    if (strcmp(p, "qqemu.PhyMemMode") == 0)
+        return reply(out, t->mode ? "1" : "0");
+    if (strcmp(p, "Qqemu.PhyMemMode:1") == 0) {
+        if (t->refuse_switch)
+            return reply(out, "E01");
+        if (!t->switch_noop)
+            t->mode = 1;
+        return reply(out, "OK");
+    }
+    if (strcmp(p, "Qqemu.PhyMemMode:0") == 0) {
+        t->mode = 0;
+        return reply(out, "OK");
+    }
+    if (p[0] == 'm')
+        return do_m(t, p, out);
+    if (p[0] == 'M')
+        return do_M(t, p, len, out);
+    return reply(out, "");
+}
+
+static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
+{
+    fake_target *t = ctx;
+    if (t->lost) {
+        wp_error_set(err, WP_EHOST, "Remote connection closed");
+        return WP_EHOST;
+    }
+    if (strcmp(cmd, "info mtree -f") != 0)
+        return reply(out, "unknown command\n");
+    return reply(out, t->mtree);
+}
+
+static int fake_info(void *ctx, wp_target_info *info, wp_error *err)
+{
+    (void)err;
+    fake_target *t = ctx;
+    info->connected = t->connected;
+    info->remote = t->remote;
+    info->stopped = t->stopped;
+    info->byte_order = t->big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
+    return 0;
+}
+
+static int fake_interrupted(void *ctx)
+{
+    return ((fake_target *)ctx)->interrupted;
+}
+
+static void fake_flush(void *ctx)
+{
+    ((fake_target *)ctx)->flushes++;
+}
+
+static int fake_read_memory(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err)
+{
+    fake_target *t = ctx;
+    if (addr + len > sizeof t->virt) {
+        wp_error_set(err, WP_ETARGET, "Cannot access memory");
+        return WP_ETARGET;
+    }
+    memcpy(buf, t->virt + addr, len);
+    return 0;
+}
+
+static int fake_write_memory(void *ctx, uint64_t addr, const void *buf, size_t len,
+                             wp_error *err)
+{
+    fake_target *t = ctx;
+    if (addr + len > sizeof t->virt) {
+        wp_error_set(err, WP_ETARGET, "Cannot access memory");
+        return WP_ETARGET;
+    }
+    memcpy(t->virt + addr, buf, len);
+    return 0;
+}
+
+wp_host fake_host(fake_target *t)
+{
+    wp_host h = {0};
+    h.ctx = t;
+    h.send_packet = fake_send;
+    h.monitor = fake_monitor;
+    h.read_memory = fake_read_memory;
+    h.write_memory = fake_write_memory;
+    h.target_info = fake_info;
+    h.interrupted = fake_interrupted;
+    h.flush_caches = fake_flush;
+    return h;
+}
+
+int fake_count_prefix(const fake_target *t, const char *prefix)
+{
+    int n = 0;
+    for (int i = 0; i < t->packets && i < 64; i++)
+        if (strncmp(t->log[i], prefix, strlen(prefix)) == 0)
+            n++;
+    return n;
+}

@@ -1,0 +1,210 @@
+/* Whole command lines through wp_command_run: the text both debuggers print. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fake_target.h"
+#include "internal.h"
+#include "test_util.h"
+
+static fake_target T;
+static wp_session *S;
+
+static void setup(void)
+{
+    wp_session_free(S);
+    fake_init(&T);
+    wp_host h = fake_host(&T);
+    S = wp_session_new(&h);
+}
+
+static int run(const char *line, wp_result *res)
+{
+    static char storage[1024];
+    const char *argv[MAX_ARGS];
+    int argc = split_args(line, storage, sizeof storage, argv);
+    return wp_command_run(S, argc, argv, res);
+}
+
+static void expect_text(const char *line, const char *text)
+{
+    wp_result res;
+    int rc = run(line, &res);
+    CU_ASSERT_EQUAL(rc, WP_OK);
+    if (rc || strcmp(res.text.data ? res.text.data : "", text) != 0)
+        fprintf(stderr, "\n  '%s' printed '%s' (error '%s')\n", line,
+                res.text.data ? res.text.data : "", res.error.message);
+    CU_ASSERT_STRING_EQUAL(res.text.data ? res.text.data : "", text);
+    wp_result_free(&res);
+}
+
+static void expect_error(const char *line, const char *part)
+{
+    wp_result res;
+    int packets = T.packets;
+    int rc = run(line, &res);
+    CU_ASSERT_NOT_EQUAL(rc, WP_OK);
+    const char *name = strncmp(line, "readphys", 8) == 0 ? "readphys: " : "writephys: ";
+    CU_ASSERT_EQUAL(strncmp(res.error.message, name, strlen(name)), 0);
+    CU_ASSERT_PTR_NULL(strchr(res.error.message, '\n'));
+    if (!strstr(res.error.message, part))
+        fprintf(stderr, "\n  '%s' said '%s'\n", line, res.error.message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, part));
+    CU_ASSERT_EQUAL(T.packets, packets);   /* bad input sends nothing */
+    wp_result_free(&res);
+}
+
+static void test_values(void)
+{
+    setup();
+    expect_text("writephys -d 0x100 0x11223344 -1",
+                "writephys: wrote 8 bytes at physical 0x100 via qemu, verified\n");
+    const uint8_t want[] = {0x44, 0x33, 0x22, 0x11, 0xff, 0xff, 0xff, 0xff};
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x100, want, sizeof want), 0);
+    T.big_endian = 1;
+    expect_text("writephys -w 0x200 0x1234",
+                "writephys: wrote 2 bytes at physical 0x200 via qemu, verified\n");
+    CU_ASSERT(T.ram[0x200] == 0x12 && T.ram[0x201] == 0x34);
+    expect_text("writephys -w --little-endian 0x200 0x1234",
+                "writephys: wrote 2 bytes at physical 0x200 via qemu, verified\n");
+    CU_ASSERT(T.ram[0x200] == 0x34);
+    expect_text("writephys --no-verify 0x300 1",
+                "writephys: wrote 1 bytes at physical 0x300 via qemu, not verified "
+                "(--no-verify)\n");
+    expect_text("writephys 0x200000 1",
+                "writephys: wrote 1 bytes at physical 0x200000 via qemu, not verified "
+                "(device memory: reads may have side effects; --verify to read back "
+                "anyway)\n");
+}
+
+static void test_strings(void)
+{
+    setup();
+    expect_text("writephys --string hi~there --zero 0x400",
+                "writephys: wrote 9 bytes at physical 0x400 via qemu, verified\n");
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x400, "hi there", 9), 0);
+    expect_text("writephys --string Hi --utf16 0x500",
+                "writephys: wrote 4 bytes at physical 0x500 via qemu, verified\n");
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x500, "H\0i\0", 4), 0);
+}
+
+static void test_files(void)
+{
+    setup();
+    char path[] = "/tmp/wp_test_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "0123456789", 10), 10);
+    close(fd);
+    char line[256];
+    snprintf(line, sizeof line, "writephys --file %s --skip 2 --length 5 0x600", path);
+    expect_text(line, "writephys: wrote 5 bytes at physical 0x600 via qemu, verified\n");
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x600, "23456", 5), 0);
+    snprintf(line, sizeof line, "writephys --file %s --skip 10 0x600", path);
+    expect_error(line, "--skip 10 is past the end");
+    snprintf(line, sizeof line, "writephys --file %s --skip 4 --length 7 0x600", path);
+    expect_error(line, "runs past the end");
+    expect_error("writephys --file /nonexistent/blob 0x600", "cannot open --file");
+    expect_error("writephys --file /tmp 0x600", "not a regular file");
+    fd = open(path, O_WRONLY | O_TRUNC);
+    close(fd);
+    snprintf(line, sizeof line, "writephys --file %s 0x600", path);
+    expect_error(line, "gives no bytes");
+    unlink(path);
+}
+
+static void test_fill_and_dry_run(void)
+{
+    setup();
+    expect_text("writephys --fill --length 16 -d 0x700 0xcafef00d",
+                "writephys: wrote 16 bytes at physical 0x700 via qemu, verified\n");
+    CU_ASSERT(T.ram[0x70c] == 0x0d && T.ram[0x70f] == 0xca);
+    expect_error("writephys --fill --length 6 -d 0x700 1", "not a multiple of the 4-byte");
+    int packets = T.packets;
+    expect_text("writephys --dry-run -w 0x1000 0x1234 7",
+                "writephys: dry run: would write 4 bytes at physical 0x1000 (backend auto); "
+                "nothing sent: 34 12 07 00\n");
+    expect_text("writephys --dry-run --fill --length 4K 0x1000 0xaa 0x55",
+                "writephys: dry run: would write 4096 bytes at physical 0x1000 (backend "
+                "auto); nothing sent: pattern aa 55 repeated\n");
+    /* A dry run even past RAM: it says what would be sent, and sends nothing. */
+    expect_text("writephys --dry-run 0x300000 1",
+                "writephys: dry run: would write 1 bytes at physical 0x300000 (backend "
+                "auto); nothing sent: 01\n");
+    CU_ASSERT_EQUAL(T.packets, packets);
+}
+
+static void test_readphys(void)
+{
+    setup();
+    memcpy(T.ram + 0x800, "Hello, physical world!", 22);
+    expect_text("readphys 0x800 --length 20",
+                "00000800  48 65 6c 6c 6f 2c 20 70  68 79 73 69 63 61 6c 20  "
+                "|Hello, physical |\n"
+                "00000810  77 6f 72 6c                                       |worl|\n");
+    expect_text("readphys -d 0x800 --length 10",
+                "00000800  6c6c6548 70202c6f 68 79              |Hello, phy|\n");
+}
+
+static void test_readphys_output(void)
+{
+    setup();
+    memcpy(T.ram + 0x900, "abcd", 4);
+    char path[] = "/tmp/wp_out_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    char line[128], text[256];
+    snprintf(line, sizeof line, "readphys 0x900 --length 4 --output %s", path);
+    snprintf(text, sizeof text, "readphys: saved 4 bytes from physical 0x900 to %s via qemu\n",
+             path);
+    expect_text(line, text);
+    FILE *f = fopen(path, "rb");
+    char got[8] = {0};
+    CU_ASSERT_EQUAL(fread(got, 1, sizeof got, f), 4);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(got, "abcd");
+    unlink(path);
+    expect_error("readphys 0x900 --output /nonexistent/dir/x", "cannot open --output");
+    expect_error("readphys 0x900 --length 2M", "too long to print");
+}
+
+static void test_bad_values(void)
+{
+    setup();
+    expect_error("writephys 0x100 256", "does not fit in 1 byte (-b)");
+    expect_error("writephys -w 0x100 -32769", "does not fit in 2 bytes (-w)");
+    expect_error("writephys 0x100 $rax", "bad number '$rax' for VALUE");
+    expect_error("writephys -5 1", "ADDRESS '-5' is negative");
+    expect_error("writephys 0xffffffffffffffff 1 2", "past the end of the 64-bit");
+    expect_error("readphys 0xfffffffffffffff0 --length 17", "past the end of the 64-bit");
+    expect_error("writephys 0x10000000000000000 1", "bad number");
+    expect_error("writephys 0x100 1 --bogus", "unknown option '--bogus'");
+    expect_error("readphys 0x100 --bogus", "unknown option");
+}
+
+static void test_help(void)
+{
+    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("writephys"), "Usage: writephys"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("writephys"), "--fill"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("readphys"), "Usage: readphys"));
+}
+
+static const CU_TestInfo tests[] = {
+    {"values", test_values},
+    {"strings", test_strings},
+    {"files", test_files},
+    {"fill and dry run", test_fill_and_dry_run},
+    {"readphys dump", test_readphys},
+    {"readphys --output", test_readphys_output},
+    {"bad values", test_bad_values},
+    {"help", test_help},
+    CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+    int rc = run_suite("command", tests);
+    wp_session_free(S);
+    return rc;
+}

@@ -1,0 +1,303 @@
+/* Write, read and fill through the qemu route against a fake stub:
+ * chunking, BytesWritten at every failure position, the mode restored on
+ * every path, memory-map refusals, verification. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fake_target.h"
+#include "internal.h"
+#include "test_util.h"
+
+static fake_target T;
+static wp_session *S;
+static const wp_route_options AUTO = {"auto", 0, -1};
+
+static void setup(void)
+{
+    wp_session_free(S);
+    fake_init(&T);
+    wp_host h = fake_host(&T);
+    S = wp_session_new(&h);
+}
+
+static uint8_t *pattern(size_t n, unsigned seed)
+{
+    uint8_t *p = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(i * 7 + seed);
+    return p;
+}
+
+static void test_chunking_at_packet_size(void)
+{
+    static const size_t packet_sizes[] = {0x100, 0x1000};
+    for (size_t k = 0; k < WP_ARRAY_LEN(packet_sizes); k++) {
+        setup();
+        T.packet_size = packet_sizes[k];
+        uint64_t addr = 0x1230;
+        size_t chunk = wp_rsp_write_chunk(T.packet_size, addr, 1 << 16);
+        const size_t lengths[] = {1, chunk - 1, chunk, chunk + 1, 3 * chunk, 3 * chunk + 5};
+        for (size_t i = 0; i < WP_ARRAY_LEN(lengths); i++) {
+            uint8_t *data = pattern(lengths[i], (unsigned)i);
+            size_t done = 99;
+            wp_error err = {0};
+            T.m_packets = 0;
+            int rc = wp_write_physical(S, &AUTO, addr, data, lengths[i], &done, &err);
+            CU_ASSERT_EQUAL(rc, WP_OK);
+            CU_ASSERT_EQUAL(done, lengths[i]);
+            CU_ASSERT_EQUAL(memcmp(T.ram + addr, data, lengths[i]), 0);
+            CU_ASSERT(T.max_payload <= T.packet_size - 1);
+            size_t expect_packets = 0;
+            for (size_t off = 0; off < lengths[i]; expect_packets++)
+                off += wp_rsp_write_chunk(T.packet_size, addr + off, lengths[i] - off);
+            CU_ASSERT_EQUAL((size_t)T.m_packets, expect_packets);
+            CU_ASSERT_EQUAL(T.mode, 0);
+            CU_ASSERT_EQUAL(T.virtual_writes, 0);
+            free(data);
+        }
+    }
+}
+
+/* A failure at packet k leaves exactly k chunks written, and says where. */
+static void test_bytes_written_at_every_position(void)
+{
+    const size_t len = 5000;
+    uint8_t *data = pattern(len, 3);
+    for (int k = 1; k <= 3; k++) {
+        setup();
+        size_t chunk = wp_rsp_write_chunk(T.packet_size, 0x2000, len);
+        T.fail_m_at = k;
+        size_t done = 99;
+        wp_error err = {0};
+        int rc = wp_write_physical(S, &AUTO, 0x2000, data, len, &done, &err);
+        size_t expect = (size_t)(k - 1) * chunk;
+        CU_ASSERT_EQUAL(rc, WP_ETARGET);
+        CU_ASSERT_EQUAL(done, expect);
+        char where[32];
+        snprintf(where, sizeof where, "0x%zx", 0x2000 + expect);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, where));
+        char count[32];
+        snprintf(count, sizeof count, "%zu of %zu bytes written", expect, len);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, count));
+        CU_ASSERT_EQUAL(memcmp(T.ram + 0x2000, data, expect), 0);
+        CU_ASSERT_EQUAL(T.ram[0x2000 + expect], 0);   /* nothing beyond */
+        CU_ASSERT_EQUAL(T.mode, 0);
+        CU_ASSERT_EQUAL(T.flushes, expect ? 1 : 0);
+    }
+    free(data);
+}
+
+static void test_mode_restored_on_every_path(void)
+{
+    static const char *const bad_replies[] = {"E14", "garbage", "", "OKOK", "E.denied"};
+    uint8_t data[3000] = {1};
+    for (size_t i = 0; i < WP_ARRAY_LEN(bad_replies); i++) {
+        setup();
+        T.fail_m_at = 2;
+        T.m_reply = bad_replies[i];
+        size_t done;
+        wp_error err = {0};
+        CU_ASSERT_NOT_EQUAL(wp_write_physical(S, &AUTO, 0, data, sizeof data, &done, &err),
+                            WP_OK);
+        CU_ASSERT_EQUAL(T.mode, 0);
+        CU_ASSERT_STRING_EQUAL(T.log[T.packets - 1], "Qqemu.PhyMemMode:0");
+    }
+    /* Ctrl-C after the first packet: the write stops, the count is exact. */
+    setup();
+    T.interrupt_after_m = 1;
+    size_t done;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, sizeof data, &done, &err), WP_EINTR);
+    CU_ASSERT_EQUAL(done, wp_rsp_write_chunk(T.packet_size, 0, sizeof data));
+    CU_ASSERT_EQUAL(T.m_packets, 1);
+    CU_ASSERT_EQUAL(T.mode, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "interrupted"));
+    /* A lost connection: the count is exact and the message says the mode
+     * could not be restored. */
+    setup();
+    T.lose_at = 7;   /* probe 2, map 0, query+switch+query 3, M 1, then lost */
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, sizeof data, &done, &err), WP_EHOST);
+    CU_ASSERT_EQUAL(T.m_packets, 1);
+    CU_ASSERT_EQUAL(done, wp_rsp_write_chunk(T.packet_size, 0, sizeof data));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "Remote connection closed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "may still be in physical mode"));
+    /* Already in physical mode: left there, never switched to virtual. */
+    setup();
+    T.mode = 1;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, 10, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.mode, 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "Qqemu.PhyMemMode"), 0);
+}
+
+/* Never through virtual addressing: no route, no write of any kind. */
+static void test_no_route_no_write(void)
+{
+    uint8_t data[16] = {0xaa};
+    struct { const char *what; int has_phys, refuse, noop; } cases[] = {
+        {"no PhyMemMode", 0, 0, 0},
+        {"switch refused", 1, 1, 0},
+        {"switch ignored", 1, 0, 1},
+    };
+    for (size_t i = 0; i < WP_ARRAY_LEN(cases); i++) {
+        setup();
+        T.has_phys = cases[i].has_phys;
+        T.refuse_switch = cases[i].refuse;
+        T.switch_noop = cases[i].noop;
+        size_t done = 99;
+        wp_error err = {0};
+        int rc = wp_write_physical(S, &AUTO, 0x100, data, sizeof data, &done, &err);
+        CU_ASSERT_EQUAL(rc, WP_ENOROUTE);
+        CU_ASSERT_EQUAL(done, 0);
+        CU_ASSERT_EQUAL(T.m_packets, 0);
+        CU_ASSERT_EQUAL(fake_count_prefix(&T, "M"), 0);
+        CU_ASSERT_EQUAL(fake_count_prefix(&T, "X"), 0);
+        CU_ASSERT_EQUAL(T.mode, 0);
+        CU_ASSERT_EQUAL(T.flushes, 0);
+    }
+    /* With `auto`, the message names the routes and how to choose. */
+    CU_ASSERT_EQUAL(T.virtual_writes, 0);
+    setup();
+    T.has_phys = 0;
+    wp_error err = {0};
+    size_t done;
+    wp_write_physical(S, &AUTO, 0, data, 1, &done, &err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "--backend flat"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "openocd"));
+}
+
+static void test_target_state_refusals(void)
+{
+    uint8_t data[4] = {1, 2, 3, 4};
+    struct { int connected, stopped, remote; int rc; const char *message; } cases[] = {
+        {0, 1, 1, WP_ESTATE, "no target"},
+        {1, 0, 1, WP_ESTATE, "running"},
+        {1, 1, 0, WP_ENOROUTE, "not a gdb-remote"},
+    };
+    for (size_t i = 0; i < WP_ARRAY_LEN(cases); i++) {
+        setup();
+        T.connected = cases[i].connected;
+        T.stopped = cases[i].stopped;
+        T.remote = cases[i].remote;
+        size_t done = 9;
+        wp_error err = {0};
+        CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, 4, &done, &err), cases[i].rc);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, cases[i].message));
+        CU_ASSERT_EQUAL(T.packets, 0);
+        CU_ASSERT_EQUAL(done, 0);
+    }
+}
+
+static void test_memory_map_decisions(void)
+{
+    uint8_t data[32];
+    memset(data, 0x5a, sizeof data);
+    struct { uint64_t addr; size_t len; int force; int rc; const char *message; } cases[] = {
+        {FAKE_RAM_SIZE - 16, 32, 0, WP_EREFUSED, "is ROM"},          /* straddles RAM end */
+        {FAKE_DEV_BASE + FAKE_DEV_SIZE - 4, 8, 0, WP_EREFUSED, "unassigned"},
+        {0x300000, 4, 0, WP_EREFUSED, "unassigned"},
+        {0x300000, 4, 1, WP_EVERIFY, "read-back differs"},           /* forced, dropped */
+        {FAKE_ROM_BASE, 4, 1, WP_EVERIFY, "rom memory did not keep"},
+        {FAKE_DEV_BASE, 4, 0, WP_OK, ""},                            /* not verified */
+    };
+    for (size_t i = 0; i < WP_ARRAY_LEN(cases); i++) {
+        setup();
+        wp_route_options opt = {"qemu", cases[i].force, -1};
+        size_t done = 99;
+        wp_error err = {0};
+        int rc = wp_write_physical(S, &opt, cases[i].addr, data, cases[i].len, &done, &err);
+        CU_ASSERT_EQUAL(rc, cases[i].rc);
+        if (!strstr(err.message, cases[i].message))
+            fprintf(stderr, "\n  case %zu said '%s'\n", i, err.message);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, cases[i].message));
+        if (rc == WP_EREFUSED) {
+            CU_ASSERT_EQUAL(T.m_packets, 0);
+            CU_ASSERT_EQUAL(fake_count_prefix(&T, "Qqemu"), 0);   /* not even the switch */
+            CU_ASSERT_EQUAL(done, 0);
+            CU_ASSERT(memcmp(T.ram + FAKE_RAM_SIZE - 16, data, 16) != 0);
+        }
+        CU_ASSERT_EQUAL(T.mode, 0);
+    }
+    /* A device range is written but not read back unless asked. */
+    setup();
+    size_t done;
+    wp_error err = {0};
+    wp_route_options opt = {"auto", 0, -1};
+    T.packets = 0;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, FAKE_DEV_BASE, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m"), 0);
+    /* The map is read once per stop, not per command. */
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 1);
+}
+
+static void test_read_and_fill(void)
+{
+    setup();
+    for (size_t i = 0; i < 10000; i++)
+        T.ram[0x4000 + i] = (uint8_t)(i * 13);
+    uint8_t out[10000];
+    size_t got = 0;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_read_physical(S, &AUTO, 0x4000, out, sizeof out, &got, &err), WP_OK);
+    CU_ASSERT_EQUAL(got, sizeof out);
+    CU_ASSERT_EQUAL(memcmp(out, T.ram + 0x4000, sizeof out), 0);
+    CU_ASSERT_EQUAL(T.mode, 0);
+    /* Device reads need --force: they may have side effects. */
+    CU_ASSERT_EQUAL(wp_read_physical(S, &AUTO, FAKE_DEV_BASE, out, 4, &got, &err),
+                    WP_EREFUSED);
+    /* Fill: the pattern repeats, also across packet boundaries. */
+    const uint8_t pat[3] = {1, 2, 3};
+    size_t filled = 0;
+    CU_ASSERT_EQUAL(wp_fill_physical(S, &AUTO, 0x8001, 9001, pat, 3, &filled, &err), WP_OK);
+    CU_ASSERT_EQUAL(filled, 9001);
+    for (size_t i = 0; i < 9001; i++)
+        if (T.ram[0x8001 + i] != pat[i % 3]) {
+            CU_FAIL("fill pattern");
+            break;
+        }
+    CU_ASSERT_EQUAL(T.ram[0x8001 + 9001], 0);
+    /* Bad calls set the count too. */
+    filled = 7;
+    CU_ASSERT_EQUAL(wp_fill_physical(S, &AUTO, 0, 10, pat, 0, &filled, &err), WP_EINVAL);
+    CU_ASSERT_EQUAL(filled, 0);
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, UINT64_MAX - 1, pat, 3, &filled, &err),
+                    WP_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "64-bit"));
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, pat, 0, &filled, &err), WP_EINVAL);
+}
+
+static void test_flat_route(void)
+{
+    setup();
+    wp_route_options flat = {"flat", 0, -1};
+    const uint8_t data[4] = {9, 8, 7, 6};
+    size_t done = 0;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &flat, 0x10, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(memcmp(T.virt + 0x10, data, 4), 0);
+    CU_ASSERT_EQUAL(T.packets, 0);
+    CU_ASSERT_EQUAL(wp_write_physical(S, &flat, 0x2000, data, 4, &done, &err), WP_ETARGET);
+    CU_ASSERT_EQUAL(done, 0);
+    /* openocd is named but not yet a route: a clear refusal. */
+    wp_route_options ocd = {"openocd", 0, -1};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &ocd, 0x10, data, 4, &done, &err), WP_ENOROUTE);
+}
+
+static const CU_TestInfo tests[] = {
+    {"chunking at PacketSize", test_chunking_at_packet_size},
+    {"BytesWritten at every position", test_bytes_written_at_every_position},
+    {"mode restored on every path", test_mode_restored_on_every_path},
+    {"no route, no write", test_no_route_no_write},
+    {"target state refusals", test_target_state_refusals},
+    {"memory-map decisions", test_memory_map_decisions},
+    {"read and fill", test_read_and_fill},
+    {"flat route", test_flat_route},
+    CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+    int rc = run_suite("dataspace", tests);
+    wp_session_free(S);
+    return rc;
+}
