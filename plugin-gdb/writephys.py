@@ -64,14 +64,20 @@ class _Result(ctypes.Structure):
                 ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16)]
 
 
+class _LoadError(Exception):
+    pass
+
+
 def _load_core():
-    here = os.path.dirname(os.path.abspath(__file__))
+    # __file__ is not this file when GDB sources it from another script;
+    # the code object always knows where it came from.
+    here = os.path.dirname(os.path.abspath(_load_core.__code__.co_filename))
     path = os.path.join(here, "libwritephys.so")
     try:
         lib = ctypes.CDLL(path)
     except OSError as exc:
-        raise gdb.GdbError("writephys: cannot load %s (%s); build it with "
-                           "'cmake -S . -B build && cmake --build build'" % (path, exc))
+        raise _LoadError("cannot load %s (%s); build it with "
+                         "'cmake -S . -B build && cmake --build build'" % (path, exc))
     lib.wp_session_new.restype = ctypes.c_void_p
     lib.wp_session_new.argtypes = [ctypes.POINTER(_Host)]
     lib.wp_session_target_changed.argtypes = [ctypes.c_void_p]
@@ -85,7 +91,7 @@ def _load_core():
     return lib
 
 
-_lib = _load_core()
+_lib = None
 
 
 def _one_line(exc):
@@ -215,10 +221,7 @@ class _GdbHost:
             _lib.wp_result_free(ctypes.byref(result))
 
 
-_host = _GdbHost()
-for _event in ("stop", "cont", "exited", "inferior_call"):
-    if hasattr(gdb.events, _event):
-        getattr(gdb.events, _event).connect(_host.target_changed)
+_host = None
 
 _OPTIONS = {
     "writephys": ["-b", "-w", "-d", "-q", "--string", "--utf16", "--zero", "--file",
@@ -263,5 +266,24 @@ def _register(name):
     cls(name)
 
 
-_register("writephys")
-_register("readphys")
+def _main():
+    global _lib, _host
+    if not hasattr(gdb, "RemoteTargetConnection"):
+        # send_packet arrived in GDB 12; without it there is no qemu route.
+        gdb.write("writephys: this GDB has no RemoteTargetConnection.send_packet "
+                  "(GDB 12 or newer needed); not loaded\n", gdb.STDERR)
+        return
+    try:
+        _lib = _load_core()
+    except _LoadError as exc:
+        gdb.write("writephys: %s\n" % exc, gdb.STDERR)
+        return
+    _host = _GdbHost()
+    for event in ("stop", "cont", "exited", "inferior_call"):
+        if hasattr(gdb.events, event):
+            getattr(gdb.events, event).connect(_host.target_changed)
+    _register("writephys")
+    _register("readphys")
+
+
+_main()

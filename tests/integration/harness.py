@@ -1,0 +1,154 @@
+"""Real parts for the integration tests: QEMU guests with QMP as the oracle,
+GDB (and LLDB) driven in batch mode, and free ports chosen by the kernel.
+
+QEMU gets its gdbstub and QMP sockets already bound and listening (passed as
+file descriptors), so there is no port race and nothing to wait for: a
+connection made right after the spawn is queued by the kernel."""
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("WP_BUILD_DIR", os.path.join(ROOT, "build"))
+GDB_PLUGIN = os.path.join(BUILD, "plugin-gdb", "writephys.py")
+LLDB_PLUGIN = os.path.join(BUILD, "plugin-lldb", "libwritephys_lldb.so")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# (qemu binary, machine options, RAM base, gdb binary).  The guests run no
+# firmware that touches RAM: after GDB detaches QEMU resumes the VM, and a
+# BIOS would scribble over the bytes the oracle is about to check.
+ARCHES = {
+    "x86_64": ("qemu-system-x86_64", ["-M", "pc", "-bios", "@HLT_BIOS@"], 0x0, "gdb"),
+    "aarch64": ("qemu-system-aarch64", ["-M", "virt", "-cpu", "cortex-a57"], 0x40000000,
+                "gdb-multiarch"),
+    "riscv64": ("qemu-system-riscv64", ["-M", "virt", "-bios", "none"], 0x80000000,
+                "gdb-multiarch"),
+}
+RAM_MB = 64
+
+
+def require(tool):
+    """A missing tool fails the test: a skipped integration test proves nothing."""
+    path = shutil.which(tool)
+    assert path, "%s is not installed (run ./run-tests as root to install it)" % tool
+    return path
+
+
+def _die_with_parent():
+    # QEMU must not outlive a test runner that was killed.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def hlt_bios(directory):
+    """A 64 KiB x86 firmware of HLT instructions: the reset vector halts."""
+    path = os.path.join(directory, "hlt-bios.bin")
+    with open(path, "wb") as f:
+        f.write(b"\xf4" * 0x10000)
+    return path
+
+
+class Qemu:
+    def __init__(self, arch="x86_64"):
+        binary, machine, self.ram_base, self.gdb = ARCHES[arch]
+        self.arch = arch
+        self.ram_size = RAM_MB << 20
+        self.dir = tempfile.mkdtemp(prefix="wp-qemu-")
+        machine = [hlt_bios(self.dir) if m == "@HLT_BIOS@" else m for m in machine]
+        gdb_sock = socket.socket()
+        gdb_sock.bind(("127.0.0.1", 0))
+        gdb_sock.listen(4)
+        self.port = gdb_sock.getsockname()[1]
+        qmp_path = os.path.join(self.dir, "qmp.sock")
+        qmp_sock = socket.socket(socket.AF_UNIX)
+        qmp_sock.bind(qmp_path)
+        qmp_sock.listen(1)
+        cmd = [require(binary), "-S", "-nodefaults", "-display", "none", "-m",
+               "%dM" % RAM_MB, *machine,
+               "-chardev", "socket,id=gdb0,fd=%d,server=on,wait=off,nodelay=on" % gdb_sock.fileno(),
+               "-gdb", "chardev:gdb0",
+               "-chardev", "socket,id=qmp0,fd=%d,server=on,wait=off" % qmp_sock.fileno(),
+               "-mon", "chardev=qmp0,mode=control"]
+        self.proc = subprocess.Popen(cmd, pass_fds=[gdb_sock.fileno(), qmp_sock.fileno()],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+        gdb_sock.close()
+        qmp_sock.close()
+        self.qmp = socket.socket(socket.AF_UNIX)
+        self.qmp.settimeout(30)
+        self.qmp.connect(qmp_path)
+        self.qmp_file = self.qmp.makefile("rw")
+        greeting = json.loads(self.qmp_file.readline())
+        assert "QMP" in greeting, greeting
+        self.execute("qmp_capabilities")
+
+    def execute(self, command, **arguments):
+        msg = {"execute": command}
+        if arguments:
+            msg["arguments"] = arguments
+        self.qmp_file.write(json.dumps(msg) + "\n")
+        self.qmp_file.flush()
+        while True:
+            reply = json.loads(self.qmp_file.readline())
+            if "event" in reply:
+                continue
+            assert "error" not in reply, reply
+            return reply["return"]
+
+    def pmemsave(self, addr, size):
+        """The oracle: QEMU's own view of physical memory."""
+        path = os.path.join(self.dir, "pmem.bin")
+        self.execute("pmemsave", val=addr, size=size, filename=path)
+        with open(path, "rb") as f:
+            return f.read()
+
+    def monitor(self, line):
+        return self.execute("human-monitor-command", **{"command-line": line})
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        try:
+            self.qmp.close()
+        except OSError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True):
+    """Runs GDB in batch mode over a list of commands; returns one dict per
+    command: command, output, error (the one line GDB printed, or None)."""
+    prefix = []
+    if plugin:
+        prefix.append("source " + GDB_PLUGIN)
+    if port is not None:
+        prefix.append("target remote 127.0.0.1:%d" % port)
+    with tempfile.TemporaryDirectory(prefix="wp-gdb-") as d:
+        cmd_path = os.path.join(d, "commands.json")
+        out_path = os.path.join(d, "results.json")
+        with open(cmd_path, "w") as f:
+            json.dump(prefix + list(commands), f)
+        env = dict(os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
+        proc = subprocess.run([require(gdb), "-nx", "-batch", "-x",
+                               os.path.join(HERE, "gdb_driver.py")],
+                              env=env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        assert os.path.exists(out_path), "GDB died: %s\n%s" % (proc.returncode, proc.stderr)
+        assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr + proc.stdout
+        with open(out_path) as f:
+            results = json.load(f)
+    for r in results[:len(prefix)]:
+        assert r["error"] is None and "Traceback" not in r["output"], r
+    return results[len(prefix):]
