@@ -49,10 +49,10 @@ static int check_map(const wp_memmap *map, uint64_t addr, uint64_t len, int forc
             const char *verb = is_read ? "read" : "written";
             if (r.kind == WP_REGION_UNASSIGNED)
                 return wp_fail(err, WP_EREFUSED,
-                               "0x%llx-0x%llx is unassigned in QEMU's physical map, "
-                               "which %s silently; nothing was %s (--force to send "
-                               "anyway)", (unsigned long long)a, (unsigned long long)end,
-                               is_read ? "reads as zeros" : "drops writes there", verb);
+                               "0x%llx-0x%llx is unassigned in QEMU's physical map (QEMU "
+                               "would %s and answer OK); nothing was %s (--force to send "
+                               "anyway)", (unsigned long long)a, (unsigned long long)r.last,
+                               is_read ? "make up the bytes" : "drop the bytes", verb);
             if (r.kind == WP_REGION_ROM && !is_read)
                 return wp_fail(err, WP_EREFUSED,
                                "0x%llx-0x%llx is ROM (%s); nothing was written (--force "

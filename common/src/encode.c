@@ -1,5 +1,6 @@
 /* Values to bytes: fixed widths in either byte order, and UTF-8 to UTF-16LE.
  * A value that does not fit its width is an error, never truncated. */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -23,12 +24,17 @@ int wp_encode_value(uint64_t value, int negative, unsigned width, int order,
         /* Negative values may use the signed range: -1 is 0xff with -b. */
         int fits = negative ? (int64_t)value >= -((int64_t)1 << (bits - 1))
                             : value <= max_unsigned;
-        if (!fits)
+        if (!fits) {
+            char shown[32];
+            snprintf(shown, sizeof shown, "%s%#llx", negative ? "-" : "",
+                     (unsigned long long)(negative ? 0 - value : value));
+            bool literal = strcmp(shown, expr) == 0;
             return wp_fail(err, WP_EINVAL,
-                           "value '%s' (%s%#llx) does not fit in %u byte%s (%s); use a "
-                           "wider -w, -d or -q", expr, negative ? "-" : "",
-                           (unsigned long long)(negative ? 0 - value : value), width,
-                           width == 1 ? "" : "s", width_flag(width));
+                           "value '%s'%s%s%s does not fit in %u byte%s (%s); use a wider "
+                           "-w, -d or -q", expr, literal ? "" : " (", literal ? "" : shown,
+                           literal ? "" : ")", width, width == 1 ? "" : "s",
+                           width_flag(width));
+        }
     }
     for (unsigned i = 0; i < width; i++) {
         unsigned shift = 8 * (order == WP_ORDER_BIG ? width - 1 - i : i);

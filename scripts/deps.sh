@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages writephys needs to build and test, when run as
+# root; otherwise prints the exact install line and fails.
+set -euo pipefail
+
+PACKAGES=(cmake ninja-build gcc g++ clang libcunit1-dev valgrind python3 python3-pytest
+          gdb gdb-multiarch lldb liblldb-dev python3-lldb-14
+          qemu-system-x86 qemu-system-arm qemu-system-misc)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "writephys needs these Debian packages; install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

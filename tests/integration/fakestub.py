@@ -1,0 +1,155 @@
+"""A small gdb-remote stub for the faults a real QEMU won't produce on
+demand: no physical mode, an error reply in the middle of a write, a
+dropped connection.  It speaks just enough of the protocol for GDB and LLDB
+to attach, and models QEMU's PhyMemMode over a 1 MiB RAM.
+
+One responder method per packet kind (after LLDB's MockGDBServer); a test
+sets a fault attribute and then asserts on `log` and `accepted`."""
+import socket
+import threading
+
+RAM_SIZE = 0x100000
+
+MTREE = ("FlatView #0\n"
+         " AS \"memory\", root: system\n"
+         " Root memory region: system\n"
+         "  0000000000000000-00000000000fffff (prio 0, ram): fake.ram\n\n")
+
+
+def checksum(payload):
+    return "%02x" % (sum(payload.encode("latin-1")) & 0xff)
+
+
+class FakeStub:
+    def __init__(self, phys=True, fail_m_at=None, drop_at_m=None, fail_reply="E14"):
+        self.phys = phys
+        self.fail_m_at = fail_m_at
+        self.drop_at_m = drop_at_m
+        self.fail_reply = fail_reply
+        self.mode = 0
+        self.ram = bytearray(RAM_SIZE)
+        self.log = []
+        self.m_packets = 0
+        self.accepted = 0          # bytes of M packets answered OK
+        self.virtual_writes = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    # ---- packet handlers: return the reply payload, or None to hang up ----
+    def handle(self, p):
+        if p.startswith("qSupported"):
+            return "PacketSize=1000;qXfer:features:read-;vContSupported+"
+        if p == "qqemu.Supported":
+            return "sstepbits;sstep;PhyMemMode" if self.phys else ""
+        if p == "qqemu.PhyMemMode":
+            return str(self.mode) if self.phys else ""
+        if p.startswith("Qqemu.PhyMemMode:"):
+            if not self.phys:
+                return ""
+            self.mode = int(p[-1])
+            return "OK"
+        if p.startswith("qRcmd,"):
+            return self.monitor(bytes.fromhex(p[6:]).decode())
+        if p[0] == "M":
+            return self.write_memory(p)
+        if p[0] == "m":
+            return self.read_memory(p)
+        if p[0] == "X":
+            return ""              # binary writes unsupported, as in QEMU
+        return self.general(p)
+
+    def general(self, p):
+        replies = {"?": "S05", "qfThreadInfo": "m1", "qsThreadInfo": "l", "qAttached": "1",
+                   "qC": "QC1", "g": "00" * 312,   # i386 with SSE: GDB's default "vCont?": "vCont;c;C;s;S",
+                   "qHostInfo": "ptrsize:8;endian:little;", "qProcessInfo": "pid:1;",
+                   "D": "OK", "k": None}
+        if p in replies:
+            return replies[p]
+        if p.startswith(("H", "Z", "z")) or p == "QStartNoAckMode":
+            return "OK" if p[0] == "H" else ""
+        return ""
+
+    def monitor(self, command):
+        if command.strip() == "info mtree -f":
+            self._output = MTREE
+            return "O" + MTREE.encode().hex()
+        return "OK"
+
+    def write_memory(self, p):
+        head, data = p[1:].split(":", 1)
+        addr, length = (int(x, 16) for x in head.split(","))
+        if self.mode == 0:
+            self.virtual_writes += 1
+            return "OK"
+        self.m_packets += 1
+        if self.drop_at_m == self.m_packets:
+            return None
+        if self.fail_m_at == self.m_packets:
+            return self.fail_reply
+        self.ram[addr:addr + length] = bytes.fromhex(data)
+        self.accepted += length
+        return "OK"
+
+    def read_memory(self, p):
+        addr, length = (int(x, 16) for x in p[1:].split(","))
+        if self.mode == 0:
+            return "00" * length
+        return bytes(self.ram[addr:addr + length]).hex()
+
+    # ---- the wire ----
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        self.conn = conn
+        buf = b""
+        pending_output = False
+        with conn:
+            while True:
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                buf += data
+                while True:
+                    buf = buf.lstrip(b"+-\x03")
+                    start = buf.find(b"$")
+                    end = buf.find(b"#", start)
+                    if start < 0 or end < 0 or len(buf) < end + 3:
+                        break
+                    payload = buf[start + 1:end].decode("latin-1")
+                    buf = buf[end + 3:]
+                    self.log.append(payload)
+                    reply = self.handle(payload)
+                    if reply is None:
+                        conn.shutdown(socket.SHUT_RDWR)
+                        return
+                    frames = [reply]
+                    if reply.startswith("O") and payload.startswith("qRcmd,"):
+                        frames.append("OK")   # output first, then the final OK
+                    out = b"+"
+                    for f in frames:
+                        out += ("$%s#%s" % (f, checksum(f))).encode("latin-1")
+                    conn.sendall(out)
+
+    def close(self):
+        self.sock.close()
+        conn = getattr(self, "conn", None)
+        if conn:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
