@@ -139,6 +139,10 @@ WP_EXPORT void wp_result_free(wp_result *res);
 /** The full help text of a command, for `help writephys`. */
 WP_EXPORT const char *wp_command_help(const char *command);
 
+/** Parses a plain integer literal as C, GDB and LLDB read it (0x1f, 010,
+ * 4096, -1); returns WP_EINVAL for anything else. */
+WP_EXPORT int wp_parse_literal(const char *text, uint64_t *value, int *negative);
+
 /** A short line describing a status code. */
 WP_EXPORT const char *wp_status_name(int status);
 

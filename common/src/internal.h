@@ -46,8 +46,6 @@ int wp_parse_command(int argc, const char *const *argv, wp_request *req,
 void wp_request_free(wp_request *req);
 /* The one integer parser: C-style 0x/0 prefixes; sizes may end in K, M, G. */
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out);
-/* A signed literal ("-1", "0x10") for hosts with no expression evaluator. */
-int wp_parse_literal(const char *text, uint64_t *value, int *negative);
 
 /* ---- encode.c: values to bytes ---- */
 int wp_encode_value(uint64_t value, int negative, unsigned width, int order,

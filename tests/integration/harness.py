@@ -152,3 +152,52 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True):
     for r in results[:len(prefix)]:
         assert r["error"] is None and "Traceback" not in r["output"], r
     return results[len(prefix):]
+
+
+def run_lldb(commands, port=None, timeout=300, plugin=True):
+    """Runs LLDB in batch mode over a list of commands (errors do not stop
+    the list); returns one dict per command: command and output, as LLDB
+    printed it.  "packet:P" sends P raw and gives the stub's reply."""
+    prefix = []
+    if plugin:
+        prefix.append("plugin load " + LLDB_PLUGIN)
+    if port is not None:
+        prefix.append("gdb-remote 127.0.0.1:%d" % port)
+    lines = [("process plugin packet send " + c[len("packet:"):]) if c.startswith("packet:")
+             else c for c in commands]
+    # Detach, so that LLDB leaves the guest alive for the oracle to read.
+    suffix = ["process detach"] if port is not None else []
+    with tempfile.TemporaryDirectory(prefix="wp-lldb-") as d:
+        script = os.path.join(d, "commands.lldb")
+        with open(script, "w") as f:
+            f.write("\n".join(prefix + lines + suffix) + "\n")
+        proc = subprocess.run([require("lldb"), "--no-lldbinit", "-b", "-o",
+                               "command source -e false " + script],
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    outputs = _split_lldb_transcript(proc.stdout, prefix + lines + suffix)
+    assert len(outputs) == len(prefix + lines + suffix), proc.stdout + proc.stderr
+    for line, out in zip(prefix, outputs):
+        assert "error" not in out, (line, out)
+    results = []
+    for command, out in zip(commands, outputs[len(prefix):]):
+        if command.startswith("packet:"):
+            out = out.split("response: ", 1)[1].split("\n", 1)[0] if "response: " in out else ""
+        results.append({"command": command, "output": out})
+    return results
+
+
+def _split_lldb_transcript(text, lines):
+    """Cuts LLDB's transcript at the echo of each command it ran."""
+    outputs = []
+    pos = text.find("Executing commands in")
+    for i, line in enumerate(lines):
+        echo = "(lldb) " + line + "\n"
+        start = text.find(echo, pos)
+        if start < 0:
+            break
+        start += len(echo)
+        nxt = text.find("(lldb) " + lines[i + 1] + "\n", start) if i + 1 < len(lines) else -1
+        outputs.append(text[start:nxt if nxt >= 0 else len(text)])
+        pos = start
+    return outputs

@@ -1,0 +1,338 @@
+// writephys for LLDB: the same writephys and readphys as in GDB.
+//
+// Load with:  plugin load build/plugin-lldb/libwritephys_lldb.so
+//
+// Glue only.  The C core parses, encodes, talks to the stub and formats
+// every message; this file supplies the core's host callbacks on LLDB's SB
+// API, the way SOS's LLDBServices adapts its debugger-neutral core.
+
+#include <lldb/API/LLDB.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "writephys.h"
+
+namespace lldb {
+bool PluginInitialize(SBDebugger debugger);
+}
+
+namespace {
+
+// Everything the callbacks need, one per debugger that loaded the plugin.
+class LldbHost {
+public:
+    explicit LldbHost(lldb::SBDebugger debugger) : debugger_(debugger)
+    {
+        wp_host host = {};
+        host.ctx = this;
+        host.send_packet = SendPacket;
+        host.monitor = Monitor;
+        host.read_memory = ReadMemory;
+        host.write_memory = WriteMemory;
+        host.evaluate = Evaluate;
+        host.target_info = TargetInfo;
+        host.interrupted = Interrupted;
+        host.flush_caches = FlushCaches;
+        session_ = wp_session_new(&host);
+    }
+
+    ~LldbHost() { wp_session_free(session_); }
+
+    // Runs one command line through the core and reports it LLDB's way.
+    bool Run(const char *name, char **args, lldb::SBCommandReturnObject &result)
+    {
+        NoticeTargetChanges();
+        std::vector<const char *> argv{name};
+        for (char **a = args; a && *a; a++)
+            argv.push_back(*a);
+        wp_result res;
+        int rc = wp_command_run(session_, static_cast<int>(argv.size()), argv.data(), &res);
+        if (rc == WP_OK) {
+            if (res.text.data)
+                result.Printf("%s", res.text.data);
+            result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
+        } else {
+            // The message goes out as the core wrote it ("writephys: ..."),
+            // the same line GDB prints; the failed status stops `lldb -b`.
+            result.AppendMessage(res.error.message);
+            result.SetStatus(lldb::eReturnStatusFailed);
+        }
+        wp_result_free(&res);
+        return rc == WP_OK;
+    }
+
+private:
+    static LldbHost &Self(void *ctx) { return *static_cast<LldbHost *>(ctx); }
+
+    lldb::SBProcess Process() { return debugger_.GetSelectedTarget().GetProcess(); }
+
+    // What the core learnt about the stub holds for one stop of one process.
+    void NoticeTargetChanges()
+    {
+        lldb::SBProcess process = Process();
+        uint32_t unique = process.IsValid() ? process.GetUniqueID() : 0;
+        uint32_t stop = process.IsValid() ? process.GetStopID() : 0;
+        if (unique != process_id_ || stop != stop_id_) {
+            process_id_ = unique;
+            stop_id_ = stop;
+            wp_session_target_changed(session_);
+            if (cache_off_until_stop_)
+                RestoreMemoryCache();   // the stop cleared the cache
+        }
+    }
+
+    // Runs an LLDB command and returns its output, or fails with its error.
+    bool Command(const std::string &line, std::string &out, wp_error *err)
+    {
+        lldb::SBCommandReturnObject result;
+        debugger_.GetCommandInterpreter().HandleCommand(line.c_str(), result);
+        out = result.GetOutput() ? result.GetOutput() : "";
+        if (!result.Succeeded()) {
+            std::string why = result.GetError() ? result.GetError() : "command failed";
+            if (why.rfind("error: ", 0) == 0)
+                why.erase(0, 7);
+            wp_error_set(err, WP_EHOST, why.c_str());
+            return false;
+        }
+        return true;
+    }
+
+    bool ConnectionLost()
+    {
+        lldb::SBProcess process = Process();
+        if (!process.IsValid())
+            return true;
+        lldb::StateType state = process.GetState();
+        return state == lldb::eStateExited || state == lldb::eStateDetached ||
+               state == lldb::eStateInvalid;
+    }
+
+    // The SB API has no call for raw packets, so they go through the
+    // gdb-remote process plugin's own command, `process plugin packet send`,
+    // which frames, checksums and waits exactly as LLDB does for its own
+    // packets.  Its arguments are split like a command line, so only packets
+    // without quotes, backslashes or spaces may pass (ours are hex, commas,
+    // colons, dots and letters).
+    static int SendPacket(void *ctx, const char *packet, size_t len, wp_buf *reply,
+                          wp_error *err)
+    {
+        LldbHost &self = Self(ctx);
+        std::string p(packet, len);
+        if (p.find_first_of(" \t\"'`\\\n") != std::string::npos) {
+            wp_error_set(err, WP_EINVAL, "packet cannot pass through LLDB's command line");
+            return WP_EINVAL;
+        }
+        std::string out;
+        if (!self.Command("process plugin packet send " + p, out, err))
+            return WP_EHOST;
+        size_t at = out.find("response: ");
+        if (at == std::string::npos) {
+            wp_error_set(err, WP_EHOST, "LLDB printed no reply for the packet");
+            return WP_EHOST;
+        }
+        at += 10;
+        size_t end = out.find('\n', at);
+        std::string response = out.substr(at, end == std::string::npos ? end : end - at);
+        // LLDB prints an empty reply and a lost connection alike.
+        if (response.empty() && self.ConnectionLost()) {
+            wp_error_set(err, WP_EHOST, "the connection to the stub was lost");
+            return WP_EHOST;
+        }
+        return wp_buf_append(reply, response.data(), response.size());
+    }
+
+    static int Monitor(void *ctx, const char *command, wp_buf *out, wp_error *err)
+    {
+        std::string text;
+        if (!Self(ctx).Command(std::string("process plugin packet monitor ") + command, text,
+                               err))
+            return WP_EHOST;
+        // The stub's output comes first, then LLDB's echo of the qRcmd packet.
+        size_t echo = text.rfind("  packet: qRcmd,");
+        if (echo != std::string::npos)
+            text.erase(echo);
+        return wp_buf_append(out, text.data(), text.size());
+    }
+
+    static int ReadMemory(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err)
+    {
+        lldb::SBError error;
+        size_t got = Self(ctx).Process().ReadMemory(addr, buf, len, error);
+        if (error.Fail() || got != len) {
+            wp_error_set(err, WP_ETARGET, error.GetCString() ? error.GetCString()
+                                                              : "short read");
+            return WP_ETARGET;
+        }
+        return WP_OK;
+    }
+
+    static int WriteMemory(void *ctx, uint64_t addr, const void *buf, size_t len,
+                           wp_error *err)
+    {
+        lldb::SBError error;
+        size_t put = Self(ctx).Process().WriteMemory(addr, buf, len, error);
+        if (error.Fail() || put != len) {
+            wp_error_set(err, WP_ETARGET, error.GetCString() ? error.GetCString()
+                                                              : "short write");
+            return WP_ETARGET;
+        }
+        return WP_OK;
+    }
+
+    // LLDB's expression errors are a header line, then "error: <user
+    // expression 0>:1:1: use of undeclared identifier 'x'"; keep the latter.
+    static std::string FirstDiagnostic(const std::string &text)
+    {
+        size_t pos = 0;
+        while (pos < text.size()) {
+            size_t nl = text.find('\n', pos);
+            std::string line = text.substr(pos, nl == std::string::npos ? nl : nl - pos);
+            pos = nl == std::string::npos ? text.size() : nl + 1;
+            if (line.rfind("error: ", 0) == 0)
+                line.erase(0, 7);
+            if (line.rfind("<user expression", 0) == 0) {
+                size_t colon = line.find(": ");
+                if (colon != std::string::npos)
+                    line.erase(0, colon + 2);
+            }
+            if (!line.empty() && line != "expression failed to parse:")
+                return line;
+        }
+        return "the expression has no value";
+    }
+
+    static int Evaluate(void *ctx, const char *expr, uint64_t *value, int *negative,
+                        wp_error *err)
+    {
+        // Plain numbers mean the same to LLDB; skip the expression compiler.
+        if (wp_parse_literal(expr, value, negative) == WP_OK)
+            return WP_OK;
+        LldbHost &self = Self(ctx);
+        lldb::SBTarget target = self.debugger_.GetSelectedTarget();
+        lldb::SBFrame frame = self.Process().GetSelectedThread().GetSelectedFrame();
+        lldb::SBValue v = frame.IsValid() ? frame.EvaluateExpression(expr)
+                                          : target.EvaluateExpression(expr);
+        lldb::SBError error = v.GetError();
+        if (!v.IsValid() || error.Fail()) {
+            std::string why = FirstDiagnostic(error.GetCString() ? error.GetCString() : "");
+            wp_error_set(err, WP_EINVAL, why.c_str());
+            return WP_EINVAL;
+        }
+        uint32_t flags = v.GetType().GetCanonicalType().GetTypeFlags();
+        if (!(flags & (lldb::eTypeIsInteger | lldb::eTypeIsPointer |
+                       lldb::eTypeIsEnumeration))) {
+            std::string why = std::string("not an integer (type ") +
+                              (v.GetTypeName() ? v.GetTypeName() : "?") + ")";
+            wp_error_set(err, WP_EINVAL, why.c_str());
+            return WP_EINVAL;
+        }
+        if (flags & lldb::eTypeIsSigned) {
+            int64_t s = v.GetValueAsSigned(error);
+            *value = static_cast<uint64_t>(s);
+            *negative = s < 0;
+        } else {
+            *value = v.GetValueAsUnsigned(error);
+            *negative = 0;
+        }
+        return WP_OK;
+    }
+
+    static int TargetInfo(void *ctx, wp_target_info *info, wp_error *)
+    {
+        lldb::SBProcess process = Self(ctx).Process();
+        lldb::StateType state = process.IsValid() ? process.GetState() : lldb::eStateInvalid;
+        info->connected = state != lldb::eStateInvalid && state != lldb::eStateExited &&
+                          state != lldb::eStateDetached && state != lldb::eStateUnloaded;
+        const char *plugin = process.IsValid() ? process.GetPluginName() : nullptr;
+        info->remote = plugin && std::strcmp(plugin, "gdb-remote") == 0;
+        info->stopped = state == lldb::eStateStopped || state == lldb::eStateCrashed ||
+                        state == lldb::eStateSuspended;
+        info->byte_order = process.IsValid() && process.GetByteOrder() == lldb::eByteOrderBig
+                               ? WP_ORDER_BIG
+                               : WP_ORDER_LITTLE;
+        return WP_OK;
+    }
+
+    static int Interrupted(void *ctx)
+    {
+        return Self(ctx).debugger_.GetCommandInterpreter().WasInterrupted();
+    }
+
+    static void FlushCaches(void *ctx);
+    void RestoreMemoryCache();
+
+    lldb::SBDebugger debugger_;
+    wp_session *session_;
+    uint32_t process_id_ = 0;
+    uint32_t stop_id_ = 0;
+    bool cache_off_until_stop_ = false;
+};
+
+// LLDB's process memory cache is keyed by virtual address, and a physical
+// write may alias any of them.  The SB API of LLDB 14 has no call that
+// clears it (Process::Flush is private, and `memory write` flushes only the
+// range it writes), but LLDB clears it at every stop and does not consult it
+// while target.process.disable-memory-cache is true.  So a write turns the
+// cache off until the target has stopped again; the next command after that
+// stop turns it back on, unless the user had it off already.
+void LldbHost::FlushCaches(void *ctx)
+{
+    LldbHost &self = Self(ctx);
+    if (self.cache_off_until_stop_)
+        return;
+    std::string shown;
+    wp_error ignored;
+    if (!self.Command("settings show target.process.disable-memory-cache", shown, &ignored) ||
+        shown.find("= false") == std::string::npos)
+        return;   // already off: nothing can be stale
+    std::string out;
+    if (self.Command("settings set target.process.disable-memory-cache true", out, &ignored))
+        self.cache_off_until_stop_ = true;
+}
+
+void LldbHost::RestoreMemoryCache()
+{
+    std::string out;
+    wp_error ignored;
+    if (Command("settings set target.process.disable-memory-cache false", out, &ignored))
+        cache_off_until_stop_ = false;
+}
+
+class PhysCommand : public lldb::SBCommandPluginInterface {
+public:
+    PhysCommand(LldbHost *host, const char *name) : host_(host), name_(name) {}
+
+    bool DoExecute(lldb::SBDebugger, char **command,
+                   lldb::SBCommandReturnObject &result) override
+    {
+        return host_->Run(name_, command, result);
+    }
+
+private:
+    LldbHost *host_;
+    const char *name_;
+};
+
+void Register(lldb::SBCommandInterpreter interpreter, LldbHost *host, const char *name)
+{
+    // The core owns the help text, so `help writephys` reads as in GDB.
+    std::string help = wp_command_help(name);
+    std::string summary = help.substr(0, help.find('\n'));
+    lldb::SBCommand cmd = interpreter.AddCommand(name, new PhysCommand(host, name),
+                                                 summary.c_str());
+    cmd.SetHelpLong(help.substr(help.find('\n') + 1).c_str());
+}
+
+} // namespace
+
+bool lldb::PluginInitialize(lldb::SBDebugger debugger)
+{
+    // Lives as long as the debugger: LLDB never unloads a plugin.
+    auto *host = new LldbHost(debugger);
+    lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
+    Register(interpreter, host, "writephys");
+    Register(interpreter, host, "readphys");
+    return true;
+}
