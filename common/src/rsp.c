@@ -69,8 +69,9 @@ int wp_rsp_expect_ok(const char *reply, size_t len, wp_error *err, const char *w
     quote_reply(reply, len, q, sizeof q);
     if (is_error_reply(reply, len))
         return wp_fail(err, WP_ETARGET, "the stub refused %s (%s)", what, q);
-    if (len == 0)
-        return wp_fail(err, WP_ETARGET, "the stub does not support %s (empty reply)", what);
+    if (len == 0)   /* LLDB shows a lost connection as an empty reply, too */
+        return wp_fail(err, WP_ETARGET, "empty reply to %s (the stub does not support it, "
+                       "or the connection was lost)", what);
     return wp_fail(err, WP_EPROTO, "unexpected reply to %s: '%s'", what, q);
 }
 

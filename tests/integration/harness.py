@@ -201,3 +201,12 @@ def _split_lldb_transcript(text, lines):
         outputs.append(text[start:nxt if nxt >= 0 else len(text)])
         pos = start
     return outputs
+
+
+def run_text(debugger, commands, port=None, **kw):
+    """What the user sees for each command, in GDB or LLDB: the output, or
+    the one-line error with its newline."""
+    if debugger == "gdb":
+        return [r["error"] + "\n" if r["error"] is not None else r["output"]
+                for r in run_gdb(commands, port=port, **kw)]
+    return [r["output"] for r in run_lldb(commands, port=port, **kw)]

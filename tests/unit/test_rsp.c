@@ -22,7 +22,7 @@ static void test_replies(void)
         {"OK", WP_OK, ""},
         {"E14", WP_ETARGET, "refused"},
         {"E.bad address", WP_ETARGET, "refused"},
-        {"", WP_ETARGET, "does not support"},
+        {"", WP_ETARGET, "or the connection was lost"},
         {"OKK", WP_EPROTO, "unexpected reply"},
         {"E1", WP_EPROTO, "unexpected reply"},
         {"ok", WP_EPROTO, "unexpected reply"},

@@ -1,0 +1,91 @@
+"""Faults a real QEMU won't produce on demand, against the real GDB and the
+real LLDB, through the fake stub."""
+import pytest
+
+from fakestub import FakeStub
+from harness import run_gdb, run_text
+
+DEBUGGERS = ["gdb", "lldb"]
+
+
+def writes_in(log):
+    return [p for p in log if p[:1] in ("M", "X")]
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_no_physical_mode_sends_no_write(debugger):
+    with FakeStub(phys=False) as stub:
+        out = run_text(debugger, ["writephys 0x1000 1 2 3", "writephys --backend qemu 0x1000 1",
+                                  "readphys 0x1000", "writephys --force --no-verify 0x1000 1",
+                                  "readphys 0x1000 --length 4 --backend flat"],
+                       port=stub.port)
+    assert out[0].startswith("writephys: no route to physical memory")
+    assert "--backend flat" in out[0]
+    assert "PhyMemMode" in out[1]
+    assert out[2].startswith("readphys: no route")
+    assert out[3].startswith("writephys: no route")
+    assert out[4].startswith("00001000  00 00 00 00")   # flat, only when named
+    assert writes_in(stub.log) == []
+    assert stub.virtual_writes == 0
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_switch_refused_sends_no_write(debugger):
+    with FakeStub() as stub:
+        original = stub.handle
+
+        def refuse(p):
+            return "E01" if p == "Qqemu.PhyMemMode:1" else original(p)
+        stub.handle = refuse
+        out = run_text(debugger, ["writephys 0x1000 1"], port=stub.port)
+    assert out[0].startswith("writephys: the stub refused the switch to physical mode (E01)")
+    assert writes_in(stub.log) == []
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_error_mid_write_reports_exact_count(debugger):
+    with FakeStub(fail_m_at=3) as stub:
+        out = run_text(debugger, ["writephys --fill --length 20000 0x1000 0xab",
+                                  "readphys 0x1000 --length 4"], port=stub.port)
+    assert stub.accepted > 0
+    assert out[0] == ("writephys: %d of 20000 bytes written; the write failed at %#x: the "
+                      "stub refused the write (E14)\n" % (stub.accepted, 0x1000 + stub.accepted))
+    assert stub.ram[0x1000:0x1000 + stub.accepted] == b"\xab" * stub.accepted
+    assert stub.ram[0x1000 + stub.accepted] == 0
+    last_write = max(i for i, p in enumerate(stub.log) if p.startswith("M"))
+    assert "Qqemu.PhyMemMode:0" in stub.log[last_write:]
+    assert stub.mode == 0
+    assert out[1].startswith("00001000  ab ab ab ab")   # the debugger still works
+
+
+def test_gdb_sets_bytes_written_on_failure():
+    with FakeStub(fail_m_at=2) as stub:
+        r = run_gdb(["writephys --fill --length 5000 0x1000 1", "value:$_writephys_written"],
+                    port=stub.port)
+    assert r[1]["output"] == str(stub.accepted)
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_garbage_reply_mid_write(debugger):
+    with FakeStub(fail_m_at=2, fail_reply="zz") as stub:
+        out = run_text(debugger, ["writephys --fill --length 5000 0x1000 1"], port=stub.port)
+    assert out[0].startswith("writephys: %d of 5000 bytes written" % stub.accepted)
+    assert "unexpected reply to the write: 'zz'" in out[0]
+    assert stub.mode == 0
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_dropped_connection_is_one_clear_line(debugger):
+    with FakeStub(drop_at_m=2) as stub:
+        out = run_text(debugger, ["writephys --fill --length 5000 0x1000 1",
+                                  "writephys 0x1000 1", "help readphys"], port=stub.port)
+    assert out[0].startswith("writephys: %d of 5000 bytes written" % stub.accepted), out[0]
+    assert out[0].count("\n") == 1
+    assert "may still be in physical mode" in out[0]
+    # GDB drops the target; LLDB keeps a process whose packets get no reply.
+    if debugger == "gdb":
+        assert out[1].startswith("writephys: no target"), out[1]
+    else:
+        assert "connection was lost" in out[0] and "connection was lost" in out[1], out
+    assert writes_in(stub.log)[-1].startswith("M17fa,")   # nothing after the drop
+    assert "Usage: readphys" in out[2]   # the debugger survived
