@@ -1,0 +1,56 @@
+"""GDB and LLDB accept the same command lines and print the same text,
+because the core parses and formats everything."""
+from harness import Qemu, run_text
+
+COMMANDS = [
+    "writephys 0x1000 0xde 0xad 0xbe 0xef",
+    "writephys -w 0x1010 0x1234 -2 077",
+    "writephys -d --big-endian 0x1020 0x11223344",
+    "writephys -q 0x1028 0xfedcba9876543210",
+    "writephys --string \"parity check\" --zero 0x1040",
+    "writephys --string \"Grüße\" --utf16 0x1060",
+    "writephys --fill --length 0x40 -w 0x1080 0xa55a",
+    "writephys --no-verify 0x10c0 1 2 3",
+    "writephys --dry-run -d 0x2000 0xcafef00d 7",
+    "writephys --dry-run --fill --length 1M 0x100000 0x90",
+    "readphys 0x1000 --length 0xd0",
+    "readphys -w 0x1000 --length 0x22",
+    "readphys -d 0x1000 --length 0x20",
+    "readphys -q --big-endian 0x1000 --length 0x18",
+    "writephys 0x1000 0x100",
+    "writephys -w 0x1000 -32769",
+    "writephys",
+    "writephys 0x1000",
+    "writephys --bogus 0x1000 1",
+    "writephys -b -w 0x1000 1",
+    "writephys --fill 0x1000 1",
+    "writephys --fill --length 6 -d 0x1000 1",
+    "writephys --string x --file y 0x1000",
+    "writephys --file /nonexistent 0x1000",
+    "writephys --length 1X --fill 0x1000 1",
+    "writephys --backend nowhere 0x1000 1",
+    "writephys --backend openocd 0x1000 1",
+    "writephys 0xffffffffffffffff 1 2",
+    "writephys 0x4000000 1",
+    "writephys -d 0x3fffffe 1",
+    "writephys 0xf0000 0x90",
+    "writephys --force 0xf0000 0x90",
+    "readphys",
+    "readphys 0x1000 --length 0",
+    "readphys 0xfec00000",
+    "readphys 0x4000000 --length 16",
+    "readphys 0x1000 --output /nonexistent/dir/file",
+]
+
+
+def test_same_text_in_gdb_and_lldb():
+    with Qemu("x86_64") as for_gdb, Qemu("x86_64") as for_lldb:
+        gdb = run_text("gdb", COMMANDS, port=for_gdb.port)
+        lldb = run_text("lldb", COMMANDS, port=for_lldb.port)
+        assert for_gdb.pmemsave(0, 0x10000) == for_lldb.pmemsave(0, 0x10000)
+    differences = [(c, g, l) for c, g, l in zip(COMMANDS, gdb, lldb) if g != l]
+    assert differences == []
+    # The list really exercises both outcomes.
+    assert sum(t.startswith("writephys: wrote") for t in gdb) == 8
+    assert sum(t.startswith(("00001000", "readphys: saved")) for t in gdb) == 4
+    assert all(t.count("\n") == 1 for t in gdb[14:]), gdb[14:]
