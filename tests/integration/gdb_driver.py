@@ -5,12 +5,14 @@
 #   "value:EXPR"      records str(gdb.parse_and_eval(EXPR))
 import json
 import os
+import time
 
 import gdb
 
 results = []
 for command in json.load(open(os.environ["WP_COMMANDS"])):
     entry = {"command": command, "output": "", "error": None}
+    started = time.monotonic()
     try:
         if command.startswith("packet:"):
             conn = gdb.selected_inferior().connection
@@ -24,6 +26,7 @@ for command in json.load(open(os.environ["WP_COMMANDS"])):
         entry["error"] = str(exc)
     except Exception as exc:  # a Python error from our plugin is a test failure
         entry["error"] = "PYTHON %s: %s" % (type(exc).__name__, exc)
+    entry["seconds"] = time.monotonic() - started
     results.append(entry)
 with open(os.environ["WP_RESULTS"], "w") as out:
     json.dump(results, out)
