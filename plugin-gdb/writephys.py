@@ -10,6 +10,7 @@
 
 import ctypes
 import os
+import signal
 
 import gdb
 
@@ -182,7 +183,13 @@ class _GdbHost:
         info.contents.connected = int(conn is not None and inferior.pid != 0)
         info.contents.remote = int(conn is not None and
                                    conn.type in ("remote", "extended-remote"))
-        info.contents.stopped = int(all(not t.is_running() for t in inferior.threads()))
+        try:
+            stopped = all(not t.is_running() for t in inferior.threads())
+        except gdb.error as exc:
+            if "running" not in str(exc):
+                raise
+            stopped = False    # GDB will not list the threads of a running target
+        info.contents.stopped = int(stopped)
         endian = gdb.execute("show endian", to_string=True)
         info.contents.byte_order = ORDER_BIG if "big endian" in endian else ORDER_LITTLE
         if conn is not None and conn.num != self.connection_num:
@@ -211,6 +218,10 @@ class _GdbHost:
         array = (ctypes.c_char_p * len(argv))(*[a.encode("utf-8") for a in argv])
         result = _Result()
         self.interrupted = False
+        # Ctrl-C must not tear a packet exchange in two (the stub may have
+        # applied a write whose reply we would then drop): while the core
+        # runs, it only raises a flag that the core reads between packets.
+        previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
             _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
             text = ctypes.string_at(result.text.data, result.text.len).decode(
@@ -218,7 +229,11 @@ class _GdbHost:
             return (result.status, text, result.error.message.decode("utf-8", "replace"),
                     result.bytes_done)
         finally:
+            signal.signal(signal.SIGINT, previous)
             _lib.wp_result_free(ctypes.byref(result))
+
+    def _on_sigint(self, _signum, _frame):
+        self.interrupted = True
 
 
 _host = None

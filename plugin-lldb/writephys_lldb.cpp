@@ -8,6 +8,7 @@
 
 #include <lldb/API/LLDB.h>
 
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -19,6 +20,37 @@ bool PluginInitialize(SBDebugger debugger);
 }
 
 namespace {
+
+// Once LLDB's own Ctrl-C handler has marked the command interpreter
+// interrupted, it refuses every nested command, so the packet that switches
+// the stub back to virtual mode could no longer be sent.  While the core
+// runs, Ctrl-C only raises this flag, which the core reads between packets.
+volatile std::sig_atomic_t g_ctrl_c = 0;
+
+void OnCtrlC(int) { g_ctrl_c = 1; }
+
+class CtrlCFlag {
+public:
+    CtrlCFlag()
+    {
+        g_ctrl_c = 0;
+        struct sigaction ours = {};
+        ours.sa_handler = OnCtrlC;
+        sigemptyset(&ours.sa_mask);
+        installed_ = sigaction(SIGINT, &ours, &previous_) == 0;
+    }
+    ~CtrlCFlag()
+    {
+        if (installed_)
+            sigaction(SIGINT, &previous_, nullptr);
+    }
+    CtrlCFlag(const CtrlCFlag &) = delete;
+    CtrlCFlag &operator=(const CtrlCFlag &) = delete;
+
+private:
+    struct sigaction previous_;
+    bool installed_;
+};
 
 // Everything the callbacks need, one per debugger that loaded the plugin.
 class LldbHost {
@@ -48,7 +80,11 @@ public:
         for (char **a = args; a && *a; a++)
             argv.push_back(*a);
         wp_result res;
-        int rc = wp_command_run(session_, static_cast<int>(argv.size()), argv.data(), &res);
+        int rc;
+        {
+            CtrlCFlag guard;
+            rc = wp_command_run(session_, static_cast<int>(argv.size()), argv.data(), &res);
+        }
         if (rc == WP_OK) {
             if (res.text.data)
                 result.Printf("%s", res.text.data);
@@ -257,7 +293,8 @@ private:
 
     static int Interrupted(void *ctx)
     {
-        return Self(ctx).debugger_.GetCommandInterpreter().WasInterrupted();
+        // An IDE interrupts through the interpreter rather than a signal.
+        return g_ctrl_c || Self(ctx).debugger_.GetCommandInterpreter().WasInterrupted();
     }
 
     static void FlushCaches(void *ctx);

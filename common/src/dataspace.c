@@ -83,17 +83,19 @@ static void source_bytes(const wp_source *src, uint64_t offset, uint8_t *out, si
     }
 }
 
-/* Ends the route and folds a restore failure into the result. */
-static int finish(wp_session *s, const wp_backend *b, int restore, int rc, wp_error *err)
+/* Ends the route and folds a restore failure into the result, keeping the
+ * count: the bytes moved before the restore failed are still moved. */
+static int finish(wp_session *s, const wp_backend *b, int restore, int rc, uint64_t done,
+                  const char *verb, wp_error *err)
 {
     wp_error end_err = {0};
     int end_rc = b->end(s, restore, &end_err);
     if (end_rc == WP_OK)
         return rc;
     if (rc == WP_OK) {
-        wp_fail(err, end_rc, "%s; the stub may still be in physical mode "
-                             "(maintenance packet Qqemu.PhyMemMode:0 restores it)",
-                end_err.message);
+        wp_fail(err, end_rc, "all %llu bytes were %s, but %s; the stub may still be in "
+                "physical mode (maintenance packet Qqemu.PhyMemMode:0 restores it)",
+                (unsigned long long)done, verb, end_err.message);
         return end_rc;
     }
     size_t n = strlen(err->message);
@@ -130,10 +132,9 @@ static int verify_range(wp_session *s, const wp_backend *b, const wp_memmap *map
         any = 1;
         while (span && rc == WP_OK) {
             if (s->host.interrupted && s->host.interrupted(s->host.ctx)) {
-                rc = wp_fail(err, WP_EINTR, "interrupted while verifying at 0x%llx; "
-                             "%llu bytes were written",
-                             (unsigned long long)(addr + off),
-                             (unsigned long long)tr->done);
+                rc = wp_fail(err, WP_EINTR, "all %llu bytes were written; interrupted by "
+                             "Ctrl-C while reading them back at 0x%llx",
+                             (unsigned long long)tr->done, (unsigned long long)(addr + off));
                 break;
             }
             size_t n = b->read_chunk(s, span > SIZE_MAX ? SIZE_MAX : (size_t)span);
@@ -210,10 +211,9 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
         uint64_t at = addr + off;
         if (s->host.interrupted && s->host.interrupted(s->host.ctx)) {
             tr->failed_at = at;
-            rc = wp_fail(err, WP_EINTR, "interrupted: %llu of %llu bytes written; the "
-                         "first byte not written is at 0x%llx",
-                         (unsigned long long)off, (unsigned long long)src->total,
-                         (unsigned long long)at);
+            rc = wp_fail(err, WP_EINTR, "%llu of %llu bytes written; interrupted by "
+                         "Ctrl-C before 0x%llx", (unsigned long long)off,
+                         (unsigned long long)src->total, (unsigned long long)at);
             break;
         }
         uint64_t left = src->total - off;
@@ -243,7 +243,7 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
     free(chunk);
     if (rc == WP_OK)
         rc = verify_range(s, b, map, opt->verify, addr, src, &tr->verified, tr, err);
-    rc = finish(s, b, restore, rc, err);
+    rc = finish(s, b, restore, rc, tr->done, "written", err);
     if (tr->done && s->host.flush_caches)
         s->host.flush_caches(s->host.ctx);
     return rc;
@@ -276,8 +276,9 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
     for (uint64_t off = 0; rc == WP_OK && off < len;) {
         uint64_t at = addr + off;
         if (s->host.interrupted && s->host.interrupted(s->host.ctx)) {
-            rc = wp_fail(err, WP_EINTR, "interrupted after reading %llu bytes",
-                         (unsigned long long)off);
+            rc = wp_fail(err, WP_EINTR, "%llu of %llu bytes read; interrupted by Ctrl-C "
+                         "before 0x%llx", (unsigned long long)off, (unsigned long long)len,
+                         (unsigned long long)at);
             break;
         }
         uint64_t left = len - off;
@@ -296,7 +297,7 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
         off += (uint64_t)got;
         tr->done = off;
     }
-    return finish(s, b, restore, rc, err);
+    return finish(s, b, restore, rc, tr->done, "read", err);
 }
 
 /* ---- the public calls, shaped after IDebugDataSpaces ---- */

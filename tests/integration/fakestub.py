@@ -16,16 +16,39 @@ MTREE = ("FlatView #0\n"
          "  0000000000000000-00000000000fffff (prio 0, ram): fake.ram\n\n")
 
 
+HANGUP = "<hang up>"
+SILENT = "<no reply>"
+DROP_OK = "<OK, dropped>"
+
+
+def kind_of(p):
+    if p.startswith("M"):
+        return "M"
+    if p.startswith("m"):
+        return "m"
+    return {"qqemu.PhyMemMode": "query", "Qqemu.PhyMemMode:1": "switch",
+            "Qqemu.PhyMemMode:0": "restore"}.get(p, p.split(":")[0].split(",")[0])
+
+
 def checksum(payload):
     return "%02x" % (sum(payload.encode("latin-1")) & 0xff)
 
 
 class FakeStub:
-    def __init__(self, phys=True, fail_m_at=None, drop_at_m=None, fail_reply="E14"):
+    def __init__(self, phys=True, fail_m_at=None, drop_at_m=None, fail_reply="E14",
+                 faults=None, on_packet=None):
+        """faults maps (kind, n) to what the nth packet of that kind gets: a
+        reply, HANGUP, SILENT, or DROP_OK (OK, but the bytes are dropped).
+        Kinds: M and m (in physical mode), query (qqemu.PhyMemMode), switch
+        (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0)."""
         self.phys = phys
-        self.fail_m_at = fail_m_at
-        self.drop_at_m = drop_at_m
-        self.fail_reply = fail_reply
+        self.faults = dict(faults or {})
+        if fail_m_at:
+            self.faults[("M", fail_m_at)] = fail_reply
+        if drop_at_m:
+            self.faults[("M", drop_at_m)] = HANGUP
+        self.on_packet = on_packet      # called with (kind, count) before replying
+        self.counts = {}
         self.mode = 0
         self.ram = bytearray(RAM_SIZE)
         self.log = []
@@ -41,6 +64,22 @@ class FakeStub:
 
     # ---- packet handlers: return the reply payload, or None to hang up ----
     def handle(self, p):
+        kind = kind_of(p)
+        if kind in ("m", "M") and self.mode == 0:
+            kind += "-virtual"        # the debugger's own accesses, not ours
+        self.counts[kind] = n = self.counts.get(kind, 0) + 1
+        if self.on_packet:
+            self.on_packet(kind, n)
+        fault = self.faults.get((kind, n))
+        if fault is None:
+            return self.answer(p)
+        if fault == HANGUP:
+            return None
+        if fault == DROP_OK:
+            return "OK"
+        return fault
+
+    def answer(self, p):
         if p.startswith("qSupported"):
             return "PacketSize=1000;qXfer:features:read-;vContSupported+"
         if p == "qqemu.Supported":
@@ -86,10 +125,6 @@ class FakeStub:
             self.virtual_writes += 1
             return "OK"
         self.m_packets += 1
-        if self.drop_at_m == self.m_packets:
-            return None
-        if self.fail_m_at == self.m_packets:
-            return self.fail_reply
         self.ram[addr:addr + length] = bytes.fromhex(data)
         self.accepted += length
         return "OK"
@@ -131,6 +166,9 @@ class FakeStub:
                     if reply is None:
                         conn.shutdown(socket.SHUT_RDWR)
                         return
+                    if reply == SILENT:
+                        conn.sendall(b"+")
+                        continue
                     frames = [reply]
                     if reply.startswith("O") and payload.startswith("qRcmd,"):
                         frames.append("OK")   # output first, then the final OK

@@ -127,7 +127,21 @@ class Qemu:
         self.close()
 
 
-def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True):
+def _run(args, timeout, started=None, env=None):
+    """subprocess.run, but `started(pid)` is told the child's pid first."""
+    with subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        if started:
+            started(proc.pid)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=None):
     """Runs GDB in batch mode over a list of commands; returns one dict per
     command: command, output, error (the one line GDB printed, or None)."""
     prefix = []
@@ -141,10 +155,8 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True):
         with open(cmd_path, "w") as f:
             json.dump(prefix + list(commands), f)
         env = dict(os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
-        proc = subprocess.run([require(gdb), "-nx", "-batch", "-x",
-                               os.path.join(HERE, "gdb_driver.py")],
-                              env=env, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        proc = _run([require(gdb), "-nx", "-batch", "-x", os.path.join(HERE, "gdb_driver.py")],
+                    timeout, started, env=env)
         assert os.path.exists(out_path), "GDB died: %s\n%s" % (proc.returncode, proc.stderr)
         assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr + proc.stdout
         with open(out_path) as f:
@@ -154,7 +166,7 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True):
     return results[len(prefix):]
 
 
-def run_lldb(commands, port=None, timeout=300, plugin=True):
+def run_lldb(commands, port=None, timeout=300, plugin=True, started=None):
     """Runs LLDB in batch mode over a list of commands (errors do not stop
     the list); returns one dict per command: command and output, as LLDB
     printed it.  "packet:P" sends P raw and gives the stub's reply."""
@@ -171,10 +183,8 @@ def run_lldb(commands, port=None, timeout=300, plugin=True):
         script = os.path.join(d, "commands.lldb")
         with open(script, "w") as f:
             f.write("\n".join(prefix + lines + suffix) + "\n")
-        proc = subprocess.run([require("lldb"), "--no-lldbinit", "-b", "-o",
-                               "command source -e false " + script],
-                              capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        proc = _run([require("lldb"), "--no-lldbinit", "-b", "-o",
+                     "command source -e false " + script], timeout, started)
     outputs = _split_lldb_transcript(proc.stdout, prefix + lines + suffix)
     assert len(outputs) == len(prefix + lines + suffix), proc.stdout + proc.stderr
     for line, out in zip(prefix, outputs):

@@ -1,5 +1,8 @@
 """Faults a real QEMU won't produce on demand, against the real GDB and the
 real LLDB, through the fake stub."""
+import os
+import signal
+
 import pytest
 
 from fakestub import FakeStub
@@ -89,3 +92,53 @@ def test_dropped_connection_is_one_clear_line(debugger):
         assert "connection was lost" in out[0] and "connection was lost" in out[1], out
     assert writes_in(stub.log)[-1].startswith("M17fa,")   # nothing after the drop
     assert "Usage: readphys" in out[2]   # the debugger survived
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_ctrl_c_stops_a_long_write_exactly(debugger):
+    # The stub presses Ctrl-C itself while the 3rd write packet is in flight,
+    # so the moment is exact without any timing.
+    pid = []
+
+    def on_packet(kind, n):
+        if kind == "M" and n == 3:
+            os.kill(pid[0], signal.SIGINT)
+    with FakeStub(on_packet=on_packet) as stub:
+        out = run_text(debugger, ["writephys --fill --length 100000 0x1000 0x5a",
+                                  "readphys 0x1000 --length 2"], port=stub.port,
+                       started=pid.append)
+        accepted = stub.accepted
+    told = int(out[0].split()[1])
+    assert out[0] == ("writephys: %d of 100000 bytes written; interrupted by Ctrl-C before "
+                      "%#x\n" % (told, 0x1000 + told))
+    assert told == accepted == 3 * 2041          # the packet in flight completed
+    assert stub.ram[0x1000:0x1000 + told] == b"\x5a" * told
+    assert stub.ram[0x1000 + told] == 0
+    assert stub.counts["M"] == 3
+    assert stub.mode == 0
+    assert out[1].startswith("00001000  5a 5a")   # the next command works
+
+
+def test_gdb_refuses_a_running_target(qemu):
+    r = run_gdb(["continue &", "writephys 0x1000 1", "readphys 0x1000", "interrupt",
+                 "packet:qqemu.PhyMemMode"], port=qemu.port)
+    assert r[1]["error"] == "writephys: the target is running; interrupt it first"
+    assert r[2]["error"] == "readphys: the target is running; interrupt it first"
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_native_process_is_refused(debugger):
+    if debugger == "gdb":
+        start = ["file /bin/true", "starti"]
+    else:
+        start = ["target create /bin/true", "process launch --stop-at-entry"]
+    out = run_text(debugger, start + ["writephys 0x1000 1", "readphys 0x1000",
+                                      "kill" if debugger == "gdb" else "process kill"])
+    if debugger == "gdb":
+        assert out[2].startswith("writephys: the target is not a gdb-remote connection"), out
+        assert out[3].startswith("readphys: the target is not a gdb-remote connection"), out
+    else:
+        # LLDB debugs local processes through lldb-server, over gdb-remote too;
+        # the route probe (a query, no write) finds no physical mode.
+        assert out[2].startswith("writephys: no route to physical memory"), out
+        assert out[3].startswith("readphys: no route to physical memory"), out

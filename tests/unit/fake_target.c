@@ -129,6 +129,8 @@ static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_
         return reply(out, "OK");
     }
     if (strcmp(p, "Qqemu.PhyMemMode:0") == 0) {
+        if (t->refuse_restore)
+            return reply(out, "E01");
         t->mode = 0;
         return reply(out, "OK");
     }

@@ -22,6 +22,7 @@ typedef struct fake_target {
     int mode;                           /* 1 physical */
     int refuse_switch;                  /* Qqemu.PhyMemMode:1 answers E01 */
     int switch_noop;                    /* answers OK but stays virtual */
+    int refuse_restore;                 /* Qqemu.PhyMemMode:0 answers E01 */
     size_t packet_size;
     int fail_m_at;                      /* the Nth M packet (1-based) answers E14 */
     const char *m_reply;                /* used instead of E14 when set */

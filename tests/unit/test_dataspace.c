@@ -121,6 +121,13 @@ static void test_mode_restored_on_every_path(void)
     CU_ASSERT_EQUAL(done, wp_rsp_write_chunk(T.packet_size, 0, sizeof data));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "Remote connection closed"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "may still be in physical mode"));
+    /* A refused restore keeps the count, and says the mode may be wrong. */
+    setup();
+    T.refuse_restore = 1;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, sizeof data, &done, &err), WP_ETARGET);
+    CU_ASSERT_EQUAL(done, sizeof data);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "all 3000 bytes were written"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "may still be in physical mode"));
     /* Already in physical mode: left there, never switched to virtual. */
     setup();
     T.mode = 1;
