@@ -15,8 +15,12 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("WP_BUILD_DIR", os.path.join(ROOT, "build"))
-GDB_PLUGIN = os.path.join(BUILD, "plugin-gdb", "writephys.py")
-LLDB_PLUGIN = os.path.join(BUILD, "plugin-lldb", "libwritephys_lldb.so")
+# A sanitized run points each debugger at its own build and preloads the
+# sanitizer runtime into that debugger only (never into QEMU).
+GDB_PLUGIN = os.path.join(os.environ.get("WP_GDB_BUILD_DIR", BUILD), "plugin-gdb",
+                          "writephys.py")
+LLDB_PLUGIN = os.path.join(os.environ.get("WP_LLDB_BUILD_DIR", BUILD), "plugin-lldb",
+                           "libwritephys_lldb.so")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # (qemu binary, machine options, RAM base, gdb binary).  The guests run no
@@ -127,8 +131,12 @@ class Qemu:
         self.close()
 
 
-def _run(args, timeout, started=None, env=None):
-    """subprocess.run, but `started(pid)` is told the child's pid first."""
+def run_debugger(args, timeout, started=None, env=None, preload=None):
+    """subprocess.run, but `started(pid)` is told the child's pid first;
+    `preload` names the variable holding this debugger's LD_PRELOAD."""
+    env = dict(env or os.environ)
+    if preload and os.environ.get(preload):
+        env["LD_PRELOAD"] = os.environ[preload]
     with subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as proc:
         if started:
@@ -155,8 +163,9 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=No
         with open(cmd_path, "w") as f:
             json.dump(prefix + list(commands), f)
         env = dict(os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
-        proc = _run([require(gdb), "-nx", "-batch", "-x", os.path.join(HERE, "gdb_driver.py")],
-                    timeout, started, env=env)
+        proc = run_debugger([require(gdb), "-nx", "-batch", "-x",
+                             os.path.join(HERE, "gdb_driver.py")],
+                    timeout, started, env=env, preload="WP_GDB_PRELOAD")
         assert os.path.exists(out_path), "GDB died: %s\n%s" % (proc.returncode, proc.stderr)
         assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr + proc.stdout
         with open(out_path) as f:
@@ -183,8 +192,9 @@ def run_lldb(commands, port=None, timeout=300, plugin=True, started=None):
         script = os.path.join(d, "commands.lldb")
         with open(script, "w") as f:
             f.write("\n".join(prefix + lines + suffix) + "\n")
-        proc = _run([require("lldb"), "--no-lldbinit", "-b", "-o",
-                     "command source -e false " + script], timeout, started)
+        proc = run_debugger([require("lldb"), "--no-lldbinit", "-b", "-o",
+                     "command source -e false " + script], timeout, started,
+                    preload="WP_LLDB_PRELOAD")
     outputs = _split_lldb_transcript(proc.stdout, prefix + lines + suffix)
     assert len(outputs) == len(prefix + lines + suffix), proc.stdout + proc.stderr
     for line, out in zip(prefix, outputs):

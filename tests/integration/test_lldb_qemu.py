@@ -1,11 +1,10 @@
 """writephys in the real LLDB against a real QEMU, checked through QMP."""
 import os
 import struct
-import subprocess
 
 import pytest
 
-from harness import LLDB_PLUGIN, Qemu, require, run_lldb
+from harness import LLDB_PLUGIN, Qemu, require, run_debugger, run_lldb
 
 MODE = "packet:qqemu.PhyMemMode"
 
@@ -78,13 +77,11 @@ def test_large_file_write(qemu, tmp_path):
 
 def test_failure_stops_lldb_batch(qemu):
     # A failing writephys marks the command failed, so `lldb -b` stops there.
-    proc = subprocess.run([require("lldb"), "--no-lldbinit", "-b",
-                           "-o", "plugin load " + LLDB_PLUGIN,
-                           "-o", "gdb-remote 127.0.0.1:%d" % qemu.port,
-                           "-o", "writephys 0x1000 0x100",
-                           "-o", "writephys 0x1000 0x42"],
-                          capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+    proc = run_debugger([require("lldb"), "--no-lldbinit", "-b",
+                         "-o", "plugin load " + LLDB_PLUGIN,
+                         "-o", "gdb-remote 127.0.0.1:%d" % qemu.port,
+                         "-o", "writephys 0x1000 0x100",
+                         "-o", "writephys 0x1000 0x42"], 120, preload="WP_LLDB_PRELOAD")
     assert "writephys: value '0x100' does not fit in 1 byte (-b)" in proc.stdout
     assert "(lldb) writephys 0x1000 0x42" not in proc.stdout
     assert proc.returncode != 0 or "Aborting" in proc.stdout + proc.stderr

@@ -1,0 +1,49 @@
+/* libFuzzer: the command language.  The input is a command line whose words
+ * are separated by NUL or newline; nothing is executed (--file and --output
+ * would touch real files), only parsed, with the integer parsers too. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_WORDS 64
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    const char *argv[MAX_WORDS];
+    int argc = 0;
+    argv[argc++] = (size && (data[0] & 1)) ? "readphys" : "writephys";
+    char *word = text;
+    for (size_t i = 0; i <= size && argc < MAX_WORDS; i++) {
+        if (i == size || text[i] == '\n' || text[i] == '\0') {
+            text[i] = '\0';
+            argv[argc++] = word;
+            word = text + i + 1;
+        }
+    }
+    wp_request r;
+    wp_error err;
+    if (wp_parse_command(argc, argv, &r, &err) != WP_OK) {
+        /* Every refusal is one line. */
+        if (!err.message[0] || strchr(err.message, '\n'))
+            abort();
+    } else if (!r.address || (r.kind == WP_CMD_READ && r.length == 0)) {
+        abort();
+    }
+    wp_request_free(&r);
+    for (int i = 1; i < argc; i++) {
+        uint64_t v;
+        int neg;
+        wp_parse_u64(argv[i], true, &v);
+        wp_parse_literal(argv[i], &v, &neg);
+    }
+    free(text);
+    return 0;
+}
