@@ -165,7 +165,7 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=No
         env = dict(os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
         proc = run_debugger([require(gdb), "-nx", "-batch", "-x",
                              os.path.join(HERE, "gdb_driver.py")],
-                    timeout, started, env=env, preload="WP_GDB_PRELOAD")
+                            timeout, started, env=env, preload="WP_GDB_PRELOAD")
         assert os.path.exists(out_path), "GDB died: %s\n%s" % (proc.returncode, proc.stderr)
         assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr + proc.stdout
         with open(out_path) as f:
