@@ -62,7 +62,8 @@ class _Result(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("text", _Buf), ("error", _Error),
                 ("address", ctypes.c_uint64), ("length", ctypes.c_uint64),
                 ("bytes_done", ctypes.c_uint64), ("verified", ctypes.c_int),
-                ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16)]
+                ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16),
+                ("data", _Buf)]
 
 
 class _LoadError(Exception):
@@ -212,9 +213,9 @@ class _GdbHost:
     def target_changed(self, *_event):
         _lib.wp_session_target_changed(self.session)
 
-    def run(self, name, arg):
-        """Runs a command line through the core; returns the result fields."""
-        argv = [name] + gdb.string_to_argv(arg)
+    def run(self, name, args):
+        """Runs a command line (a list of words) through the core."""
+        argv = [name] + list(args)
         array = (ctypes.c_char_p * len(argv))(*[a.encode("utf-8") for a in argv])
         result = _Result()
         self.interrupted = False
@@ -224,10 +225,7 @@ class _GdbHost:
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
             _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
-            text = ctypes.string_at(result.text.data, result.text.len).decode(
-                "utf-8", "replace") if result.text.data else ""
-            return (result.status, text, result.error.message.decode("utf-8", "replace"),
-                    result.bytes_done)
+            return _Outcome(result)
         finally:
             signal.signal(signal.SIGINT, previous)
             _lib.wp_result_free(ctypes.byref(result))
@@ -237,6 +235,26 @@ class _GdbHost:
 
 
 _host = None
+
+
+def _buf_bytes(buf):
+    return ctypes.string_at(buf.data, buf.len) if buf.data else b""
+
+
+class _Outcome:
+    """A command's result, copied out of the core's struct."""
+
+    def __init__(self, r):
+        self.ok = r.status == WP_OK
+        self.text = _buf_bytes(r.text).decode("utf-8", "replace")
+        self.error = r.error.message.decode("utf-8", "replace")
+        self.address = r.address
+        self.length = r.length
+        self.done = r.bytes_done
+        self.verified = bool(r.verified)
+        self.dry_run = bool(r.dry_run)
+        self.backend = r.backend.decode()
+        self.data = _buf_bytes(r.data)
 
 _OPTIONS = {
     "writephys": ["-b", "-w", "-d", "-q", "--string", "--utf16", "--zero", "--file",
@@ -249,29 +267,64 @@ _OPTIONS = {
 
 class _PhysCommand(gdb.Command):
     def __init__(self, name):
-        self.name = name
+        self.wp_name = name
         super().__init__(name, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        status, text, error, done = _host.run(self.name, arg)
-        if self.name == "writephys":
-            gdb.set_convenience_variable("_writephys_written", done)
-        if status != WP_OK:
-            raise gdb.GdbError(error)
-        gdb.write(text)
+        outcome = _run(self.wp_name, gdb.string_to_argv(arg))
+        gdb.write(outcome.text)
 
     def complete(self, text, word):
-        words = text.split()
-        previous = words[-1] if words and (word == "" or len(words) > 1) else ""
-        if word and len(words) >= 2:
-            previous = words[-2]
+        # GDB breaks words at '-', so `word` may be the tail of the token
+        # being typed; candidates are returned relative to it.
+        tokens = text.split(" ")
+        token = tokens[-1]
+        previous = tokens[-2] if len(tokens) > 1 else ""
         if previous in ("--file", "--output"):
             return gdb.COMPLETE_FILENAME
         if previous == "--backend":
-            return [b for b in ("auto", "qemu", "openocd", "flat") if b.startswith(word)]
-        if word.startswith("-"):
-            return [o for o in _OPTIONS[self.name] if o.startswith(word)]
-        return gdb.COMPLETE_EXPRESSION
+            choices = ("auto", "qemu", "openocd", "flat")
+        elif token.startswith("-"):
+            choices = _OPTIONS[self.wp_name]
+        else:
+            return gdb.COMPLETE_EXPRESSION
+        cut = len(token) - len(word)
+        return [c[cut:] for c in choices if c.startswith(token)]
+
+
+def _run(name, args):
+    """Runs a command; raises the one-line error as gdb.GdbError."""
+    outcome = _host.run(name, args)
+    if name == "writephys":
+        gdb.set_convenience_variable("_writephys_written", outcome.done)
+    if not outcome.ok:
+        raise gdb.GdbError(outcome.error)
+    return outcome
+
+
+def _mi_result(name, o):
+    """The fields of an MI ^done record; numbers as MI writes them, strings."""
+    fields = {"address": "0x%x" % o.address, "length": str(o.length),
+              "backend": o.backend or None}
+    if name == "writephys":
+        fields.update({"bytes-written": str(o.done), "verified": "yes" if o.verified else "no",
+                       "dry-run": "yes" if o.dry_run else "no"})
+    else:
+        fields.update({"bytes-read": str(o.done), "contents": o.data.hex() if o.data else None})
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+if hasattr(gdb, "MICommand"):
+    class _PhysMICommand(gdb.MICommand):
+        """-writephys and -readphys for IDEs: the same arguments as the CLI
+        commands, a ^done record with fields, or ^error with the one line."""
+
+        def __init__(self, name):
+            self.command = name      # MICommand.name is GDB's, read-only
+            super().__init__("-" + name)
+
+        def invoke(self, argv):
+            return _mi_result(self.command, _run(self.command, argv))
 
 
 def _register(name):
@@ -297,8 +350,10 @@ def _main():
     for event in ("stop", "cont", "exited", "inferior_call"):
         if hasattr(gdb.events, event):
             getattr(gdb.events, event).connect(_host.target_changed)
-    _register("writephys")
-    _register("readphys")
+    for name in ("writephys", "readphys"):
+        _register(name)
+        if hasattr(gdb, "MICommand"):
+            _PhysMICommand(name)
 
 
 _main()

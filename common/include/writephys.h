@@ -129,6 +129,7 @@ typedef struct wp_result {
     int verified;
     int dry_run;
     char backend[16];
+    wp_buf data;            /* readphys without --output: the bytes read */
 } wp_result;
 
 /** Run one command line: argv[0] is "writephys" or "readphys". */

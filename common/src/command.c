@@ -184,6 +184,16 @@ static int run_write(wp_session *s, const wp_request *r, uint64_t addr, wp_resul
     return rc;
 }
 
+static int save_file(const char *path, const uint8_t *bytes, size_t len, wp_error *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", path, strerror(errno));
+    bool ok = fwrite(bytes, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    return ok ? WP_OK : wp_fail(err, WP_EIO, "cannot write '%s': %s", path, strerror(errno));
+}
+
 static int run_read(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
                     wp_error *err)
 {
@@ -203,37 +213,40 @@ static int run_read(wp_session *s, const wp_request *r, uint64_t addr, wp_result
         if (rc)
             return rc;
     }
-    FILE *out = NULL;
-    if (r->output && !(out = fopen(r->output, "wb")))
-        return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", r->output,
-                       strerror(errno));
-    uint8_t *bytes = malloc((size_t)r->length);
-    if (!bytes) {
-        if (out)
-            fclose(out);
-        return wp_fail(err, WP_ENOMEM, "out of memory");
+    /* A bad --output path is bad input: found before anything is sent, and
+     * without truncating a file that exists (the read may still fail). */
+    struct stat st;
+    bool existed = r->output && stat(r->output, &st) == 0;
+    if (r->output) {
+        FILE *probe = fopen(r->output, "ab");
+        if (!probe)
+            return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", r->output,
+                           strerror(errno));
+        fclose(probe);
     }
+    uint8_t *bytes = malloc((size_t)r->length);
+    if (!bytes)
+        rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_options opt = {r->backend, r->force, 0};
-    wp_transfer tr;
-    rc = wp_dataspace_read(s, &opt, addr, bytes, r->length, &tr, err);
+    wp_transfer tr = {0};
+    if (!rc)
+        rc = wp_dataspace_read(s, &opt, addr, bytes, r->length, &tr, err);
     res->bytes_done = tr.done;
     if (tr.backend)
         snprintf(res->backend, sizeof res->backend, "%s", tr.backend->name);
-    if (!rc && out) {
-        if (fwrite(bytes, 1, (size_t)tr.done, out) != tr.done || fflush(out) != 0)
-            rc = wp_fail(err, WP_EIO, "cannot write '%s': %s", r->output, strerror(errno));
-        else
+    if (!rc && r->output) {
+        rc = save_file(r->output, bytes, (size_t)tr.done, err);
+        if (!rc)
             wp_buf_printf(&res->text, "readphys: saved %llu bytes from physical 0x%llx to "
                           "%s via %s\n", (unsigned long long)tr.done,
                           (unsigned long long)addr, r->output, tr.backend->name);
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);
+        if (wp_buf_append(&res->data, bytes, (size_t)tr.done))
+            rc = wp_fail(err, WP_ENOMEM, "out of memory");
     }
-    if (out) {
-        fclose(out);
-        if (rc)
-            remove(r->output);
-    }
+    if (rc && r->output && !existed)
+        remove(r->output);
     free(bytes);
     return rc;
 }
@@ -264,6 +277,8 @@ int wp_command_run(wp_session *s, int argc, const char *const *argv, wp_result *
 
 void wp_result_free(wp_result *res)
 {
-    if (res)
+    if (res) {
         wp_buf_free(&res->text);
+        wp_buf_free(&res->data);
+    }
 }

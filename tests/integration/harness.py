@@ -131,18 +131,19 @@ class Qemu:
         self.close()
 
 
-def run_debugger(args, timeout, started=None, env=None, preload=None):
+def run_debugger(args, timeout, started=None, env=None, preload=None, stdin=None):
     """subprocess.run, but `started(pid)` is told the child's pid first;
     `preload` names the variable holding this debugger's LD_PRELOAD."""
     env = dict(env or os.environ)
     if preload and os.environ.get(preload):
         env["LD_PRELOAD"] = os.environ[preload]
-    with subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                          text=True) as proc:
         if started:
             started(proc.pid)
         try:
-            out, err = proc.communicate(timeout=timeout)
+            out, err = proc.communicate(stdin, timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             raise

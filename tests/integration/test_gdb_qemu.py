@@ -168,14 +168,18 @@ def test_bad_inputs_one_line_nothing_sent(qemu):
     assert qemu.pmemsave(0x1000, 16) == before
 
 
-def test_no_target_and_help():
+def test_no_target_help_and_completion():
     r = run_gdb(["writephys 0x1000 1", "readphys 0x1000", "help writephys",
-                 "writephys --dry-run -d 0x1000 7"])
+                 "writephys --dry-run -d 0x1000 7", "complete writephys --dr",
+                 "complete readphys --o", "complete writephys --backend q"])
     assert r[0]["error"].startswith("writephys: no target")
     assert r[1]["error"].startswith("readphys: no target")
     assert "Usage: writephys [OPTIONS] ADDRESS VALUE..." in ok(r[2])
     assert ok(r[3]) == ("writephys: dry run: would write 4 bytes at physical 0x1000 "
                         "(backend auto); nothing sent: 07 00 00 00\n")
+    assert ok(r[4]) == "writephys --dry-run\n"
+    assert ok(r[5]) == "readphys --output\n"
+    assert ok(r[6]) == "writephys --backend qemu\n"
 
 
 @pytest.mark.parametrize("arch", ["aarch64", "riscv64"])

@@ -164,8 +164,22 @@ static void test_readphys_output(void)
     CU_ASSERT_EQUAL(fread(got, 1, sizeof got, f), 4);
     fclose(f);
     CU_ASSERT_STRING_EQUAL(got, "abcd");
-    unlink(path);
     expect_error("readphys 0x900 --output /nonexistent/dir/x", "cannot open --output");
+    /* A read that fails leaves an existing --output file as it was. */
+    f = fopen(path, "wb");
+    fputs("keep", f);
+    fclose(f);
+    snprintf(line, sizeof line, "readphys 0x300000 --output %s", path);
+    expect_error(line, "unassigned");
+    f = fopen(path, "rb");
+    memset(got, 0, sizeof got);
+    CU_ASSERT_EQUAL(fread(got, 1, sizeof got, f), 4);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(got, "keep");
+    unlink(path);
+    snprintf(line, sizeof line, "readphys 0x300000 --output %s", path);
+    expect_error(line, "unassigned");
+    CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);   /* and creates none */
     expect_error("readphys 0x900 --length 2M", "too long to print");
 }
 

@@ -1,0 +1,35 @@
+"""GDB/MI commands for IDEs: -writephys and -readphys, with fields."""
+from harness import GDB_PLUGIN, require, run_debugger
+
+
+def run_mi(port, commands):
+    lines = ['-interpreter-exec console "source %s"' % GDB_PLUGIN,
+             "-target-select remote 127.0.0.1:%d" % port] + commands + ["-gdb-exit"]
+    proc = run_debugger([require("gdb"), "-nx", "-q", "-i=mi3"], 120,
+                        preload="WP_GDB_PRELOAD", stdin="\n".join(lines) + "\n")
+    records = [line for line in proc.stdout.splitlines() if line.startswith(("^done", "^error"))]
+    assert len(records) == len(commands) + 1, proc.stdout   # the source's ^done first
+    assert "Traceback" not in proc.stdout, proc.stdout
+    return records[1:]
+
+
+def test_mi_commands(qemu, tmp_path):
+    out = run_mi(qemu.port, [
+        "-writephys -d 0x1000 0xdeadbeef",
+        "-readphys 0x1000 --length 8",
+        "-writephys 0x1000 0x100",
+        "-writephys --dry-run 0x2000 1 2",
+        "-readphys 0x4000000",
+        "-readphys 0x1000 --length 4 --output %s" % (tmp_path / "out.bin"),
+    ])
+    assert out[0] == ('^done,address="0x1000",length="4",backend="qemu",bytes-written="4",'
+                      'verified="yes",dry-run="no"')
+    assert out[1] == ('^done,address="0x1000",length="8",backend="qemu",bytes-read="8",'
+                      'contents="efbeadde00000000"')
+    assert out[2] == ('^error,msg="writephys: value \'0x100\' does not fit in 1 byte (-b); '
+                      'use a wider -w, -d or -q"')
+    assert out[3] == ('^done,address="0x2000",length="2",bytes-written="0",verified="no",'
+                      'dry-run="yes"')
+    assert out[4].startswith('^error,msg="readphys: 0x4000000-0xfebfffff is unassigned')
+    assert out[5] == '^done,address="0x1000",length="4",backend="qemu",bytes-read="4"'
+    assert (tmp_path / "out.bin").read_bytes() == qemu.pmemsave(0x1000, 4)
