@@ -184,12 +184,18 @@ class _GdbHost:
         info.contents.connected = int(conn is not None and inferior.pid != 0)
         info.contents.remote = int(conn is not None and
                                    conn.type in ("remote", "extended-remote"))
-        try:
-            stopped = all(not t.is_running() for t in inferior.threads())
-        except gdb.error as exc:
-            if "running" not in str(exc):
-                raise
-            stopped = False    # GDB will not list the threads of a running target
+        thread = gdb.selected_thread()
+        if gdb.parameter("non-stop"):
+            # Other threads may run; listing them costs packets, but only here.
+            try:
+                stopped = all(not t.is_running() for t in inferior.threads())
+            except gdb.error as exc:
+                if "running" not in str(exc):
+                    raise
+                stopped = False  # GDB will not list the threads of a running target
+        else:
+            # All-stop: one thread tells for all, and asking sends nothing.
+            stopped = thread is not None and not thread.is_running()
         info.contents.stopped = int(stopped)
         endian = gdb.execute("show endian", to_string=True)
         info.contents.byte_order = ORDER_BIG if "big endian" in endian else ORDER_LITTLE

@@ -142,3 +142,29 @@ def test_native_process_is_refused(debugger):
         # the route probe (a query, no write) finds no physical mode.
         assert out[2].startswith("writephys: no route to physical memory"), out
         assert out[3].startswith("readphys: no route to physical memory"), out
+
+
+BAD_INPUTS = [
+    "writephys", "writephys 0x1000", "writephys 0x1000 256", "writephys -w 0x1000 0x10000",
+    "writephys --bogus 0x1000 1", "writephys -b -d 0x1000 1", "writephys 0x1000 1.5",
+    "writephys -1 1", "writephys 0xffffffffffffffff 1 2", "writephys --string \"\" 0x1000",
+    "writephys --file /nonexistent 0x1000", "writephys --file /tmp 0x1000",
+    "writephys --fill 0x1000 1", "writephys --fill --length 6 -d 0x1000 1",
+    "writephys --length 12Q --fill 0x1000 1", "writephys --backend nope 0x1000 1",
+    "writephys --utf16 0x1000 1",
+    "writephys --dry-run 0x1000 1", "readphys", "readphys 0x1000 --length 0",
+    "readphys 0x1000 --length 2M", "readphys 0x1000 --output /nonexistent/dir/f",
+    "readphys 0xfffffffffffffff0 --length 0x20",
+]
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_bad_input_sends_nothing(debugger):
+    with FakeStub() as stub:
+        out = run_text(debugger, ["packet:qBadInputsBegin"] + BAD_INPUTS +
+                       ["packet:qBadInputsEnd"], port=stub.port)
+        begin = stub.log.index("qBadInputsBegin")
+        end = stub.log.index("qBadInputsEnd")
+        assert stub.log[begin + 1:end] == []
+    for command, text in zip(BAD_INPUTS, out[1:-1]):
+        assert text.startswith(command.split()[0] + ": ") and text.count("\n") == 1, text
