@@ -121,6 +121,11 @@ static int build_data(wp_session *s, const wp_request *r, int order, wp_buf *dat
     return WP_OK;
 }
 
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void set_error(wp_result *res, const char *name, const wp_error *err)
 {
     res->status = err->status ? err->status : WP_EHOST;
@@ -156,9 +161,9 @@ static int run_write(wp_session *s, const wp_request *r, uint64_t addr, wp_resul
         rc = wp_check_span(addr, src.total, err);
     if (!rc && r->dry_run) {
         res->dry_run = 1;
-        wp_buf_printf(&res->text, "writephys: dry run: would write %llu bytes at physical "
+        wp_buf_printf(&res->text, "writephys: dry run: would write %llu byte%s at physical "
                       "0x%llx (backend %s); nothing sent: ", (unsigned long long)src.total,
-                      (unsigned long long)addr, r->backend);
+                      plural(src.total), (unsigned long long)addr, r->backend);
         if (r->data == WP_DATA_FILL) {
             wp_buf_printf(&res->text, "pattern ");
             wp_format_bytes_preview(&res->text, src.pattern, src.pattern_len, 32);
@@ -176,9 +181,9 @@ static int run_write(wp_session *s, const wp_request *r, uint64_t addr, wp_resul
         if (tr.backend)
             snprintf(res->backend, sizeof res->backend, "%s", tr.backend->name);
         if (!rc)
-            wp_buf_printf(&res->text, "writephys: wrote %llu bytes at physical 0x%llx via "
-                          "%s, %s\n", (unsigned long long)tr.done, (unsigned long long)addr,
-                          tr.backend->name, verify_note(r, &tr));
+            wp_buf_printf(&res->text, "writephys: wrote %llu byte%s at physical 0x%llx via "
+                          "%s, %s\n", (unsigned long long)tr.done, plural(tr.done),
+                          (unsigned long long)addr, tr.backend->name, verify_note(r, &tr));
     }
     wp_buf_free(&data);
     return rc;
@@ -237,8 +242,8 @@ static int run_read(wp_session *s, const wp_request *r, uint64_t addr, wp_result
     if (!rc && r->output) {
         rc = save_file(r->output, bytes, (size_t)tr.done, err);
         if (!rc)
-            wp_buf_printf(&res->text, "readphys: saved %llu bytes from physical 0x%llx to "
-                          "%s via %s\n", (unsigned long long)tr.done,
+            wp_buf_printf(&res->text, "readphys: saved %llu byte%s from physical 0x%llx to "
+                          "%s via %s\n", (unsigned long long)tr.done, plural(tr.done),
                           (unsigned long long)addr, r->output, tr.backend->name);
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);

@@ -180,29 +180,41 @@ static int verify_range(wp_session *s, const wp_backend *b, const wp_memmap *map
     return rc;
 }
 
-int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
-                       const wp_source *src, wp_transfer *tr, wp_error *err)
+/* Everything decided before the first packet that moves data: the range,
+ * the target's state, the route and the memory map.  A refusal here has
+ * sent nothing but read-only probes. */
+static int open_route(wp_session *s, const wp_route_options *opt, uint64_t addr,
+                      uint64_t len, int is_read, wp_transfer *tr, const wp_backend **b,
+                      const wp_memmap **map, wp_error *err)
 {
     memset(tr, 0, sizeof *tr);
     tr->failed_at = addr;
-    if (!src->total || !src->pattern_len)
-        return wp_fail(err, WP_EINVAL, "empty data: nothing to write");
-    int rc = wp_check_span(addr, src->total, err);
+    *map = NULL;
+    if (!len)
+        return wp_fail(err, WP_EINVAL, is_read ? "nothing to read: length is 0"
+                                               : "empty data: nothing to write");
+    int rc = wp_check_span(addr, len, err);
+    if (!rc)
+        rc = check_target(s, opt->backend, err);
+    if (!rc)
+        rc = wp_backend_select(s, opt->backend, b, err);
     if (rc)
         return rc;
-    rc = check_target(s, opt->backend, err);
-    if (rc)
+    tr->backend = *b;
+    if ((*b)->memmap && (rc = (*b)->memmap(s, map, err)))
         return rc;
-    const wp_backend *b;
-    if ((rc = wp_backend_select(s, opt->backend, &b, err)))
-        return rc;
-    tr->backend = b;
-    const wp_memmap *map = NULL;
-    if (b->memmap && (rc = b->memmap(s, &map, err)))
-        return rc;
-    if (map && (rc = check_map(map, addr, src->total, opt->force, 0, err)))
-        return rc;
+    return *map ? check_map(*map, addr, len, opt->force, is_read, err) : WP_OK;
+}
 
+int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
+                       const wp_source *src, wp_transfer *tr, wp_error *err)
+{
+    const wp_backend *b;
+    const wp_memmap *map;
+    int rc = open_route(s, opt, addr, src->pattern_len ? src->total : 0, 0, tr, &b, &map,
+                        err);
+    if (rc)
+        return rc;
     int restore = 0;
     rc = b->begin(s, &restore, err);
     uint8_t *chunk = NULL;
@@ -252,24 +264,10 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
 int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
                       uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err)
 {
-    memset(tr, 0, sizeof *tr);
-    tr->failed_at = addr;
-    if (!len)
-        return wp_fail(err, WP_EINVAL, "nothing to read: length is 0");
-    int rc = wp_check_span(addr, len, err);
-    if (rc)
-        return rc;
-    rc = check_target(s, opt->backend, err);
-    if (rc)
-        return rc;
     const wp_backend *b;
-    if ((rc = wp_backend_select(s, opt->backend, &b, err)))
-        return rc;
-    tr->backend = b;
-    const wp_memmap *map = NULL;
-    if (b->memmap && (rc = b->memmap(s, &map, err)))
-        return rc;
-    if (map && (rc = check_map(map, addr, len, opt->force, 1, err)))
+    const wp_memmap *map;
+    int rc = open_route(s, opt, addr, len, 1, tr, &b, &map, err);
+    if (rc)
         return rc;
     int restore = 0;
     rc = b->begin(s, &restore, err);

@@ -44,7 +44,7 @@ CASES = [
 
 
 def told_written(text):
-    m = re.match(r"writephys: (?:wrote (\d+) bytes|(\d+) of \d+ bytes written)", text)
+    m = re.match(r"writephys: (?:wrote (\d+) bytes?|(\d+) of \d+ bytes written)", text)
     if m:
         return int(m.group(1) or m.group(2))
     # Refused before any write, or all acknowledged and then a later step failed.

@@ -45,7 +45,7 @@ def test_mode_restored_and_unassigned_refused(qemu):
     r = run_lldb(["packet:Qqemu.PhyMemMode:1", "writephys 0x7000 1", MODE,
                   "packet:Qqemu.PhyMemMode:0", "writephys -d %#x 1 2" % (end - 4), MODE,
                   "writephys 0x7000 0x1ff", MODE], port=qemu.port)
-    assert r[1]["output"].startswith("writephys: wrote 1 bytes")
+    assert r[1]["output"].startswith("writephys: wrote 1 byte")
     assert r[2]["output"] == "1"
     assert r[4]["output"].startswith("writephys: 0x4000000-0xfebfffff is unassigned")
     assert r[5]["output"] == "0"

@@ -70,10 +70,10 @@ static void test_values(void)
                 "writephys: wrote 2 bytes at physical 0x200 via qemu, verified\n");
     CU_ASSERT(T.ram[0x200] == 0x34);
     expect_text("writephys --no-verify 0x300 1",
-                "writephys: wrote 1 bytes at physical 0x300 via qemu, not verified "
+                "writephys: wrote 1 byte at physical 0x300 via qemu, not verified "
                 "(--no-verify)\n");
     expect_text("writephys 0x200000 1",
-                "writephys: wrote 1 bytes at physical 0x200000 via qemu, not verified "
+                "writephys: wrote 1 byte at physical 0x200000 via qemu, not verified "
                 "(device memory: reads may have side effects; --verify to read back "
                 "anyway)\n");
 }
@@ -130,7 +130,7 @@ static void test_fill_and_dry_run(void)
                 "auto); nothing sent: pattern aa 55 repeated\n");
     /* A dry run even past RAM: it says what would be sent, and sends nothing. */
     expect_text("writephys --dry-run 0x300000 1",
-                "writephys: dry run: would write 1 bytes at physical 0x300000 (backend "
+                "writephys: dry run: would write 1 byte at physical 0x300000 (backend "
                 "auto); nothing sent: 01\n");
     CU_ASSERT_EQUAL(T.packets, packets);
 }
