@@ -17,7 +17,7 @@ except ImportError:
 def show(prompt, results):
     for r in results:
         print("%s %s" % (prompt, r["command"]))
-        text = r["error"] + "\n" if r["error"] else r["output"]
+        text = r["error"] + "\n" if r.get("error") else r["output"]
         sys.stdout.write(text)
 
 
@@ -42,6 +42,10 @@ def main():
         print()
         oracle(guest, 0x1000, 32)
         if run_lldb and os.path.exists(LLDB_PLUGIN):
+            # GDB's detach resumed the guest; QEMU 7.2 would greet the next
+            # debugger with a stale stop reply that LLDB cannot parse, unless
+            # the guest is paused first.
+            guest.execute("stop")
             print("\n-- LLDB: plugin load build/plugin-lldb/libwritephys_lldb.so; "
                   "gdb-remote %d" % guest.port)
             show("(lldb)", run_lldb([

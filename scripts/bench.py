@@ -36,9 +36,9 @@ def lldb_run(guest, extra):
 
 
 def lldb_seconds(guest, command):
-    """LLDB prints no timings: the run with the command minus one without
-    (on a guest of its own: QEMU 7.2 keeps LLDB's no-ack mode after a detach,
-    so LLDB cannot connect to the same guest twice)."""
+    """LLDB prints no timings: the run with the command minus one without,
+    each on a fresh guest (see README, Troubleshooting: LLDB and a guest that
+    a debugger has detached from)."""
     with Qemu("x86_64") as baseline_guest:
         baseline = lldb_run(baseline_guest, [])
     return max(0.0, lldb_run(guest, [command]) - baseline)
