@@ -11,6 +11,7 @@ COMMANDS = [
     "writephys --string \"Grüße\" --utf16 0x1060",
     "writephys --fill --length 0x40 -w 0x1080 0xa55a",
     "writephys --no-verify 0x10c0 1 2 3",
+    "writephys --backend flat -d 0x10c4 0x600dcafe",
     "writephys --dry-run -d 0x2000 0xcafef00d 7",
     "writephys --dry-run --fill --length 1M 0x100000 0x90",
     "readphys 0x1000 --length 0xd0",
@@ -48,9 +49,12 @@ def test_same_text_in_gdb_and_lldb():
         gdb = run_text("gdb", COMMANDS, port=for_gdb.port)
         lldb = run_text("lldb", COMMANDS, port=for_lldb.port)
         assert for_gdb.pmemsave(0, 0x10000) == for_lldb.pmemsave(0, 0x10000)
+        # flat is physical here (real mode, paging off): it landed at 0x10c4.
+        assert for_gdb.pmemsave(0x10c4, 4) == (0x600dcafe).to_bytes(4, "little")
     differences = [(c, g, l) for c, g, l in zip(COMMANDS, gdb, lldb) if g != l]
     assert differences == []
     # The list really exercises both outcomes.
-    assert sum(t.startswith("writephys: wrote") for t in gdb) == 8
+    assert sum(t.startswith("writephys: wrote") for t in gdb) == 9
+    assert "via flat, verified" in gdb[8]
     assert sum(t.startswith(("00001000", "readphys: saved")) for t in gdb) == 4
-    assert all(t.count("\n") == 1 for t in gdb[14:]), gdb[14:]
+    assert all(t.count("\n") == 1 for t in gdb[15:]), gdb[15:]
