@@ -19,6 +19,7 @@ MTREE = ("FlatView #0\n"
 HANGUP = "<hang up>"
 SILENT = "<no reply>"
 DROP_OK = "<OK, dropped>"
+MUTE = "<no reply, to this or anything after>"
 
 
 def kind_of(p):
@@ -38,7 +39,8 @@ class FakeStub:
     def __init__(self, phys=True, fail_m_at=None, drop_at_m=None, fail_reply="E14",
                  faults=None, on_packet=None):
         """faults maps (kind, n) to what the nth packet of that kind gets: a
-        reply, HANGUP, SILENT, or DROP_OK (OK, but the bytes are dropped).
+        reply, HANGUP, SILENT, MUTE (silent from then on), or DROP_OK (OK,
+        but the bytes are dropped).
         Kinds: M and m (in physical mode), query (qqemu.PhyMemMode), switch
         (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0)."""
         self.phys = phys
@@ -49,6 +51,7 @@ class FakeStub:
             self.faults[("M", drop_at_m)] = HANGUP
         self.on_packet = on_packet      # called with (kind, count) before replying
         self.counts = {}
+        self.mute = False
         self.mode = 0
         self.ram = bytearray(RAM_SIZE)
         self.log = []
@@ -70,7 +73,12 @@ class FakeStub:
         self.counts[kind] = n = self.counts.get(kind, 0) + 1
         if self.on_packet:
             self.on_packet(kind, n)
+        if self.mute:
+            return SILENT
         fault = self.faults.get((kind, n))
+        if fault == MUTE:
+            self.mute = True
+            return SILENT
         if fault is None:
             return self.answer(p)
         if fault == HANGUP:
