@@ -49,13 +49,15 @@ _TARGET_INFO = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
                                 ctypes.POINTER(_TargetInfo), ctypes.c_void_p)
 _INTERRUPTED = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 _FLUSH = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+_PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
 
 
 class _Host(ctypes.Structure):
     _fields_ = [("ctx", ctypes.c_void_p), ("send_packet", _SEND), ("monitor", _MONITOR),
                 ("read_memory", _MEMORY), ("write_memory", _MEMORY),
                 ("evaluate", _EVALUATE), ("target_info", _TARGET_INFO),
-                ("interrupted", _INTERRUPTED), ("flush_caches", _FLUSH)]
+                ("interrupted", _INTERRUPTED), ("flush_caches", _FLUSH),
+                ("progress", _PROGRESS)]
 
 
 class _Result(ctypes.Structure):

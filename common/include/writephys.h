@@ -88,6 +88,8 @@ typedef struct wp_host {
     int (*interrupted)(void *ctx);
     /* Drop every debugger cache that may hold target memory. */
     void (*flush_caches)(void *ctx);
+    /* Optional: bytes moved so far of a transfer, after every packet. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
 } wp_host;
 
 typedef struct wp_session wp_session;

@@ -251,6 +251,8 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
         }
         off += n;
         tr->done = off;
+        if (s->host.progress)
+            s->host.progress(s->host.ctx, off, src->total);
     }
     free(chunk);
     if (rc == WP_OK)
@@ -294,6 +296,8 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
         }
         off += (uint64_t)got;
         tr->done = off;
+        if (s->host.progress)
+            s->host.progress(s->host.ctx, off, len);
     }
     return finish(s, b, restore, rc, tr->done, "read", err);
 }

@@ -168,3 +168,13 @@ def test_bad_input_sends_nothing(debugger):
         assert stub.log[begin + 1:end] == []
     for command, text in zip(BAD_INPUTS, out[1:-1]):
         assert text.startswith(command.split()[0] + ": ") and text.count("\n") == 1, text
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_probe_and_map_once_per_stop(debugger):
+    with FakeStub() as stub:
+        out = run_text(debugger, ["writephys 0x1000 1", "writephys 0x1000 2",
+                                  "readphys 0x1000 --length 4"], port=stub.port)
+    assert out[2].startswith("00001000  02 00 00 00")
+    assert stub.log.count("qqemu.Supported") == 1
+    assert sum(p.startswith("qRcmd,") for p in stub.log) == 1

@@ -273,6 +273,38 @@ static void test_read_and_fill(void)
     CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, pat, 0, &filled, &err), WP_EINVAL);
 }
 
+static uint64_t progress_last, progress_total;
+static int progress_calls, progress_backwards;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    if (done <= progress_last)
+        progress_backwards++;
+    progress_last = done;
+    progress_total = total;
+    progress_calls++;
+}
+
+/* Progress comes after every packet, growing, and ends at the total. */
+static void test_progress(void)
+{
+    setup();
+    wp_host h = fake_host(&T);
+    h.progress = on_progress;
+    wp_session_free(S);
+    S = wp_session_new(&h);
+    uint8_t *data = pattern(10000, 1);
+    size_t done;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, 10000, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(progress_calls, T.m_packets);
+    CU_ASSERT_EQUAL(progress_backwards, 0);
+    CU_ASSERT_EQUAL(progress_last, 10000);
+    CU_ASSERT_EQUAL(progress_total, 10000);
+    free(data);
+}
+
 static void test_flat_route(void)
 {
     setup();
@@ -298,6 +330,7 @@ static const CU_TestInfo tests[] = {
     {"target state refusals", test_target_state_refusals},
     {"memory-map decisions", test_memory_map_decisions},
     {"read and fill", test_read_and_fill},
+    {"progress", test_progress},
     {"flat route", test_flat_route},
     CU_TEST_INFO_NULL,
 };
