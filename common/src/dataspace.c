@@ -37,37 +37,37 @@ static int check_target(wp_session *s, const char *backend, wp_error *err)
     return WP_OK;
 }
 
-/* Checks [addr, addr+len) against the map before anything is sent. */
+/* Checks [addr, addr+len) against the map before anything is sent.  A
+ * message names the whole region that refuses, so the user sees the map. */
 static int check_map(const wp_memmap *map, uint64_t addr, uint64_t len, int force,
                      int is_read, wp_error *err)
 {
     uint64_t last = addr + len - 1;
+    const char *verb = is_read ? "read" : "written";
+    const char *how = is_read ? "read" : "write";
     for (uint64_t a = addr;;) {
         wp_region r = wp_memmap_lookup(map, a);
-        uint64_t end = r.last < last ? r.last : last;
+        unsigned long long from = r.start, to = r.last;
         if (!force) {
-            const char *verb = is_read ? "read" : "written";
             if (r.kind == WP_REGION_UNASSIGNED)
                 return wp_fail(err, WP_EREFUSED,
                                "0x%llx-0x%llx is unassigned in QEMU's physical map (QEMU "
-                               "would %s and answer OK); nothing was %s (--force to send "
-                               "anyway)", (unsigned long long)a, (unsigned long long)r.last,
-                               is_read ? "make up the bytes" : "drop the bytes", verb);
+                               "would %s and answer OK); nothing was %s (--force to %s "
+                               "anyway)", from, to,
+                               is_read ? "make up the bytes" : "drop the bytes", verb, how);
             if (r.kind == WP_REGION_ROM && !is_read)
                 return wp_fail(err, WP_EREFUSED,
-                               "0x%llx-0x%llx is ROM (%s); nothing was written (--force "
-                               "to write anyway)", (unsigned long long)a,
-                               (unsigned long long)end, r.name);
+                               "0x%llx-0x%llx is ROM (%s); nothing was written (--force to "
+                               "write anyway)", from, to, r.name);
             if (r.kind == WP_REGION_DEVICE && is_read)
                 return wp_fail(err, WP_EREFUSED,
                                "0x%llx-0x%llx is a device (%s) and reading it may have "
-                               "side effects; nothing was read (--force to read "
-                               "anyway)", (unsigned long long)a, (unsigned long long)end,
-                               r.name);
+                               "side effects; nothing was read (--force to read anyway)",
+                               from, to, r.name);
         }
-        if (end == last)
+        if (r.last >= last)
             return WP_OK;
-        a = end + 1;
+        a = r.last + 1;
     }
 }
 
