@@ -4,19 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "internal.h"
 
 #define MAX_WORDS 64
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     const char *argv[MAX_WORDS];
     int argc = 0;
     argv[argc++] = (size && (data[0] & 1)) ? "readphys" : "writephys";

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
 #include "internal.h"
 
 static const char mtree[] =
@@ -41,16 +42,12 @@ static int monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
     return wp_buf_append(out, mtree, sizeof mtree - 1);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* The parsers on their own, on the raw input. */
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     wp_error err;
     uint8_t out[64];
     wp_rsp_expect_ok(text, size, &err, "x");
