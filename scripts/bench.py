@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "integration"))
-from harness import LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
+from harness import LLDB, LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
 
 ADDR = 0x1000000   # real mode at reset: GDB's and LLDB's addresses are physical
 
@@ -24,7 +24,7 @@ def gdb_seconds(guest, command):
 
 
 def lldb_run(guest, extra):
-    args = [require("lldb"), "--no-lldbinit", "-b", "-o", "plugin load " + LLDB_PLUGIN,
+    args = [require(LLDB), "--no-lldbinit", "-b", "-o", "plugin load " + LLDB_PLUGIN,
             "-o", "gdb-remote 127.0.0.1:%d" % guest.port]
     for c in extra + ["process detach"]:
         args += ["-o", c]

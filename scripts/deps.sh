@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(cmake ninja-build gcc g++ clang libcunit1-dev valgrind python3 python3-pytest
-          gdb gdb-multiarch lldb liblldb-dev python3-lldb-14
+          gdb gdb-multiarch lldb liblldb-dev
           qemu-system-x86 qemu-system-arm qemu-system-misc)
 
 missing=()

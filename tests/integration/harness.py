@@ -21,6 +21,7 @@ GDB_PLUGIN = os.path.join(os.environ.get("WP_GDB_BUILD_DIR", BUILD), "plugin-gdb
                           "writephys.py")
 LLDB_PLUGIN = os.path.join(os.environ.get("WP_LLDB_BUILD_DIR", BUILD), "plugin-lldb",
                            "libwritephys_lldb.so")
+LLDB = os.environ.get("WP_LLDB", "lldb")     # lldb-16, for a plugin built against it
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # (qemu binary, machine options, RAM base, gdb binary).  The guests run no
@@ -193,7 +194,7 @@ def run_lldb(commands, port=None, timeout=300, plugin=True, started=None):
         script = os.path.join(d, "commands.lldb")
         with open(script, "w") as f:
             f.write("\n".join(prefix + lines + suffix) + "\n")
-        proc = run_debugger([require("lldb"), "--no-lldbinit", "-b", "-o",
+        proc = run_debugger([require(LLDB), "--no-lldbinit", "-b", "-o",
                      "command source -e false " + script], timeout, started,
                     preload="WP_LLDB_PRELOAD")
     outputs = _split_lldb_transcript(proc.stdout, prefix + lines + suffix)

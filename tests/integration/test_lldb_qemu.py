@@ -4,7 +4,7 @@ import struct
 
 import pytest
 
-from harness import LLDB_PLUGIN, Qemu, require, run_debugger, run_lldb
+from harness import LLDB, LLDB_PLUGIN, Qemu, require, run_debugger, run_lldb
 
 MODE = "packet:qqemu.PhyMemMode"
 
@@ -77,7 +77,7 @@ def test_large_file_write(qemu, tmp_path):
 
 def test_failure_stops_lldb_batch(qemu):
     # A failing writephys marks the command failed, so `lldb -b` stops there.
-    proc = run_debugger([require("lldb"), "--no-lldbinit", "-b",
+    proc = run_debugger([require(LLDB), "--no-lldbinit", "-b",
                          "-o", "plugin load " + LLDB_PLUGIN,
                          "-o", "gdb-remote 127.0.0.1:%d" % qemu.port,
                          "-o", "writephys 0x1000 0x100",
