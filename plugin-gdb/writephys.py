@@ -90,6 +90,9 @@ def _load_core():
     lib.wp_command_run.argtypes = [ctypes.c_void_p, ctypes.c_int,
                                    ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Result)]
     lib.wp_result_free.argtypes = [ctypes.POINTER(_Result)]
+    lib.wp_command_completions.restype = ctypes.c_size_t
+    lib.wp_command_completions.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                           ctypes.c_size_t]
     lib.wp_command_help.restype = ctypes.c_char_p
     lib.wp_command_help.argtypes = [ctypes.c_char_p]
     return lib
@@ -267,13 +270,11 @@ class _Outcome:
         self.backend = r.backend.decode()
         self.data = _buf_bytes(r.data)
 
-_OPTIONS = {
-    "writephys": ["-b", "-w", "-d", "-q", "--string", "--utf16", "--zero", "--file",
-                  "--skip", "--length", "--fill", "--backend", "--verify", "--no-verify",
-                  "--dry-run", "--force", "--big-endian", "--little-endian"],
-    "readphys": ["-b", "-w", "-d", "-q", "--length", "--output", "--backend", "--force",
-                 "--big-endian", "--little-endian"],
-}
+def _completions(command, option=None):
+    """Option names, or the choices of an option, as the core knows them."""
+    buf = ctypes.create_string_buffer(512)
+    _lib.wp_command_completions(command.encode(), option and option.encode(), buf, 512)
+    return buf.value.decode().split()
 
 
 class _PhysCommand(gdb.Command):
@@ -294,9 +295,9 @@ class _PhysCommand(gdb.Command):
         if previous in ("--file", "--output"):
             return gdb.COMPLETE_FILENAME
         if previous == "--backend":
-            choices = ("auto", "qemu", "openocd", "flat")
+            choices = _completions(self.wp_name, previous)
         elif token.startswith("-"):
-            choices = _OPTIONS[self.wp_name]
+            choices = _completions(self.wp_name)
         else:
             return gdb.COMPLETE_EXPRESSION
         cut = len(token) - len(word)

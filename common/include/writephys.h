@@ -139,6 +139,12 @@ WP_EXPORT int wp_command_run(wp_session *s, int argc, const char *const *argv,
                              wp_result *res);
 WP_EXPORT void wp_result_free(wp_result *res);
 
+/** The options of a command ("-b -w ... --little-endian"), or of
+ * "--backend" (its choices), space-separated into buf, for completion.
+ * Returns the length needed; buf holds "" when cap is too small. */
+WP_EXPORT size_t wp_command_completions(const char *command, const char *option, char *buf,
+                                        size_t cap);
+
 /** The full help text of a command, for `help writephys`. */
 WP_EXPORT const char *wp_command_help(const char *command);
 

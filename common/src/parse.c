@@ -2,6 +2,7 @@
  * Nothing here talks to the target; every mistake is one line. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,4 +316,36 @@ void wp_request_free(wp_request *r)
 {
     free(r->values);
     r->values = NULL;
+}
+
+/* Appends a word to a space-separated list, keeping its would-be length. */
+static size_t add_word(char *list, size_t cap, size_t len, const char *dashes,
+                       const char *word)
+{
+    if (len < cap)
+        snprintf(list + len, cap - len, "%s%s%s", len ? " " : "", dashes, word);
+    return len + (len ? 1 : 0) + strlen(dashes) + strlen(word);
+}
+
+size_t wp_command_completions(const char *command, const char *option, char *buf, size_t cap)
+{
+    int mask = command && strcmp(command, "readphys") == 0 ? FOR_READ : FOR_WRITE;
+    char words[512] = "";
+    size_t n = 0;
+    if (option && strcmp(option, "--backend") == 0) {
+        for (size_t i = 0; i < WP_ARRAY_LEN(backend_names); i++)
+            n = add_word(words, sizeof words, n, "", backend_names[i]);
+    } else if (!option) {
+        for (size_t i = 0; i < WP_ARRAY_LEN(options); i++) {
+            if (!(options[i].commands & mask))
+                continue;
+            char short_name[2] = {options[i].short_name, '\0'};
+            n = options[i].short_name ? add_word(words, sizeof words, n, "-", short_name)
+                                      : add_word(words, sizeof words, n, "--",
+                                                 options[i].long_name);
+        }
+    }
+    if (buf && cap)
+        snprintf(buf, cap, "%s", n < cap && n < sizeof words ? words : "");
+    return n;
 }

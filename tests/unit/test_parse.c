@@ -204,12 +204,30 @@ static void test_integer_parser(void)
     CU_ASSERT_EQUAL(wp_parse_literal("$rax", &v, &neg), WP_EINVAL);
 }
 
+static void test_completions(void)
+{
+    char buf[512];
+    wp_command_completions("writephys", NULL, buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "-b -w -d -q --string"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--dry-run"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "--output"));
+    wp_command_completions("readphys", NULL, buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--output"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "--fill"));
+    size_t n = wp_command_completions("readphys", "--backend", buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "auto qemu openocd flat");
+    CU_ASSERT_EQUAL(n, strlen(buf));
+    CU_ASSERT(wp_command_completions("writephys", NULL, buf, 4) > 4);
+    CU_ASSERT_STRING_EQUAL(buf, "");
+}
+
 static const CU_TestInfo tests[] = {
     {"bad inputs, one error each", test_bad_inputs},
     {"values and widths", test_values_and_widths},
     {"string, file and fill", test_data_forms},
     {"readphys", test_readphys},
     {"the integer parser", test_integer_parser},
+    {"completions", test_completions},
     CU_TEST_INFO_NULL,
 };
 
