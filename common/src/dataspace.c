@@ -162,7 +162,6 @@ static int verify_range(wp_session *s, const wp_backend *b, const wp_memmap *map
             for (size_t i = 0; i < (size_t)r_n; i++)
                 if (got[i] != want[i]) {
                     uint64_t at = addr + off + i;
-                    tr->failed_at = at;
                     rc = wp_fail(err, WP_EVERIFY,
                                  "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
                                  "the stub acknowledged all %llu bytes but %s memory did "
@@ -188,7 +187,6 @@ static int open_route(wp_session *s, const wp_route_options *opt, uint64_t addr,
                       const wp_memmap **map, wp_error *err)
 {
     memset(tr, 0, sizeof *tr);
-    tr->failed_at = addr;
     *map = NULL;
     if (!len)
         return wp_fail(err, WP_EINVAL, is_read ? "nothing to read: length is 0"
@@ -222,7 +220,6 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
     for (uint64_t off = 0; rc == WP_OK && off < src->total;) {
         uint64_t at = addr + off;
         if (s->host.interrupted && s->host.interrupted(s->host.ctx)) {
-            tr->failed_at = at;
             rc = wp_fail(err, WP_EINTR, "%llu of %llu bytes written; interrupted by "
                          "Ctrl-C before 0x%llx", (unsigned long long)off,
                          (unsigned long long)src->total, (unsigned long long)at);
@@ -243,7 +240,6 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
         if (rc) {
             char why[sizeof err->message];
             snprintf(why, sizeof why, "%s", err->message);
-            tr->failed_at = at;
             wp_fail(err, rc, "%llu of %llu bytes written; the write failed at 0x%llx: %s",
                     (unsigned long long)off, (unsigned long long)src->total,
                     (unsigned long long)at, why);
@@ -287,7 +283,6 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
         if (got <= 0) {
             char why[sizeof err->message];
             snprintf(why, sizeof why, "%s", got == 0 ? "empty reply" : err->message);
-            tr->failed_at = at;
             rc = wp_fail(err, got < 0 ? got : WP_EPROTO,
                          "%llu of %llu bytes read; the read failed at 0x%llx: %s",
                          (unsigned long long)off, (unsigned long long)len,

@@ -133,8 +133,7 @@ typedef struct wp_source {
 typedef struct wp_transfer {
     const wp_backend *backend;
     int verified;             /* read back and compared */
-    uint64_t done;
-    uint64_t failed_at;       /* first address that failed, when status != 0 */
+    uint64_t done;            /* the first address not moved is addr + done */
 } wp_transfer;
 
 /* Refuses a range that wraps past 2^64. */

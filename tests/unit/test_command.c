@@ -199,6 +199,8 @@ static void test_bad_values(void)
 
 static void test_help(void)
 {
+    CU_ASSERT_STRING_EQUAL(wp_status_name(WP_EVERIFY), "verification failed");
+    CU_ASSERT_STRING_EQUAL(wp_status_name(12345), "unknown error");
     CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("writephys"), "Usage: writephys"));
     CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("writephys"), "--fill"));
     CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("readphys"), "Usage: readphys"));
