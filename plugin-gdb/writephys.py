@@ -131,11 +131,11 @@ class _GdbHost:
             try:
                 return fn(*args[1:-1])
             except KeyboardInterrupt:
-                # GDB's own Quit, thrown inside a packet exchange: whether the
-                # stub acted on the packet cannot be known, so say so.
+                # GDB's own Quit, thrown inside a callback: if that was a packet
+                # exchange, whether the stub acted on it cannot be known.
                 self.interrupted = True
-                _lib.wp_error_set(err, WP_EINTR, b"interrupted while waiting for the "
-                                  b"stub's reply (it may have acted on this packet)")
+                _lib.wp_error_set(err, WP_EINTR, b"interrupted inside GDB (a packet in "
+                                  b"flight may have been acted on)")
                 return WP_EINTR
             except Exception as exc:  # every failure becomes one line for the core
                 _lib.wp_error_set(err, WP_EHOST, _one_line(exc).encode("utf-8", "replace"))
