@@ -3,7 +3,9 @@
 # root; otherwise prints the exact install line and fails.
 set -euo pipefail
 
-PACKAGES=(cmake ninja-build gcc g++ clang libcunit1-dev valgrind python3 python3-pytest
+# libclang-rt-14-dev holds libFuzzer; clang only recommends it.
+PACKAGES=(cmake ninja-build gcc g++ clang libclang-rt-14-dev libcunit1-dev valgrind
+          python3 python3-pytest
           gdb gdb-multiarch lldb liblldb-dev
           qemu-system-x86 qemu-system-arm qemu-system-misc)
 
