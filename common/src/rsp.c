@@ -78,15 +78,17 @@ int wp_rsp_expect_ok(const char *reply, size_t len, wp_error *err, const char *w
 int wp_rsp_decode_memory(const char *reply, size_t len, uint8_t *out, size_t want,
                          wp_error *err)
 {
+    if (len && len % 2 == 0 && len / 2 <= want && !is_error_reply(reply, len) &&
+        wp_hex_decode(reply, len, out) == WP_OK)
+        return (int)(len / 2);   /* a stub may return fewer bytes than asked */
+    /* Only a failure pays for quoting the reply. */
     char q[40];
     quote_reply(reply, len, q, sizeof q);
     if (is_error_reply(reply, len))
         return wp_fail(err, WP_ETARGET, "the stub refused the read (%s)", q);
     if (len == 0)
         return wp_fail(err, WP_EPROTO, "empty reply to a memory read");
-    if (len % 2 || len / 2 > want || wp_hex_decode(reply, len, out))
-        return wp_fail(err, WP_EPROTO, "malformed reply to a memory read: '%s'", q);
-    return (int)(len / 2);   /* a stub may return fewer bytes than asked */
+    return wp_fail(err, WP_EPROTO, "malformed reply to a memory read: '%s'", q);
 }
 
 /* Features are ';'-separated; a name matches whole, bare or followed by +, = */
