@@ -14,6 +14,11 @@ import signal
 
 import gdb
 
+# Filled in by CMake: the API this file speaks, and where an installed core is.
+API_VERSION = int("@WP_API_VERSION@")
+CORE_SONAME = "@WP_CORE_SONAME@"
+INSTALLED_CORE = "@WP_INSTALLED_CORE@"
+
 WP_OK = 0
 WP_ETARGET = -4
 WP_EHOST = -6
@@ -33,7 +38,8 @@ class _Buf(ctypes.Structure):
 
 class _TargetInfo(ctypes.Structure):
     _fields_ = [("connected", ctypes.c_int), ("remote", ctypes.c_int),
-                ("stopped", ctypes.c_int), ("byte_order", ctypes.c_int)]
+                ("stopped", ctypes.c_int), ("byte_order", ctypes.c_int),
+                ("generation", ctypes.c_uint64), ("arch", ctypes.c_char * 32)]
 
 
 _SEND = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
@@ -47,22 +53,28 @@ _EVALUATE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
                              ctypes.c_void_p)
 _TARGET_INFO = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p,
                                 ctypes.POINTER(_TargetInfo), ctypes.c_void_p)
+_REGISTER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                             ctypes.POINTER(ctypes.c_uint64), ctypes.c_void_p)
 _INTERRUPTED = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 _FLUSH = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _PROGRESS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
 
 
 class _Host(ctypes.Structure):
-    _fields_ = [("ctx", ctypes.c_void_p), ("send_packet", _SEND), ("monitor", _MONITOR),
+    _fields_ = [("api_version", ctypes.c_uint), ("size", ctypes.c_size_t),
+                ("ctx", ctypes.c_void_p), ("packet_command", ctypes.c_char_p),
+                ("connect_command", ctypes.c_char_p),
+                ("send_packet", _SEND), ("monitor", _MONITOR),
                 ("read_memory", _MEMORY), ("write_memory", _MEMORY),
-                ("evaluate", _EVALUATE), ("target_info", _TARGET_INFO),
+                ("evaluate", _EVALUATE), ("read_register", _REGISTER),
+                ("target_info", _TARGET_INFO),
                 ("interrupted", _INTERRUPTED), ("flush_caches", _FLUSH),
                 ("progress", _PROGRESS)]
 
 
 class _Result(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("text", _Buf), ("error", _Error),
-                ("address", ctypes.c_uint64), ("length", ctypes.c_uint64),
+                ("fields", _Buf), ("address", ctypes.c_uint64), ("length", ctypes.c_uint64),
                 ("bytes_done", ctypes.c_uint64), ("verified", ctypes.c_int),
                 ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16),
                 ("data", _Buf)]
@@ -76,25 +88,39 @@ def _load_core():
     # __file__ is not this file when GDB sources it from another script;
     # the code object always knows where it came from.
     here = os.path.dirname(os.path.abspath(_load_core.__code__.co_filename))
-    path = os.path.join(here, "libwritephys.so")
+    candidates = [os.path.join(here, CORE_SONAME)]
+    if INSTALLED_CORE and not INSTALLED_CORE.startswith("@"):
+        candidates.append(os.path.normpath(os.path.join(here, INSTALLED_CORE)))
+    path = next((c for c in candidates if os.path.exists(c)), candidates[0])
     try:
         lib = ctypes.CDLL(path)
     except OSError as exc:
         raise _LoadError("cannot load %s (%s); build it with "
                          "'cmake -S . -B build && cmake --build build'" % (path, exc))
+    lib.wp_api_version.restype = ctypes.c_int
+    lib.wp_version.restype = ctypes.c_char_p
+    if lib.wp_api_version() != API_VERSION:
+        raise _LoadError("%s is writephys %s (API %d), but this writephys.py speaks API %d; "
+                         "load the writephys.py built with that core"
+                         % (path, lib.wp_version().decode(), lib.wp_api_version(),
+                            API_VERSION))
     lib.wp_session_new.restype = ctypes.c_void_p
-    lib.wp_session_new.argtypes = [ctypes.POINTER(_Host)]
-    lib.wp_session_target_changed.argtypes = [ctypes.c_void_p]
+    lib.wp_session_new.argtypes = [ctypes.POINTER(_Host), ctypes.c_void_p]
     lib.wp_buf_append.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
     lib.wp_error_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p]
     lib.wp_command_run.argtypes = [ctypes.c_void_p, ctypes.c_int,
                                    ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(_Result)]
+    lib.wp_command_run_line.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                        ctypes.POINTER(_Result)]
     lib.wp_result_free.argtypes = [ctypes.POINTER(_Result)]
     lib.wp_command_completions.restype = ctypes.c_size_t
-    lib.wp_command_completions.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
-                                           ctypes.c_size_t]
+    lib.wp_command_completions.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                           ctypes.c_char_p, ctypes.c_size_t]
     lib.wp_command_help.restype = ctypes.c_char_p
-    lib.wp_command_help.argtypes = [ctypes.c_char_p]
+    lib.wp_command_help.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.wp_command_count.restype = ctypes.c_size_t
+    lib.wp_command_name.restype = ctypes.c_char_p
+    lib.wp_command_name.argtypes = [ctypes.c_size_t]
     return lib
 
 
@@ -114,16 +140,21 @@ class _GdbHost:
 
     def __init__(self):
         self.interrupted = False
-        self.connection_num = None
+        self.events = 0          # stops, resumes and exits seen: the generation
         self.struct = _Host(
-            None, _SEND(self._guard(self._send_packet)),
+            API_VERSION, ctypes.sizeof(_Host), None, b"maint packet %s",
+            b"target remote %s", _SEND(self._guard(self._send_packet)),
             _MONITOR(self._guard(self._monitor)),
             _MEMORY(self._guard(self._read_memory)),
             _MEMORY(self._guard(self._write_memory)),
             _EVALUATE(self._guard(self._evaluate)),
+            _REGISTER(self._guard(self._read_register)),
             _TARGET_INFO(self._guard(self._target_info)),
             _INTERRUPTED(self._interrupted), _FLUSH(self._flush))
-        self.session = _lib.wp_session_new(ctypes.byref(self.struct))
+        err = _Error()
+        self.session = _lib.wp_session_new(ctypes.byref(self.struct), ctypes.byref(err))
+        if not self.session:
+            raise _LoadError(err.message.decode("utf-8", "replace"))
 
     def _guard(self, fn):
         def call(*args):
@@ -176,14 +207,21 @@ class _GdbHost:
     def _evaluate(self, expr, value, negative):
         v = gdb.parse_and_eval(expr.decode("utf-8"))
         code = v.type.strip_typedefs().code
+        # Flags-typed registers ($cr3, $eflags) are integers with named bits.
         if code not in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_ENUM,
-                        gdb.TYPE_CODE_CHAR, gdb.TYPE_CODE_BOOL):
+                        gdb.TYPE_CODE_CHAR, gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_FLAGS):
             raise gdb.GdbError("not an integer (type %s)" % v.type)
-        n = int(v)
+        n = int(v.cast(gdb.lookup_type("unsigned long long"))) \
+            if code == gdb.TYPE_CODE_FLAGS else int(v)
         if n < -(1 << 63) or n >= (1 << 64):
             raise gdb.GdbError("%d is outside 64 bits" % n)
         value[0] = n & ((1 << 64) - 1)
         negative[0] = 1 if n < 0 else 0
+        return WP_OK
+
+    def _read_register(self, name, value):
+        v = gdb.selected_frame().read_register(name.decode())
+        value[0] = int(v.cast(gdb.lookup_type("unsigned long long"))) & ((1 << 64) - 1)
         return WP_OK
 
     def _target_info(self, info):
@@ -207,10 +245,14 @@ class _GdbHost:
         info.contents.stopped = int(stopped)
         endian = gdb.execute("show endian", to_string=True)
         info.contents.byte_order = ORDER_BIG if "big endian" in endian else ORDER_LITTLE
-        if conn is not None and conn.num != self.connection_num:
-            # A new connection: what was learnt about the last stub is void.
-            self.connection_num = conn.num
-            self.target_changed()
+        # A new connection or any stop or resume makes what the core learnt void.
+        num = conn.num if conn is not None else 0
+        info.contents.generation = ((num & 0xffffffff) << 32) | (self.events & 0xffffffff)
+        try:
+            arch = inferior.architecture().name()
+        except (gdb.error, AttributeError):
+            arch = ""
+        info.contents.arch = arch.encode()[:31]
         return WP_OK
 
     def _interrupted(self, _ctx):
@@ -225,12 +267,14 @@ class _GdbHost:
             gdb.execute("maintenance flush-dcache", to_string=True)
 
     def target_changed(self, *_event):
-        _lib.wp_session_target_changed(self.session)
+        self.events += 1
 
     def run(self, name, args):
-        """Runs a command line (a list of words) through the core."""
-        argv = [name] + list(args)
-        array = (ctypes.c_char_p * len(argv))(*[a.encode("utf-8") for a in argv])
+        """Runs a command through the core: args is a list of words (MI) or
+        the CLI's argument string, which the core splits as LLDB would."""
+        # surrogateescape gives back the bytes GDB read, even when they are
+        # not UTF-8, so both debuggers hand the core the same bytes.
+        enc = lambda a: a.encode("utf-8", "surrogateescape")
         result = _Result()
         self.interrupted = False
         # Ctrl-C must not tear a packet exchange in two (the stub may have
@@ -238,7 +282,13 @@ class _GdbHost:
         # runs, it only raises a flag that the core reads between packets.
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
-            _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
+            if isinstance(args, str):
+                _lib.wp_command_run_line(self.session, name.encode(), enc(args),
+                                         ctypes.byref(result))
+            else:
+                argv = [name] + list(args)
+                array = (ctypes.c_char_p * len(argv))(*[enc(a) for a in argv])
+                _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
             return _Outcome(result)
         finally:
             signal.signal(signal.SIGINT, previous)
@@ -269,11 +319,14 @@ class _Outcome:
         self.dry_run = bool(r.dry_run)
         self.backend = r.backend.decode()
         self.data = _buf_bytes(r.data)
+        lines = _buf_bytes(r.fields).decode("utf-8", "replace").splitlines()
+        self.fields = dict(line.split("=", 1) for line in lines if "=" in line)
 
 def _completions(command, option=None):
     """Option names, or the choices of an option, as the core knows them."""
-    buf = ctypes.create_string_buffer(512)
-    _lib.wp_command_completions(command.encode(), option and option.encode(), buf, 512)
+    buf = ctypes.create_string_buffer(1024)
+    _lib.wp_command_completions(_host.session, command.encode(), option and option.encode(),
+                                buf, 1024)
     return buf.value.decode().split()
 
 
@@ -283,7 +336,7 @@ class _PhysCommand(gdb.Command):
         super().__init__(name, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
-        outcome = _run(self.wp_name, gdb.string_to_argv(arg))
+        outcome = _run(self.wp_name, arg)
         gdb.write(outcome.text)
 
     def complete(self, text, word):
@@ -314,16 +367,9 @@ def _run(name, args):
     return outcome
 
 
-def _mi_result(name, o):
-    """The fields of an MI ^done record; numbers as MI writes them, strings."""
-    fields = {"address": "0x%x" % o.address, "length": str(o.length),
-              "backend": o.backend or None}
-    if name == "writephys":
-        fields.update({"bytes-written": str(o.done), "verified": "yes" if o.verified else "no",
-                       "dry-run": "yes" if o.dry_run else "no"})
-    else:
-        fields.update({"bytes-read": str(o.done), "contents": o.data.hex() if o.data else None})
-    return {k: v for k, v in fields.items() if v is not None}
+def _mi_result(o):
+    """The fields of an MI ^done record, as the core lists them."""
+    return dict(o.fields)
 
 
 if hasattr(gdb, "MICommand"):
@@ -336,12 +382,12 @@ if hasattr(gdb, "MICommand"):
             super().__init__("-" + name)
 
         def invoke(self, argv):
-            return _mi_result(self.command, _run(self.command, argv))
+            return _mi_result(_run(self.command, argv))
 
 
 def _register(name):
     # The core owns the help text, so GDB and LLDB show the same words.
-    doc = _lib.wp_command_help(name.encode()).decode()
+    doc = _lib.wp_command_help(_host.session, name.encode()).decode()
     cls = type(name.capitalize() + "Command", (_PhysCommand,), {"__doc__": doc})
     cls(name)
 
@@ -358,11 +404,15 @@ def _main():
     except _LoadError as exc:
         gdb.write("writephys: %s\n" % exc, gdb.STDERR)
         return
-    _host = _GdbHost()
+    try:
+        _host = _GdbHost()
+    except _LoadError as exc:
+        gdb.write("writephys: %s\n" % exc, gdb.STDERR)
+        return
     for event in ("stop", "cont", "exited", "inferior_call"):
         if hasattr(gdb.events, event):
             getattr(gdb.events, event).connect(_host.target_changed)
-    for name in ("writephys", "readphys"):
+    for name in (_lib.wp_command_name(i).decode() for i in range(_lib.wp_command_count())):
         _register(name)
         if hasattr(gdb, "MICommand"):
             _PhysMICommand(name)

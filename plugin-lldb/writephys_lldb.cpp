@@ -9,6 +9,7 @@
 #include <lldb/API/LLDB.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -58,17 +59,29 @@ public:
     explicit LldbHost(lldb::SBDebugger debugger) : debugger_(debugger)
     {
         wp_host host = {};
+        host.api_version = WP_API_VERSION;
+        host.size = sizeof host;
         host.ctx = this;
+        host.packet_command = "process plugin packet send %s";
+        host.connect_command = "gdb-remote %s";
         host.send_packet = SendPacket;
         host.monitor = Monitor;
         host.read_memory = ReadMemory;
         host.write_memory = WriteMemory;
         host.evaluate = Evaluate;
+        host.read_register = ReadRegister;
         host.target_info = TargetInfo;
         host.interrupted = Interrupted;
         host.flush_caches = FlushCaches;
-        session_ = wp_session_new(&host);
+        wp_error err = {};
+        session_ = wp_session_new(&host, &err);
+        if (!session_)
+            load_error_ = err.message;
     }
+
+    // Empty when the core accepted this plugin; otherwise why not.
+    const std::string &LoadError() const { return load_error_; }
+    wp_session *Session() { return session_; }
 
     ~LldbHost() { wp_session_free(session_); }
 
@@ -104,16 +117,20 @@ private:
 
     lldb::SBProcess Process() { return debugger_.GetSelectedTarget().GetProcess(); }
 
-    // What the core learnt about the stub holds for one stop of one process.
-    void NoticeTargetChanges()
+    // The generation the core sees: one value per stop of one process.
+    uint64_t Generation()
     {
         lldb::SBProcess process = Process();
-        uint32_t unique = process.IsValid() ? process.GetUniqueID() : 0;
-        uint32_t stop = process.IsValid() ? process.GetStopID() : 0;
-        if (unique != process_id_ || stop != stop_id_) {
-            process_id_ = unique;
-            stop_id_ = stop;
-            wp_session_target_changed(session_);
+        uint64_t unique = process.IsValid() ? process.GetUniqueID() : 0;
+        uint64_t stop = process.IsValid() ? process.GetStopID() : 0;
+        return unique << 32 | (stop & 0xffffffffu);
+    }
+
+    void NoticeTargetChanges()
+    {
+        uint64_t generation = Generation();
+        if (generation != generation_) {
+            generation_ = generation;
             if (cache_off_until_stop_)
                 RestoreMemoryCache();   // the stop cleared the cache
         }
@@ -197,9 +214,9 @@ private:
         lldb::SBError error;
         size_t got = Self(ctx).Process().ReadMemory(addr, buf, len, error);
         if (error.Fail() || got != len) {
-            wp_error_set(err, WP_ETARGET, error.GetCString() ? error.GetCString()
-                                                              : "short read");
-            return WP_ETARGET;
+            wp_error_set(err, WP_EHOST, error.GetCString() ? error.GetCString()
+                                                            : "short read");
+            return WP_EHOST;
         }
         return WP_OK;
     }
@@ -210,9 +227,9 @@ private:
         lldb::SBError error;
         size_t put = Self(ctx).Process().WriteMemory(addr, buf, len, error);
         if (error.Fail() || put != len) {
-            wp_error_set(err, WP_ETARGET, error.GetCString() ? error.GetCString()
-                                                              : "short write");
-            return WP_ETARGET;
+            wp_error_set(err, WP_EHOST, error.GetCString() ? error.GetCString()
+                                                            : "short write");
+            return WP_EHOST;
         }
         return WP_OK;
     }
@@ -242,9 +259,6 @@ private:
     static int Evaluate(void *ctx, const char *expr, uint64_t *value, int *negative,
                         wp_error *err)
     {
-        // Plain numbers mean the same to LLDB; skip the expression compiler.
-        if (wp_parse_literal(expr, value, negative) == WP_OK)
-            return WP_OK;
         LldbHost &self = Self(ctx);
         lldb::SBTarget target = self.debugger_.GetSelectedTarget();
         lldb::SBFrame frame = self.Process().GetSelectedThread().GetSelectedFrame();
@@ -253,16 +267,16 @@ private:
         lldb::SBError error = v.GetError();
         if (!v.IsValid() || error.Fail()) {
             std::string why = FirstDiagnostic(error.GetCString() ? error.GetCString() : "");
-            wp_error_set(err, WP_EINVAL, why.c_str());
-            return WP_EINVAL;
+            wp_error_set(err, WP_EHOST, why.c_str());
+            return WP_EHOST;
         }
         uint32_t flags = v.GetType().GetCanonicalType().GetTypeFlags();
         if (!(flags & (lldb::eTypeIsInteger | lldb::eTypeIsPointer |
                        lldb::eTypeIsEnumeration))) {
             std::string why = std::string("not an integer (type ") +
                               (v.GetTypeName() ? v.GetTypeName() : "?") + ")";
-            wp_error_set(err, WP_EINVAL, why.c_str());
-            return WP_EINVAL;
+            wp_error_set(err, WP_EHOST, why.c_str());
+            return WP_EHOST;
         }
         if (flags & lldb::eTypeIsSigned) {
             int64_t s = v.GetValueAsSigned(error);
@@ -275,9 +289,25 @@ private:
         return WP_OK;
     }
 
+    static int ReadRegister(void *ctx, const char *name, uint64_t *value, wp_error *err)
+    {
+        lldb::SBFrame frame = Self(ctx).Process().GetSelectedThread().GetSelectedFrame();
+        lldb::SBValue reg = frame.IsValid() ? frame.FindRegister(name) : lldb::SBValue();
+        lldb::SBError error;
+        uint64_t v = reg.IsValid() ? reg.GetValueAsUnsigned(error) : 0;
+        if (!reg.IsValid() || error.Fail()) {
+            std::string why = std::string("no register '") + name + "'";
+            wp_error_set(err, WP_EHOST, why.c_str());
+            return WP_EHOST;
+        }
+        *value = v;
+        return WP_OK;
+    }
+
     static int TargetInfo(void *ctx, wp_target_info *info, wp_error *)
     {
-        lldb::SBProcess process = Self(ctx).Process();
+        LldbHost &self = Self(ctx);
+        lldb::SBProcess process = self.Process();
         lldb::StateType state = process.IsValid() ? process.GetState() : lldb::eStateInvalid;
         info->connected = state != lldb::eStateInvalid && state != lldb::eStateExited &&
                           state != lldb::eStateDetached && state != lldb::eStateUnloaded;
@@ -288,6 +318,11 @@ private:
         info->byte_order = process.IsValid() && process.GetByteOrder() == lldb::eByteOrderBig
                                ? WP_ORDER_BIG
                                : WP_ORDER_LITTLE;
+        info->generation = self.Generation();
+        const char *triple = self.debugger_.GetSelectedTarget().GetTriple();
+        std::string arch = triple ? triple : "";
+        arch = arch.substr(0, arch.find('-'));
+        std::snprintf(info->arch, sizeof info->arch, "%s", arch.c_str());
         return WP_OK;
     }
 
@@ -302,8 +337,8 @@ private:
 
     lldb::SBDebugger debugger_;
     wp_session *session_;
-    uint32_t process_id_ = 0;
-    uint32_t stop_id_ = 0;
+    std::string load_error_;
+    uint64_t generation_ = 0;
     bool cache_off_until_stop_ = false;
 };
 
@@ -355,7 +390,7 @@ private:
 void Register(lldb::SBCommandInterpreter interpreter, LldbHost *host, const char *name)
 {
     // The core owns the help text, so `help writephys` reads as in GDB.
-    std::string help = wp_command_help(name);
+    std::string help = wp_command_help(host->Session(), name);
     std::string summary = help.substr(0, help.find('\n'));
     lldb::SBCommand cmd = interpreter.AddCommand(name, new PhysCommand(host, name),
                                                  summary.c_str());
@@ -368,8 +403,12 @@ bool lldb::PluginInitialize(lldb::SBDebugger debugger)
 {
     // Lives as long as the debugger: LLDB never unloads a plugin.
     auto *host = new LldbHost(debugger);
+    if (!host->LoadError().empty()) {
+        std::fprintf(stderr, "writephys: %s\n", host->LoadError().c_str());
+        return false;
+    }
     lldb::SBCommandInterpreter interpreter = debugger.GetCommandInterpreter();
-    Register(interpreter, host, "writephys");
-    Register(interpreter, host, "readphys");
+    for (size_t i = 0; i < wp_command_count(); i++)
+        Register(interpreter, host, wp_command_name(i));
     return true;
 }

@@ -4,6 +4,13 @@
  * operations and the routes to physical memory.  It has no debugger headers:
  * it reaches the target only through the wp_host callback table, which the
  * GDB and LLDB front ends (or a unit test) supply.
+ *
+ * Conventions for every call below:
+ * - It returns WP_OK (0) or a negative wp_status.
+ * - On failure the wp_error passed in (when not NULL) holds one line of text
+ *   for the user, without a command-name prefix, and the same status.
+ * - Counts (*bytes_written and the like) are always set, also on failure.
+ * - Nothing here keeps global state: everything lives in a wp_session.
  */
 #ifndef WRITEPHYS_H
 #define WRITEPHYS_H
@@ -21,6 +28,17 @@ extern "C" {
 #define WP_EXPORT
 #endif
 
+/** The version of the core (its releases) and of this API (its layout).
+ * WP_API_VERSION changes whenever a struct or a signature below changes; a
+ * host passes it in wp_host and the core refuses a host built for another. */
+#define WP_VERSION "0.3.0"
+#define WP_API_VERSION 3
+
+/** The core's version string and API version, for wrappers that load the
+ * core at run time (GDB's ctypes) and must refuse a mismatched one. */
+WP_EXPORT const char *wp_version(void);
+WP_EXPORT int wp_api_version(void);
+
 /** Status of every core call.  0 is success; errors are negative. */
 typedef enum wp_status {
     WP_OK = 0,            /**< Done. */
@@ -34,8 +52,12 @@ typedef enum wp_status {
     WP_EINTR = -8,        /**< Interrupted by the user (Ctrl-C). */
     WP_ENOMEM = -9,       /**< Out of memory. */
     WP_EIO = -10,         /**< A local file could not be read or written. */
-    WP_ESTATE = -11       /**< The target is not in a state to accept the command. */
+    WP_ESTATE = -11,      /**< The target is not in a state to accept the command. */
+    WP_EVERSION = -12     /**< The host was built for another API version. */
 } wp_status;
+
+/** A short phrase describing a status code ("no route to physical memory"). */
+WP_EXPORT const char *wp_status_name(int status);
 
 /** One line of text for the user, kept apart from the code. */
 typedef struct wp_error {
@@ -43,72 +65,212 @@ typedef struct wp_error {
     char message[512];
 } wp_error;
 
-/** A growable byte buffer the host fills with replies and monitor output. */
+/** Sets an error (for host callbacks: printf-free, for ctypes and C++).
+ * Only the first line of message is kept. */
+WP_EXPORT void wp_error_set(wp_error *err, int status, const char *message);
+
+/** A growable byte buffer the host fills with replies and monitor output.
+ * Zero-initialise it; data is NUL-terminated whenever it is not NULL. */
 typedef struct wp_buf {
-    char *data;   /* always NUL-terminated when non-NULL */
+    char *data;
     size_t len;
     size_t cap;
 } wp_buf;
 
+/** Appends len bytes; WP_ENOMEM or WP_EINVAL (NULL buf) on failure. */
 WP_EXPORT int wp_buf_append(wp_buf *buf, const void *data, size_t len);
 WP_EXPORT void wp_buf_free(wp_buf *buf);
-
-/** Set an error from a host callback (printf-free, for ctypes and C++). */
-WP_EXPORT void wp_error_set(wp_error *err, int status, const char *message);
 
 enum wp_byte_order { WP_ORDER_TARGET = 0, WP_ORDER_LITTLE = 1, WP_ORDER_BIG = 2 };
 
 /** What the host knows about the target, asked before anything is sent. */
 typedef struct wp_target_info {
-    int connected;   /* a process/target exists */
-    int remote;      /* it is reached through a gdb-remote connection */
-    int stopped;     /* all threads stopped: packets may be exchanged */
-    int byte_order;  /* WP_ORDER_LITTLE or WP_ORDER_BIG */
+    int connected;        /**< a process/target exists */
+    int remote;           /**< it is reached through a gdb-remote connection */
+    int stopped;          /**< all threads stopped: packets may be exchanged */
+    int byte_order;       /**< WP_ORDER_LITTLE or WP_ORDER_BIG */
+    /** Changes whenever what the core learnt about the target may be stale:
+     * every stop, resume and new connection.  The core drops what its routes
+     * learnt when it sees a new value. */
+    uint64_t generation;
+    /** The debugger's architecture name ("i386:x86-64", "aarch64",
+     * "riscv:rv64", "x86_64"...), or "" when unknown. */
+    char arch[32];
 } wp_target_info;
 
-/** The host callbacks.  Each returns 0 or a wp_status, filling err. */
+/** The host callbacks.
+ *
+ * The rule for every callback that returns int: 0 on success; when the
+ * debugger fails, WP_EHOST with the debugger's own one-line message in err
+ * (WP_EINTR when the user interrupted inside the debugger).  The core, not
+ * the host, decides what a failure means where it happened (a failed read of
+ * the flat route is the target's refusal; a failed packet is a lost link).
+ * No callback may call back into the core. */
 typedef struct wp_host {
+    unsigned api_version;   /**< WP_API_VERSION the host was built against */
+    size_t size;            /**< sizeof(wp_host) in the host's build */
     void *ctx;
-    /* One gdb-remote packet, payload only (the host frames it); the reply's
+    /** How this debugger's user sends a raw packet and connects to a stub,
+     * each with one %s; used in hints ("maint packet %s",
+     * "target remote %s").  NULL: hints name the packet alone. */
+    const char *packet_command;
+    const char *connect_command;
+    /** One gdb-remote packet, payload only (the host frames it); the reply's
      * payload goes to *reply.  A lost connection is WP_EHOST. */
     int (*send_packet)(void *ctx, const char *packet, size_t len, wp_buf *reply,
                        wp_error *err);
-    /* A stub monitor command ("monitor info mtree -f"); output to *out. */
+    /** A stub monitor command ("info mtree -f"); its output to *out. */
     int (*monitor)(void *ctx, const char *command, wp_buf *out, wp_error *err);
-    /* The debugger's own memory access, for the flat route. */
+    /** The debugger's own memory access (the flat route). */
     int (*read_memory)(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err);
     int (*write_memory)(void *ctx, uint64_t addr, const void *buf, size_t len,
                         wp_error *err);
-    /* Evaluate a debugger expression to an integer.  *negative is set when
-     * the value is below zero; *value then holds its two's complement. */
+    /** Evaluates a debugger expression to an integer.  *negative is set when
+     * the value is below zero; *value then holds its two's complement.  Plain
+     * literals never reach it: the core reads those itself. */
     int (*evaluate)(void *ctx, const char *expr, uint64_t *value, int *negative,
                     wp_error *err);
+    /** Reads a register by the debugger's name ("cr0", "SCTLR_EL1", "satp");
+     * WP_EHOST when the target has no such register.  Optional. */
+    int (*read_register)(void *ctx, const char *name, uint64_t *value, wp_error *err);
     int (*target_info)(void *ctx, wp_target_info *info, wp_error *err);
-    /* Nonzero once the user pressed Ctrl-C. */
+    /** Nonzero once the user pressed Ctrl-C. */
     int (*interrupted)(void *ctx);
-    /* Drop every debugger cache that may hold target memory. */
+    /** Drops every debugger cache that may hold target memory. */
     void (*flush_caches)(void *ctx);
-    /* Optional: bytes moved so far of a transfer, after every packet. */
+    /** Optional: bytes moved so far of a transfer, after every packet. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
 } wp_host;
 
 typedef struct wp_session wp_session;
 
-/** A session per debugger; holds what is learnt about the stub. */
-WP_EXPORT wp_session *wp_session_new(const wp_host *host);
+/** A session per debugger; it holds what the routes learn about the target.
+ * Returns NULL (with err set to WP_EVERSION or WP_ENOMEM) when the host was
+ * built for another API version or memory ran out. */
+WP_EXPORT wp_session *wp_session_new(const wp_host *host, wp_error *err);
 WP_EXPORT void wp_session_free(wp_session *s);
-/** Forget the stub probe and memory map: call on every stop and new connection. */
-WP_EXPORT void wp_session_target_changed(wp_session *s);
 
-/** Route options for the data-space calls. */
+/* ---- Physical memory maps ---- */
+
+enum wp_region_kind { WP_REGION_UNASSIGNED, WP_REGION_RAM, WP_REGION_ROM,
+                      WP_REGION_DEVICE };
+
+/** One range of a route's physical memory map. */
+typedef struct wp_region {
+    uint64_t start, last;     /**< inclusive */
+    int kind;                 /**< wp_region_kind */
+    char name[48];
+} wp_region;
+
+typedef struct wp_memmap {
+    wp_region *regions;       /**< sorted, non-overlapping */
+    size_t count;
+} wp_memmap;
+
+/* ---- Routes: the ways to physical memory ----
+ *
+ * A route is one row of the session's registry.  The core's own rows are
+ * built in; a tool (or a test) adds its own with wp_session_add_route.
+ * Generic code loops over the rows and names none of them. */
+
+enum wp_route_flags {
+    WP_ROUTE_AUTO = 1,        /**< `auto` tries it, in registry order */
+    WP_ROUTE_REMOTE = 2,      /**< needs a gdb-remote connection */
+    WP_ROUTE_MAPLESS = 4      /**< has no memory map: cannot tell RAM from devices */
+};
+
+typedef struct wp_route {
+    const char *name;         /**< for --backend; lower case, no spaces */
+    const char *summary;      /**< one line for help */
+    unsigned flags;           /**< wp_route_flags */
+    /** For routes `auto` skips: when a user should name it, shown when no
+     * route is found ("if the target's MMU is off, choose --backend flat"). */
+    const char *manual_hint;
+    /** Bytes of state the session allocates (zeroed) for this route. */
+    size_t state_size;
+    /** Drops what was learnt (new stop or connection) and frees what the
+     * state points to; the state itself is the session's.  Optional. */
+    void (*forget)(void *state);
+    /** Can the route be used now?  Read-only queries only: no mode switch,
+     * no write.  WP_ENOROUTE (with why) when not. */
+    int (*probe)(wp_session *s, void *state, wp_error *err);
+    /** Enters physical mode.  From the first packet that may change the
+     * mode on, the state must remember to restore it in end(). */
+    int (*begin)(wp_session *s, void *state, wp_error *err);
+    /** Leaves physical mode as begin() found it.  Called once after every
+     * begin(), also a failed one. */
+    int (*end)(wp_session *s, void *state, wp_error *err);
+    /** Moves at most one chunk (see chunk); write returns 0 when all len
+     * bytes landed, read returns the bytes read (> 0) or a status. */
+    int (*write)(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
+                 size_t len, wp_error *err);
+    int (*read)(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
+                wp_error *err);
+    /** The largest access at addr (at most remaining) that write/read take. */
+    size_t (*chunk)(wp_session *s, void *state, int is_write, uint64_t addr,
+                    size_t remaining);
+    /** The physical map, or NULL when the route has none.  Optional. */
+    int (*memmap)(wp_session *s, void *state, const wp_memmap **map, wp_error *err);
+    /** How the user restores the target when end() failed, phrased for the
+     * debugger in use (see wp_host.packet_command).  Optional. */
+    void (*restore_hint)(wp_session *s, char *buf, size_t cap);
+} wp_route;
+
+/** Adds a route after the built-in ones.  WP_EINVAL for a name in use or a
+ * row without probe, begin, end, write, read and chunk. */
+WP_EXPORT int wp_session_add_route(wp_session *s, const wp_route *route, wp_error *err);
+
+/** Services the core offers routes. */
+/** Sends one packet through the host; *reply points into the session and
+ * stays valid until the next packet. */
+WP_EXPORT int wp_session_send(wp_session *s, const char *packet, size_t len,
+                              const wp_buf **reply, wp_error *err);
+WP_EXPORT const wp_host *wp_session_host(const wp_session *s);
+/** Parses `info mtree -f` output (QEMU's flat views) into a map; free with
+ * wp_memmap_free. */
+WP_EXPORT int wp_memmap_parse(const char *text, wp_memmap *map, wp_error *err);
+WP_EXPORT void wp_memmap_free(wp_memmap *map);
+
+/** Route options for the data-space calls and the route handle. */
 typedef struct wp_route_options {
-    const char *backend;   /* "auto" (NULL), "qemu", "openocd", "flat" */
-    int force;             /* allow ROM and unassigned ranges */
-    int verify;            /* -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
+    const char *backend;   /**< a route name, or "auto" / NULL */
+    int force;             /**< allow ROM and unassigned ranges (and device reads) */
+    int verify;            /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
 } wp_route_options;
 
-/* The data-space calls, after IDebugDataSpaces: *bytes_done is always set,
- * also on failure, to the bytes that landed (or were read) from `offset` on. */
+/* ---- The route handle: open once, many accesses, close once ---- */
+
+typedef struct wp_route_handle wp_route_handle;
+
+/** Checks the target, chooses the route, probes it, loads its map and
+ * enters physical mode.  One handle per session at a time (WP_ESTATE for a
+ * second).  On failure *out is NULL and the mode is as it was. */
+WP_EXPORT int wp_route_open(wp_session *s, const wp_route_options *opt,
+                            wp_route_handle **out, wp_error *err);
+/** Refuses [addr, addr+len) when the map forbids the access (WP_EREFUSED,
+ * naming the whole region) or the range wraps (WP_EINVAL).  Sends nothing. */
+WP_EXPORT int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len,
+                             int is_write, wp_error *err);
+/** Write or read [addr, addr+size) in as many packets as needed, after
+ * wp_route_check.  *done counts the bytes that landed (read) from addr on;
+ * on failure err names the first address that failed. */
+WP_EXPORT int wp_route_write(wp_route_handle *h, uint64_t addr, const void *buf,
+                             size_t size, size_t *done, wp_error *err);
+WP_EXPORT int wp_route_read(wp_route_handle *h, uint64_t addr, void *buf, size_t size,
+                            size_t *done, wp_error *err);
+/** The map's region at addr (a RAM region from 0 to the top when the route
+ * has no map). */
+WP_EXPORT wp_region wp_route_region(const wp_route_handle *h, uint64_t addr);
+WP_EXPORT const wp_route *wp_route_of(const wp_route_handle *h);
+/** Leaves physical mode and flushes the debugger's caches once if anything
+ * was written.  Always frees the handle.  On a failed restore the message
+ * ends with the route's hint to restore the target by hand. */
+WP_EXPORT int wp_route_close(wp_route_handle *h, wp_error *err);
+
+/* ---- The data-space calls, after IDebugDataSpaces ----
+ * Each opens a route, moves the bytes and closes it.  *bytes_done is always
+ * set, also on failure, to the bytes that landed (or were read) from the
+ * start on. */
 WP_EXPORT int wp_write_physical(wp_session *s, const wp_route_options *opt,
                                 uint64_t offset, const void *buffer, size_t size,
                                 size_t *bytes_written, wp_error *err);
@@ -120,40 +282,59 @@ WP_EXPORT int wp_fill_physical(wp_session *s, const wp_route_options *opt,
                                size_t pattern_size, size_t *bytes_filled,
                                wp_error *err);
 
+/* ---- Commands ---- */
+
 /** The outcome of one command line, for printing and for GDB/MI. */
 typedef struct wp_result {
     int status;
-    wp_buf text;            /* what to print on success (may be several lines) */
-    wp_error error;         /* the one-line message on failure */
+    wp_buf text;            /**< what to print on success (may be several lines) */
+    wp_error error;         /**< the one-line message on failure, "name: ..." */
+    /** GDB/MI result fields of a success, one "name=value\n" per field, in
+     * the order the command's row lists them. */
+    wp_buf fields;
     uint64_t address;
-    uint64_t length;        /* bytes asked for */
-    uint64_t bytes_done;    /* BytesWritten / bytes read */
+    uint64_t length;        /**< bytes asked for */
+    uint64_t bytes_done;    /**< BytesWritten / bytes read */
     int verified;
     int dry_run;
     char backend[16];
-    wp_buf data;            /* readphys without --output: the bytes read */
+    wp_buf data;            /**< readphys without --output: the bytes read */
 } wp_result;
 
-/** Run one command line: argv[0] is "writephys" or "readphys". */
+/** The commands the core offers, for wrappers to register: index 0 up to
+ * wp_command_count() - 1.  NULL past the end. */
+WP_EXPORT size_t wp_command_count(void);
+WP_EXPORT const char *wp_command_name(size_t index);
+
+/** Runs one command line: argv[0] is a command's name.  Always fills *res
+ * (free it with wp_result_free); returns res->status. */
 WP_EXPORT int wp_command_run(wp_session *s, int argc, const char *const *argv,
                              wp_result *res);
 WP_EXPORT void wp_result_free(wp_result *res);
 
-/** The options of a command ("-b -w ... --little-endian"), or of
- * "--backend" (its choices), space-separated into buf, for completion.
- * Returns the length needed; buf holds "" when cap is too small. */
-WP_EXPORT size_t wp_command_completions(const char *command, const char *option, char *buf,
-                                        size_t cap);
+/** Runs a command whose arguments are one string, split as LLDB splits a
+ * command line, so that a front end without its own splitter (GDB's CLI)
+ * hands the core the same words LLDB would: blanks separate; '...' is
+ * literal; inside "..." a backslash before " \ or ` is dropped and any
+ * other is kept; outside quotes a backslash before a blank, a quote, ` or
+ * \ is dropped and any other is kept.  Escapes such as \t are then the
+ * command's to read (--string).  An unterminated quote is WP_EINVAL. */
+WP_EXPORT int wp_command_run_line(wp_session *s, const char *name, const char *args,
+                                  wp_result *res);
 
-/** The full help text of a command, for `help writephys`. */
-WP_EXPORT const char *wp_command_help(const char *command);
+/** Completion words, space-separated into buf: a command's options, or the
+ * choices of one option ("--backend": the session's routes).  Returns the
+ * length needed; buf holds "" when cap is too small. */
+WP_EXPORT size_t wp_command_completions(const wp_session *s, const char *command,
+                                        const char *option, char *buf, size_t cap);
+
+/** The full help text of a command (NULL for an unknown one); it stays
+ * valid as long as the session. */
+WP_EXPORT const char *wp_command_help(wp_session *s, const char *command);
 
 /** Parses a plain integer literal as C, GDB and LLDB read it (0x1f, 010,
  * 4096, -1); returns WP_EINVAL for anything else. */
 WP_EXPORT int wp_parse_literal(const char *text, uint64_t *value, int *negative);
-
-/** A short line describing a status code. */
-WP_EXPORT const char *wp_status_name(int status);
 
 #ifdef __cplusplus
 }

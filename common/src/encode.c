@@ -54,7 +54,7 @@ uint64_t wp_decode_unit(const uint8_t *in, unsigned width, int order)
 }
 
 /* One code point from UTF-8, rejecting overlongs, surrogates and junk. */
-static int utf8_next(const unsigned char **p, uint32_t *cp)
+static int utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
 {
     const unsigned char *s = *p;
     uint32_t c = s[0];
@@ -65,6 +65,8 @@ static int utf8_next(const unsigned char **p, uint32_t *cp)
     else if ((c & 0xf0) == 0xe0) { n = 2; c &= 0x0f; min = 0x800; }
     else if ((c & 0xf8) == 0xf0) { n = 3; c &= 0x07; min = 0x10000; }
     else return -1;
+    if (end - s <= n)
+        return -1;
     for (int i = 1; i <= n; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return -1;
@@ -77,13 +79,14 @@ static int utf8_next(const unsigned char **p, uint32_t *cp)
     return 0;
 }
 
-int wp_encode_utf16le(const char *utf8, int zero, wp_buf *out, wp_error *err)
+int wp_encode_utf16le(const char *utf8, size_t len, int zero, wp_buf *out, wp_error *err)
 {
     const unsigned char *p = (const unsigned char *)utf8;
-    while (*p) {
+    const unsigned char *end = p + len;
+    while (p < end) {
         uint32_t cp;
         size_t at = (size_t)(p - (const unsigned char *)utf8);
-        if (utf8_next(&p, &cp))
+        if (utf8_next(&p, end, &cp))
             return wp_fail(err, WP_EINVAL, "--string is not valid UTF-8 at byte %zu", at);
         uint16_t units[2];
         int n = 1;
@@ -103,5 +106,49 @@ int wp_encode_utf16le(const char *utf8, int zero, wp_buf *out, wp_error *err)
     }
     if (zero && wp_buf_append(out, "\0\0", 2))
         return wp_fail(err, WP_ENOMEM, "out of memory");
+    return WP_OK;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int wp_unescape(const char *text, wp_buf *out, wp_error *err)
+{
+    static const char from[] = "abefnrtv0\\\"'";
+    static const char to[] = "\a\b\x1b\f\n\r\t\v\0\\\"'";
+    for (const char *p = text; *p; p++) {
+        char c = *p;
+        if (c == '\\') {
+            const char *hit = p[1] ? strchr(from, p[1]) : NULL;
+            if (p[1] == 'x') {
+                int hi = hex_digit(p[2]), lo = hi < 0 ? -1 : hex_digit(p[3]);
+                if (hi < 0)
+                    return wp_fail(err, WP_EINVAL, "--string: \\x needs one or two hex "
+                                   "digits (\\x41); write \\\\ for a backslash");
+                c = (char)(lo < 0 ? hi : hi * 16 + lo);
+                p += lo < 0 ? 2 : 3;
+            } else if (hit) {
+                c = to[hit - from];
+                p++;
+            } else if (!p[1]) {
+                return wp_fail(err, WP_EINVAL, "--string ends in a lone backslash; write "
+                               "\\\\ for a backslash");
+            } else {
+                return wp_fail(err, WP_EINVAL, "--string: unknown escape '\\%c'; the "
+                               "escapes are \\n \\t \\r \\0 \\xNN \\\\ \\a \\b "
+                               "\\e \\f \\v \\\" \\'", p[1]);
+            }
+        }
+        if (wp_buf_append(out, &c, 1))
+            return wp_fail(err, WP_ENOMEM, "out of memory");
+    }
     return WP_OK;
 }

@@ -80,6 +80,27 @@ int wp_fail(wp_error *err, int status, const char *fmt, ...)
     return status;
 }
 
+int wp_fail_prefix(wp_error *err, int status, const char *fmt, ...)
+{
+    if (err) {
+        char rest[sizeof err->message];
+        snprintf(rest, sizeof rest, "%s", err->message);
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < sizeof err->message)
+            snprintf(err->message + n, sizeof err->message - (size_t)n, "%s", rest);
+        err->status = status;
+    }
+    return status;
+}
+
+const char *wp_plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 void wp_error_set(wp_error *err, int status, const char *message)
 {
     if (!err)
@@ -107,6 +128,7 @@ const char *wp_status_name(int status)
     case WP_ENOMEM: return "out of memory";
     case WP_EIO: return "file error";
     case WP_ESTATE: return "target not ready";
+    case WP_EVERSION: return "plugin and core versions differ";
     default: return "unknown error";
     }
 }

@@ -4,53 +4,138 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+
 #include "writephys.h"
 
 #define WP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define WP_MAX_ROUTES 16
+#define WP_MAX_TRANSFER (1ull << 30) /* one command moves at most 1 GiB */
 
 /* ---- error.c ---- */
 int wp_fail(wp_error *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefixes err's message with a formatted context ("3 of 8 bytes written; "). */
+int wp_fail_prefix(wp_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int wp_buf_printf(wp_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int wp_buf_reserve(wp_buf *buf, size_t extra);
 void wp_buf_clear(wp_buf *buf);
+const char *wp_plural(uint64_t n);
+
+/* ---- session.c ---- */
+typedef struct wp_route_slot {
+    const wp_route *route;
+    void *state;
+} wp_route_slot;
+
+struct wp_session {
+    wp_host host;
+    wp_route_slot routes[WP_MAX_ROUTES];
+    size_t nroutes;
+    uint64_t generation;      /* the host's, when the routes last learnt */
+    int generation_known;
+    int handle_open;          /* one route handle at a time */
+    wp_buf reply;             /* reused for every packet */
+    wp_buf help;              /* the text wp_command_help returned last */
+};
+
+/* Drops what every route learnt (new stop or connection). */
+void wp_session_forget(wp_session *s);
+/* Asks the host for the target's state; drops stale knowledge. */
+int wp_session_target_info(wp_session *s, wp_target_info *info, wp_error *err);
+wp_route_slot *wp_session_find_route(const wp_session *s, const char *name);
+int wp_session_interrupted(const wp_session *s);
+/* Formats the host's way of sending packet p ("maint packet p"). */
+void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap);
+
+/* ---- routes.c: the built-in registry and the choice of a route ---- */
+extern const wp_route *const wp_builtin_routes[];
+extern const size_t wp_builtin_route_count;
+int wp_route_select(wp_session *s, const char *name, const wp_target_info *info,
+                    wp_route_slot **out, wp_error *err);
 
 /* ---- parse.c: the command language ---- */
-enum wp_command_kind { WP_CMD_WRITE, WP_CMD_READ };
 enum wp_data_kind { WP_DATA_VALUES, WP_DATA_STRING, WP_DATA_FILE, WP_DATA_FILL };
 
+struct wp_command_def;
+
 typedef struct wp_request {
-    int kind;                 /* wp_command_kind */
-    const char *name;         /* "writephys" / "readphys", prefixes messages */
+    const struct wp_command_def *cmd;
+    const char *name;         /* the command's, prefixes messages */
     int data;                 /* wp_data_kind */
     unsigned width;           /* 1, 2, 4 or 8 */
+    int width_given;
     int byte_order;           /* WP_ORDER_* */
     const char *address;      /* expression */
-    const char **values;      /* expressions, borrowed from argv */
+    const char **values;      /* the positionals after ADDRESS, borrowed from argv */
     size_t nvalues;
     const char *text;
     int utf16, zero;
     const char *file;
     uint64_t skip;
+    int has_skip;
     uint64_t length;
     int has_length;
     const char *output;
-    const char *backend;      /* canonical name */
+    const char *backend;      /* a route name or "auto" */
     int verify;               /* -1 auto, 0, 1 */
     int force, dry_run;
+    int help;                 /* --help / -h: print the help, run nothing */
 } wp_request;
 
-int wp_parse_command(int argc, const char *const *argv, wp_request *req,
-                     wp_error *err);
+/* Option bits: which options a command accepts. */
+enum wp_option_bit {
+    WP_OPT_WIDTH = 1 << 0, WP_OPT_ORDER = 1 << 1, WP_OPT_STRING = 1 << 2,
+    WP_OPT_FILE = 1 << 3, WP_OPT_LENGTH = 1 << 4, WP_OPT_FILL = 1 << 5,
+    WP_OPT_OUTPUT = 1 << 6, WP_OPT_BACKEND = 1 << 7, WP_OPT_VERIFY = 1 << 8,
+    WP_OPT_DRY_RUN = 1 << 9, WP_OPT_FORCE = 1 << 10
+};
+
+int wp_parse_command(const wp_session *s, int argc, const char *const *argv,
+                     wp_request *req, wp_error *err);
 void wp_request_free(wp_request *req);
 /* The one integer parser: C-style 0x/0 prefixes; sizes may end in K, M, G. */
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out);
+/* Splits a line into NUL-separated words (see wp_command_run_line). */
+int wp_split_args(const char *line, wp_buf *words, size_t *count, wp_error *err);
+/* "~/x" to "$HOME/x"; nonzero when it does not fit. */
+int wp_expand_path(const char *path, char *out, size_t cap);
+/* Appends the names of the options in `mask` to a space-separated list. */
+size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len);
+size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes,
+                   const char *word);
+
+/* ---- commands.c: the command table ---- */
+typedef struct wp_command_def {
+    const char *name;
+    const char *usage;        /* "usage: ..." line for errors */
+    const char *help;         /* the text of `help NAME`; "@ROUTES@" lists routes */
+    unsigned options;         /* wp_option_bit mask */
+    /* Rules that need the whole line; npos counts ADDRESS and the rest. */
+    int (*check)(wp_request *r, size_t npos, wp_error *err);
+    int (*run)(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
+               wp_error *err);
+    /* GDB/MI fields of a success into res->fields. */
+    void (*mi_fields)(wp_result *res);
+} wp_command_def;
+
+extern const wp_command_def wp_cmd_writephys;
+extern const wp_command_def wp_cmd_readphys;
+const wp_command_def *wp_command_find(const char *name);
+/* Evaluates an expression; plain literals are the core's to read. */
+int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
+                int *negative, wp_error *err);
+int wp_resolve_order(wp_session *s, int requested, int *order, wp_error *err);
+void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- encode.c: values to bytes ---- */
 int wp_encode_value(uint64_t value, int negative, unsigned width, int order,
                     uint8_t *out, const char *expr, wp_error *err);
-int wp_encode_utf16le(const char *utf8, int zero, wp_buf *out, wp_error *err);
+int wp_encode_utf16le(const char *utf8, size_t len, int zero, wp_buf *out, wp_error *err);
+/* C escapes of --string (\n \t \0 \xNN \\ ...), the same in every front end. */
+int wp_unescape(const char *text, wp_buf *out, wp_error *err);
 uint64_t wp_decode_unit(const uint8_t *in, unsigned width, int order);
 
 /* ---- rsp.c: gdb-remote packet payloads ---- */
@@ -66,60 +151,10 @@ int wp_rsp_packet_size(const char *reply, size_t *size);
 size_t wp_rsp_write_chunk(size_t packet_size, uint64_t addr, size_t remaining);
 size_t wp_rsp_read_chunk(size_t packet_size, size_t remaining);
 
-/* ---- memmap.c: QEMU's flat physical map ---- */
-enum wp_region_kind { WP_REGION_UNASSIGNED, WP_REGION_RAM, WP_REGION_ROM,
-                      WP_REGION_DEVICE };
-typedef struct wp_region {
-    uint64_t start, last;     /* inclusive, as QEMU prints them */
-    int kind;
-    char name[48];
-} wp_region;
-typedef struct wp_memmap {
-    wp_region *regions;       /* sorted, non-overlapping */
-    size_t count;
-} wp_memmap;
-int wp_memmap_parse(const char *text, wp_memmap *map, wp_error *err);
-void wp_memmap_free(wp_memmap *map);
+/* ---- memmap.c ---- */
 /* The region holding addr, or a synthetic UNASSIGNED one up to the next region. */
 wp_region wp_memmap_lookup(const wp_memmap *map, uint64_t addr);
 const char *wp_region_kind_name(int kind);
-
-/* ---- backends ---- */
-typedef struct wp_backend {
-    const char *name;
-    /* Can the route be used?  No side effects on the target. */
-    int (*probe)(wp_session *s, wp_error *err);
-    /* Switch into physical mode; *restore says whether end() must switch back. */
-    int (*begin)(wp_session *s, int *restore, wp_error *err);
-    int (*end)(wp_session *s, int restore, wp_error *err);
-    /* Move one chunk; chunk size from max_chunk. */
-    int (*write)(wp_session *s, uint64_t addr, const uint8_t *buf, size_t len,
-                 wp_error *err);
-    int (*read)(wp_session *s, uint64_t addr, uint8_t *buf, size_t len, wp_error *err);
-    size_t (*write_chunk)(wp_session *s, uint64_t addr, size_t remaining);
-    size_t (*read_chunk)(wp_session *s, size_t remaining);
-    /* The memory map, or NULL when the route has none. */
-    int (*memmap)(wp_session *s, const wp_memmap **map, wp_error *err);
-} wp_backend;
-
-extern const wp_backend wp_backend_qemu;
-extern const wp_backend wp_backend_flat;
-const wp_backend *wp_backend_find(const char *name);
-int wp_backend_select(wp_session *s, const char *name, const wp_backend **out,
-                      wp_error *err);
-
-struct wp_session {
-    wp_host host;
-    /* qemu route, learnt once per stop */
-    int qemu_probed;          /* 0 unknown, 1 has PhyMemMode, -1 has not */
-    size_t packet_size;
-    int map_loaded;
-    wp_memmap map;
-    wp_buf reply;             /* reused for every packet */
-    wp_buf packet;
-};
-
-int wp_send(wp_session *s, const char *packet, size_t len, wp_error *err);
 
 /* ---- dataspace.c ---- */
 /* A data source: total bytes that repeat a pattern (a plain buffer is a
@@ -131,8 +166,9 @@ typedef struct wp_source {
 } wp_source;
 
 typedef struct wp_transfer {
-    const wp_backend *backend;
+    const wp_route *route;
     int verified;             /* read back and compared */
+    int unverified;           /* why not: the wp_region_kind of a range skipped */
     uint64_t done;            /* the first address not moved is addr + done */
 } wp_transfer;
 
@@ -142,6 +178,19 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
                        const wp_source *src, wp_transfer *tr, wp_error *err);
 int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
                       uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err);
+
+/* ---- handle.c ---- */
+/* A handle for checks only (dry runs): the route is chosen and probed and
+ * its map loaded, but the mode is left alone and no access is possible. */
+int wp_route_open_checks(wp_session *s, const wp_route_options *opt, wp_route_handle **out,
+                         wp_error *err);
+/* Enters physical mode on a handle opened for checks.  On failure the
+ * handle is closed (and freed). */
+int wp_route_enter(wp_route_handle *h, wp_error *err);
+/* "no target" (phrased for the debugger) or "running"; sends nothing. */
+int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *err);
+/* Progress for the accesses that follow: done so far of total. */
+void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total);
 
 /* ---- format.c: every message the user sees ---- */
 void wp_format_hexdump(wp_buf *out, uint64_t addr, const uint8_t *data, size_t len,

@@ -1,5 +1,7 @@
-/* The command language of writephys and readphys: argv in, a request out.
- * Nothing here talks to the target; every mistake is one line. */
+/* The command language: argv in, a request out.  One option table serves
+ * every command (each command's row says which options it accepts); rules
+ * that need the whole line are the command's own check().  Nothing here
+ * talks to the target; every mistake is one line. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,41 +14,37 @@ enum opt_id {
     OPT_WIDTH_B, OPT_WIDTH_W, OPT_WIDTH_D, OPT_WIDTH_Q,
     OPT_STRING, OPT_UTF16, OPT_ZERO, OPT_FILE, OPT_SKIP, OPT_LENGTH, OPT_FILL,
     OPT_OUTPUT, OPT_BACKEND, OPT_VERIFY, OPT_NO_VERIFY, OPT_DRY_RUN, OPT_FORCE,
-    OPT_BIG, OPT_LITTLE
+    OPT_BIG, OPT_LITTLE, OPT_HELP
 };
-
-#define FOR_WRITE 1
-#define FOR_READ 2
 
 static const struct option_row {
     const char *long_name;
     char short_name;
     int takes_value;
-    int commands;
+    unsigned bit;             /* wp_option_bit; 0: every command */
     enum opt_id id;
 } options[] = {
-    {"byte", 'b', 0, FOR_WRITE | FOR_READ, OPT_WIDTH_B},
-    {"word", 'w', 0, FOR_WRITE | FOR_READ, OPT_WIDTH_W},
-    {"dword", 'd', 0, FOR_WRITE | FOR_READ, OPT_WIDTH_D},
-    {"qword", 'q', 0, FOR_WRITE | FOR_READ, OPT_WIDTH_Q},
-    {"string", 0, 1, FOR_WRITE, OPT_STRING},
-    {"utf16", 0, 0, FOR_WRITE, OPT_UTF16},
-    {"zero", 0, 0, FOR_WRITE, OPT_ZERO},
-    {"file", 0, 1, FOR_WRITE, OPT_FILE},
-    {"skip", 0, 1, FOR_WRITE, OPT_SKIP},
-    {"length", 0, 1, FOR_WRITE | FOR_READ, OPT_LENGTH},
-    {"fill", 0, 0, FOR_WRITE, OPT_FILL},
-    {"output", 0, 1, FOR_READ, OPT_OUTPUT},
-    {"backend", 0, 1, FOR_WRITE | FOR_READ, OPT_BACKEND},
-    {"verify", 0, 0, FOR_WRITE, OPT_VERIFY},
-    {"no-verify", 0, 0, FOR_WRITE, OPT_NO_VERIFY},
-    {"dry-run", 0, 0, FOR_WRITE, OPT_DRY_RUN},
-    {"force", 0, 0, FOR_WRITE | FOR_READ, OPT_FORCE},
-    {"big-endian", 0, 0, FOR_WRITE | FOR_READ, OPT_BIG},
-    {"little-endian", 0, 0, FOR_WRITE | FOR_READ, OPT_LITTLE},
+    {"byte", 'b', 0, WP_OPT_WIDTH, OPT_WIDTH_B},
+    {"word", 'w', 0, WP_OPT_WIDTH, OPT_WIDTH_W},
+    {"dword", 'd', 0, WP_OPT_WIDTH, OPT_WIDTH_D},
+    {"qword", 'q', 0, WP_OPT_WIDTH, OPT_WIDTH_Q},
+    {"string", 0, 1, WP_OPT_STRING, OPT_STRING},
+    {"utf16", 0, 0, WP_OPT_STRING, OPT_UTF16},
+    {"zero", 0, 0, WP_OPT_STRING, OPT_ZERO},
+    {"file", 0, 1, WP_OPT_FILE, OPT_FILE},
+    {"skip", 0, 1, WP_OPT_FILE, OPT_SKIP},
+    {"length", 0, 1, WP_OPT_LENGTH, OPT_LENGTH},
+    {"fill", 0, 0, WP_OPT_FILL, OPT_FILL},
+    {"output", 0, 1, WP_OPT_OUTPUT, OPT_OUTPUT},
+    {"backend", 0, 1, WP_OPT_BACKEND, OPT_BACKEND},
+    {"verify", 0, 0, WP_OPT_VERIFY, OPT_VERIFY},
+    {"no-verify", 0, 0, WP_OPT_VERIFY, OPT_NO_VERIFY},
+    {"dry-run", 0, 0, WP_OPT_DRY_RUN, OPT_DRY_RUN},
+    {"force", 0, 0, WP_OPT_FORCE, OPT_FORCE},
+    {"big-endian", 0, 0, WP_OPT_ORDER, OPT_BIG},
+    {"little-endian", 0, 0, WP_OPT_ORDER, OPT_LITTLE},
+    {"help", 'h', 0, 0, OPT_HELP},
 };
-
-static const char *const backend_names[] = {"auto", "qemu", "openocd", "flat"};
 
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
 {
@@ -61,7 +59,7 @@ int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
         if (!isxdigit((unsigned char)*p))
             return WP_EINVAL;
     } else if (p[0] == '0' && p[1]) {
-        base = 8;   /* as C, GDB and LLDB read 010 */
+        base = 8; /* as C, GDB and LLDB read 010 */
     }
     char *end;
     errno = 0;
@@ -88,9 +86,11 @@ int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
 
 int wp_parse_literal(const char *text, uint64_t *value, int *negative)
 {
-    int neg = text && text[0] == '-';
+    int neg = text && (text[0] == '-' || text[0] == '+');
+    neg = neg && text[0] == '-';
+    const char *digits = text && (text[0] == '-' || text[0] == '+') ? text + 1 : text;
     uint64_t v;
-    if (wp_parse_u64(neg ? text + 1 : text, false, &v))
+    if (wp_parse_u64(digits, false, &v))
         return WP_EINVAL;
     if (neg && v > (uint64_t)1 << 63)
         return WP_EINVAL;
@@ -145,8 +145,27 @@ static int parse_size(const char *opt, const char *value, uint64_t *out, wp_erro
     return WP_OK;
 }
 
-static int apply_option(wp_request *r, const struct option_row *o, const char *value,
-                        int *width, int *order, wp_error *err)
+static int check_backend(const wp_session *s, const char *value, const char **out,
+                         wp_error *err)
+{
+    if (strcmp(value, "auto") == 0) {
+        *out = "auto";
+        return WP_OK;
+    }
+    const wp_route_slot *slot = wp_session_find_route(s, value);
+    if (slot) {
+        *out = slot->route->name;
+        return WP_OK;
+    }
+    char names[256];
+    size_t n = wp_add_word(names, sizeof names, 0, "", "auto");
+    for (size_t i = 0; s && i < s->nroutes; i++)
+        n = wp_add_word(names, sizeof names, n, "", s->routes[i].route->name);
+    return wp_fail(err, WP_EINVAL, "unknown backend '%s' (choose %s)", value, names);
+}
+
+static int apply_option(const wp_session *s, wp_request *r, const struct option_row *o,
+                        const char *value, int *width, int *order, wp_error *err)
 {
     switch (o->id) {
     case OPT_WIDTH_B: case OPT_WIDTH_W: case OPT_WIDTH_D: case OPT_WIDTH_Q:
@@ -166,7 +185,9 @@ static int apply_option(wp_request *r, const struct option_row *o, const char *v
             return wp_fail(err, WP_EINVAL, "--file needs a path");
         r->file = value;
         return WP_OK;
-    case OPT_SKIP: return parse_size("skip", value, &r->skip, err);
+    case OPT_SKIP:
+        r->has_skip = 1;
+        return parse_size("skip", value, &r->skip, err);
     case OPT_LENGTH:
         r->has_length = 1;
         return parse_size("length", value, &r->length, err);
@@ -176,14 +197,7 @@ static int apply_option(wp_request *r, const struct option_row *o, const char *v
             return wp_fail(err, WP_EINVAL, "--output needs a path");
         r->output = value;
         return WP_OK;
-    case OPT_BACKEND:
-        for (size_t i = 0; i < WP_ARRAY_LEN(backend_names); i++)
-            if (strcmp(value, backend_names[i]) == 0) {
-                r->backend = backend_names[i];
-                return WP_OK;
-            }
-        return wp_fail(err, WP_EINVAL,
-                       "unknown backend '%s' (choose auto, qemu, openocd or flat)", value);
+    case OPT_BACKEND: return check_backend(s, value, &r->backend, err);
     case OPT_VERIFY:
         return set_once_int(&r->verify, 1, "--verify and --no-verify cannot be combined",
                             err);
@@ -192,72 +206,26 @@ static int apply_option(wp_request *r, const struct option_row *o, const char *v
                             err);
     case OPT_DRY_RUN: r->dry_run = 1; return WP_OK;
     case OPT_FORCE: r->force = 1; return WP_OK;
+    case OPT_HELP: return WP_OK;
     }
     return wp_fail(err, WP_EINVAL, "internal: unhandled option");
 }
 
-/* Rules that need the whole command line. */
-static int check_combination(wp_request *r, size_t npos, wp_error *err)
-{
-    const char *usage = r->kind == WP_CMD_READ
-        ? "usage: readphys [OPTIONS] ADDRESS [--length N]"
-        : "usage: writephys [OPTIONS] ADDRESS VALUE...";
-    if (npos == 0)
-        return wp_fail(err, WP_EINVAL, "missing ADDRESS; %s", usage);
-    if (r->kind == WP_CMD_READ) {
-        if (npos > 1)
-            return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0],
-                           usage);
-        if (!r->has_length)
-            r->length = 128;
-        if (r->length == 0)
-            return wp_fail(err, WP_EINVAL, "--length must be at least 1");
-        return WP_OK;
-    }
-    int sources = (r->text != NULL) + (r->file != NULL) + (r->data == WP_DATA_FILL);
-    if (sources > 1)
-        return wp_fail(err, WP_EINVAL, "--string, --file and --fill cannot be combined");
-    if ((r->utf16 || r->zero) && !r->text)
-        return wp_fail(err, WP_EINVAL, "--utf16 and --zero apply only to --string");
-    if (r->skip && !r->file)
-        return wp_fail(err, WP_EINVAL, "--skip applies only to --file");
-    if (r->text || r->file) {
-        r->data = r->text ? WP_DATA_STRING : WP_DATA_FILE;
-        if (npos > 1)
-            return wp_fail(err, WP_EINVAL, "unexpected argument '%s' after ADDRESS",
-                           r->values[0]);
-        if (r->has_length && r->text)
-            return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
-        if (r->text && !*r->text && !r->zero)
-            return wp_fail(err, WP_EINVAL, "empty --string: nothing to write (add --zero "
-                                           "to write just a terminator)");
-        r->nvalues = 0;
-        return WP_OK;
-    }
-    if (r->data == WP_DATA_FILL) {
-        if (!r->has_length)
-            return wp_fail(err, WP_EINVAL, "--fill needs --length N");
-        if (r->length == 0)
-            return wp_fail(err, WP_EINVAL, "--fill --length 0: nothing to write");
-    } else if (r->has_length) {
-        return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
-    }
-    if (npos < 2)
-        return wp_fail(err, WP_EINVAL, "no VALUE to write after ADDRESS; %s", usage);
-    return WP_OK;
-}
-
-int wp_parse_command(int argc, const char *const *argv, wp_request *r, wp_error *err)
+int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *r,
+                     wp_error *err)
 {
     memset(r, 0, sizeof *r);
     r->verify = -1;
     r->backend = "auto";
+    r->name = "writephys";
     if (argc < 1 || !argv || !argv[0])
         return wp_fail(err, WP_EINVAL, "empty command");
-    r->name = strcmp(argv[0], "readphys") == 0 ? "readphys" : "writephys";
-    r->kind = strcmp(argv[0], "readphys") == 0 ? WP_CMD_READ : WP_CMD_WRITE;
-    int mask = r->kind == WP_CMD_READ ? FOR_READ : FOR_WRITE;
+    r->cmd = wp_command_find(argv[0]);
+    if (!r->cmd)
+        return wp_fail(err, WP_EINVAL, "unknown command '%s'", argv[0]);
+    r->name = r->cmd->name;
     int width = -1, order = -1;
+    bool seen[WP_ARRAY_LEN(options)] = {false};
 
     /* Positionals: the first is ADDRESS, the rest VALUEs. */
     r->values = calloc((size_t)argc, sizeof *r->values);
@@ -288,9 +256,20 @@ int wp_parse_command(int argc, const char *const *argv, wp_request *r, wp_error 
         if (!o)
             return wp_fail(err, WP_EINVAL, "unknown option '%s'; see 'help %s'", arg,
                            r->name);
-        if (!(o->commands & mask))
+        if (o->id == OPT_HELP) {
+            r->help = 1;   /* the help wins over whatever else the line holds */
+            return WP_OK;
+        }
+        if (o->bit && !(o->bit & r->cmd->options))
             return wp_fail(err, WP_EINVAL, "option '%s' does not apply to %s", arg,
                            r->name);
+        /* One rule for every option: at most once.  Alternatives of one
+         * choice (-b/-w, --verify/--no-verify) say which to keep. */
+        size_t row = (size_t)(o - options);
+        if (seen[row])
+            return wp_fail(err, WP_EINVAL, "option '--%s' given twice; give it once",
+                           o->long_name);
+        seen[row] = true;
         if (o->takes_value && !value) {
             if (i + 1 >= argc)
                 return wp_fail(err, WP_EINVAL, "option '%s' needs a value", arg);
@@ -298,18 +277,17 @@ int wp_parse_command(int argc, const char *const *argv, wp_request *r, wp_error 
         } else if (!o->takes_value && value) {
             return wp_fail(err, WP_EINVAL, "option '--%s' takes no value", o->long_name);
         }
-        int rc = apply_option(r, o, value, &width, &order, err);
+        int rc = apply_option(s, r, o, value, &width, &order, err);
         if (rc)
             return rc;
     }
     r->address = address;
     r->width = width == -1 ? 1 : (unsigned)width;
+    r->width_given = width != -1;
     r->byte_order = order == -1 ? WP_ORDER_TARGET : order;
-    int rc = check_combination(r, npos, err);
-    if (rc == WP_OK && width != -1 && (r->data == WP_DATA_STRING || r->data == WP_DATA_FILE))
-        return wp_fail(err, WP_EINVAL, "-b/-w/-d/-q apply to VALUEs and --fill, not to "
-                                       "--string or --file");
-    return rc;
+    if (npos == 0)
+        return wp_fail(err, WP_EINVAL, "missing ADDRESS; %s", r->cmd->usage);
+    return r->cmd->check ? r->cmd->check(r, npos, err) : WP_OK;
 }
 
 void wp_request_free(wp_request *r)
@@ -319,33 +297,81 @@ void wp_request_free(wp_request *r)
 }
 
 /* Appends a word to a space-separated list, keeping its would-be length. */
-static size_t add_word(char *list, size_t cap, size_t len, const char *dashes,
-                       const char *word)
+size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes,
+                   const char *word)
 {
     if (len < cap)
         snprintf(list + len, cap - len, "%s%s%s", len ? " " : "", dashes, word);
     return len + (len ? 1 : 0) + strlen(dashes) + strlen(word);
 }
 
-size_t wp_command_completions(const char *command, const char *option, char *buf, size_t cap)
+size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len)
 {
-    int mask = command && strcmp(command, "readphys") == 0 ? FOR_READ : FOR_WRITE;
-    char words[512] = "";
-    size_t n = 0;
-    if (option && strcmp(option, "--backend") == 0) {
-        for (size_t i = 0; i < WP_ARRAY_LEN(backend_names); i++)
-            n = add_word(words, sizeof words, n, "", backend_names[i]);
-    } else if (!option) {
-        for (size_t i = 0; i < WP_ARRAY_LEN(options); i++) {
-            if (!(options[i].commands & mask))
-                continue;
-            char short_name[2] = {options[i].short_name, '\0'};
-            n = options[i].short_name ? add_word(words, sizeof words, n, "-", short_name)
-                                      : add_word(words, sizeof words, n, "--",
-                                                 options[i].long_name);
-        }
+    for (size_t i = 0; i < WP_ARRAY_LEN(options); i++) {
+        if (options[i].bit && !(options[i].bit & mask))
+            continue;
+        char short_name[2] = {options[i].short_name, '\0'};
+        len = options[i].short_name && options[i].id != OPT_HELP
+                  ? wp_add_word(list, cap, len, "-", short_name)
+                  : wp_add_word(list, cap, len, "--", options[i].long_name);
     }
-    if (buf && cap)
-        snprintf(buf, cap, "%s", n < cap && n < sizeof words ? words : "");
-    return n;
+    return len;
+}
+
+int wp_expand_path(const char *path, char *out, size_t cap)
+{
+    const char *home = getenv("HOME");
+    int n;
+    if ((path[0] == '~' && (path[1] == '/' || !path[1])) && home && *home)
+        n = snprintf(out, cap, "%s%s", home, path + 1);
+    else
+        n = snprintf(out, cap, "%s", path);
+    return n < 0 || (size_t)n >= cap;
+}
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int wp_split_args(const char *line, wp_buf *words, size_t *count, wp_error *err)
+{
+    *count = 0;
+    const char *p = line;
+    for (;;) {
+        while (blank(*p))
+            p++;
+        if (!*p)
+            return WP_OK;
+        char quote = 0;
+        for (; *p && (quote || !blank(*p)); p++) {
+            char c = *p;
+            if (quote == '\'') {
+                if (c == '\'') {
+                    quote = 0;
+                    continue;
+                }
+            } else if (quote == '"') {
+                if (c == '"') {
+                    quote = 0;
+                    continue;
+                }
+                if (c == '\\' && p[1] && strchr("\"\\`", p[1]))
+                    c = *++p;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                continue;
+            } else if (c == '\\' && p[1] && (blank(p[1]) || strchr("\"'`\\", p[1]))) {
+                c = *++p;
+            }
+            if (wp_buf_append(words, &c, 1))
+                return wp_fail(err, WP_ENOMEM, "out of memory");
+        }
+        if (quote)
+            return wp_fail(err, WP_EINVAL, "unterminated %s quote",
+                           quote == '"' ? "double" : "single");
+        if (wp_buf_append(words, "", 1))
+            return wp_fail(err, WP_ENOMEM, "out of memory");
+        ++*count;
+    }
 }

@@ -1,39 +1,142 @@
-/* The session: one per debugger, holding what was learnt about the stub. */
+/* The session: one per debugger.  It holds the route registry with each
+ * route's state, and the host generation that state was learnt in. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-wp_session *wp_session_new(const wp_host *host)
+const char *wp_version(void)
 {
+    return WP_VERSION;
+}
+
+int wp_api_version(void)
+{
+    return WP_API_VERSION;
+}
+
+static int add_route(wp_session *s, const wp_route *r, wp_error *err)
+{
+    if (!r || !r->name || !*r->name || !r->probe || !r->begin || !r->end || !r->write ||
+        !r->read || !r->chunk)
+        return wp_fail(err, WP_EINVAL, "a route needs a name, probe, begin, end, write, "
+                                       "read and chunk");
+    if (strcmp(r->name, "auto") == 0 || wp_session_find_route(s, r->name))
+        return wp_fail(err, WP_EINVAL, "a route named '%s' exists already", r->name);
+    if (s->nroutes == WP_MAX_ROUTES)
+        return wp_fail(err, WP_ENOMEM, "no room for route '%s'", r->name);
+    void *state = calloc(1, r->state_size ? r->state_size : 1);
+    if (!state)
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    s->routes[s->nroutes++] = (wp_route_slot){r, state};
+    return WP_OK;
+}
+
+wp_session *wp_session_new(const wp_host *host, wp_error *err)
+{
+    if (!host || host->api_version != WP_API_VERSION || host->size != sizeof(wp_host)) {
+        wp_fail(err, WP_EVERSION, "the debugger plugin was built for writephys API %u, "
+                "but the core is %s (API %d); rebuild the plugin and the core together",
+                host ? host->api_version : 0u, WP_VERSION, WP_API_VERSION);
+        return NULL;
+    }
     wp_session *s = calloc(1, sizeof *s);
-    if (s && host)
-        s->host = *host;
+    if (!s) {
+        wp_fail(err, WP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->host = *host;
+    for (size_t i = 0; i < wp_builtin_route_count; i++)
+        if (add_route(s, wp_builtin_routes[i], err)) {
+            wp_session_free(s);
+            return NULL;
+        }
     return s;
 }
 
-void wp_session_target_changed(wp_session *s)
+int wp_session_add_route(wp_session *s, const wp_route *route, wp_error *err)
 {
     if (!s)
-        return;
-    s->qemu_probed = 0;
-    s->packet_size = 0;
-    s->map_loaded = 0;
-    wp_memmap_free(&s->map);
+        return wp_fail(err, WP_EINVAL, "no session");
+    return add_route(s, route, err);
+}
+
+void wp_session_forget(wp_session *s)
+{
+    for (size_t i = 0; i < s->nroutes; i++)
+        if (s->routes[i].route->forget)
+            s->routes[i].route->forget(s->routes[i].state);
 }
 
 void wp_session_free(wp_session *s)
 {
     if (!s)
         return;
-    wp_session_target_changed(s);
+    wp_session_forget(s);
+    for (size_t i = 0; i < s->nroutes; i++)
+        free(s->routes[i].state);
     wp_buf_free(&s->reply);
-    wp_buf_free(&s->packet);
+    wp_buf_free(&s->help);
     free(s);
 }
 
-int wp_send(wp_session *s, const char *packet, size_t len, wp_error *err)
+int wp_session_target_info(wp_session *s, wp_target_info *info, wp_error *err)
 {
+    memset(info, 0, sizeof *info);
+    if (!s->host.target_info) {
+        info->connected = info->remote = info->stopped = 1;
+        return WP_OK;
+    }
+    err->message[0] = '\0';
+    int rc = s->host.target_info(s->host.ctx, info, err);
+    if (rc)
+        return err->message[0] ? (err->status = rc)
+                               : wp_fail(err, WP_EHOST, "cannot tell the target's state");
+    if (!s->generation_known || info->generation != s->generation) {
+        wp_session_forget(s);
+        s->generation = info->generation;
+        s->generation_known = 1;
+    }
+    return WP_OK;
+}
+
+wp_route_slot *wp_session_find_route(const wp_session *s, const char *name)
+{
+    for (size_t i = 0; s && name && i < s->nroutes; i++)
+        if (strcmp(s->routes[i].route->name, name) == 0)
+            return (wp_route_slot *)&s->routes[i];
+    return NULL;
+}
+
+int wp_session_interrupted(const wp_session *s)
+{
+    return s->host.interrupted && s->host.interrupted(s->host.ctx);
+}
+
+void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap)
+{
+    const char *how = s->host.packet_command;
+    if (how && strstr(how, "%s")) {
+        char line[160];
+        size_t at = (size_t)(strstr(how, "%s") - how);
+        snprintf(line, sizeof line, "%.*s%s%s", (int)at, how, p, how + at + 2);
+        snprintf(buf, cap, "'%s'", line);
+    } else {
+        snprintf(buf, cap, "the packet %s", p);
+    }
+}
+
+const wp_host *wp_session_host(const wp_session *s)
+{
+    return s ? &s->host : NULL;
+}
+
+int wp_session_send(wp_session *s, const char *packet, size_t len, const wp_buf **reply,
+                    wp_error *err)
+{
+    if (reply)
+        *reply = &s->reply;
     if (!s->host.send_packet)
         return wp_fail(err, WP_ENOROUTE, "this debugger cannot send remote packets");
     wp_buf_clear(&s->reply);

@@ -9,6 +9,19 @@
 
 #define MAX_WORDS 64
 
+/* One session for the whole run: --backend is checked against its routes. */
+static wp_session *session(void)
+{
+    static wp_session *s;
+    if (!s) {
+        wp_host host = {0};
+        host.api_version = WP_API_VERSION;
+        host.size = sizeof host;
+        s = wp_session_new(&host, NULL);
+    }
+    return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_text(data, size);
@@ -27,14 +40,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     wp_request r;
     wp_error err;
-    if (wp_parse_command(argc, argv, &r, &err) != WP_OK) {
+    if (wp_parse_command(session(), argc, argv, &r, &err) != WP_OK) {
         /* Every refusal is one line. */
         if (!err.message[0] || strchr(err.message, '\n'))
             abort();
-    } else if (!r.address || (r.kind == WP_CMD_READ && r.length == 0)) {
+    } else if (!r.help && (!r.address || r.length > (1ull << 30))) {
         abort();
     }
     wp_request_free(&r);
+    /* The line splitter and the --string escapes: one-line refusals. */
+    wp_buf words = {0}, bytes = {0};
+    size_t count;
+    if (wp_split_args(text, &words, &count, &err) != WP_OK && strchr(err.message, '\n'))
+        abort();
+    if (wp_unescape(text, &bytes, &err) != WP_OK && strchr(err.message, '\n'))
+        abort();
+    wp_buf_free(&words);
+    wp_buf_free(&bytes);
     for (int i = 1; i < argc; i++) {
         uint64_t v;
         int neg;

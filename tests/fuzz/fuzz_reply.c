@@ -61,10 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* A whole write against a stub that answers with the input. */
     replies r = {text, text + size};
     wp_host host = {0};
+    host.api_version = WP_API_VERSION;
+    host.size = sizeof host;
     host.ctx = &r;
     host.send_packet = send_packet;
     host.monitor = monitor;
-    wp_session *s = wp_session_new(&host);
+    wp_session *s = wp_session_new(&host, NULL);
     uint8_t buf[5000];
     memset(buf, 0xa5, sizeof buf);
     size_t done = SIZE_MAX;

@@ -152,7 +152,7 @@ BAD_INPUTS = [
     "writephys --fill 0x1000 1", "writephys --fill --length 6 -d 0x1000 1",
     "writephys --length 12Q --fill 0x1000 1", "writephys --backend nope 0x1000 1",
     "writephys --utf16 0x1000 1",
-    "writephys --dry-run 0x1000 1", "readphys", "readphys 0x1000 --length 0",
+    "readphys", "readphys 0x1000 --length 0",
     "readphys 0x1000 --length 2M", "readphys 0x1000 --output /nonexistent/dir/f",
     "readphys 0xfffffffffffffff0 --length 0x20",
 ]
@@ -168,6 +168,22 @@ def test_bad_input_sends_nothing(debugger):
         assert stub.log[begin + 1:end] == []
     for command, text in zip(BAD_INPUTS, out[1:-1]):
         assert text.startswith(command.split()[0] + ": ") and text.count("\n") == 1, text
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_dry_run_sends_only_queries(debugger):
+    """A dry run makes the real command's checks (route probe, memory map):
+    read-only queries, never a mode switch or a write."""
+    with FakeStub() as stub:
+        out = run_text(debugger, ["packet:qDryRunBegin", "writephys --dry-run 0x1000 1",
+                                  "writephys --dry-run 0x200000 1", "packet:qDryRunEnd"],
+                       port=stub.port)
+        sent = stub.log[stub.log.index("qDryRunBegin") + 1:stub.log.index("qDryRunEnd")]
+    assert out[1].startswith("writephys: dry run: would write 1 byte at physical 0x1000 "
+                             "via qemu; nothing written: 01"), out
+    assert out[2].startswith("writephys: 0x200000-0xffffffffffffffff is unassigned"), out
+    assert sent and all(p in ("qqemu.Supported", "qSupported") or p.startswith("qRcmd,")
+                        for p in sent), sent
 
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)

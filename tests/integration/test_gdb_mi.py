@@ -28,8 +28,8 @@ def test_mi_commands(qemu, tmp_path):
                       'contents="efbeadde00000000"')
     assert out[2] == ('^error,msg="writephys: value \'0x100\' does not fit in 1 byte (-b); '
                       'use a wider -w, -d or -q"')
-    assert out[3] == ('^done,address="0x2000",length="2",bytes-written="0",verified="no",'
-                      'dry-run="yes"')
+    assert out[3] == ('^done,address="0x2000",length="2",backend="qemu",bytes-written="0",'
+                      'verified="no",dry-run="yes"')
     assert out[4].startswith('^error,msg="readphys: 0x4000000-0xfebfffff is unassigned')
     assert out[5] == '^done,address="0x1000",length="4",backend="qemu",bytes-read="4"'
     assert (tmp_path / "out.bin").read_bytes() == qemu.pmemsave(0x1000, 4)

@@ -176,7 +176,8 @@ def test_no_target_help_and_completion():
     assert r[1]["error"].startswith("readphys: no target")
     assert "Usage: writephys [OPTIONS] ADDRESS VALUE..." in ok(r[2])
     assert ok(r[3]) == ("writephys: dry run: would write 4 bytes at physical 0x1000 "
-                        "(backend auto); nothing sent: 07 00 00 00\n")
+                        "(backend auto; no target, so no route or memory map was checked); "
+                        "nothing written: 07 00 00 00\n")
     assert ok(r[4]) == "writephys --dry-run\n"
     assert ok(r[5]) == "readphys --output\n"
     assert ok(r[6]) == "writephys --backend qemu\n"

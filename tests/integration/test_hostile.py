@@ -24,7 +24,7 @@ CASES = [
     ("reply to the wrong packet (memory)", {("M", 2): "00ff"}, "unexpected reply"),
     ("empty reply to M", {("M", 2): ""}, "empty reply to the write"),
     ("OK but dropped", {("M", 2): DROP_OK}, "read-back differs at 0x17fa"),
-    ("E reply to the read-back", {("m", 1): "E03"}, "reading them back at 0x1000 failed"),
+    ("E reply to the read-back", {("m", 1): "E03"}, "reading them back failed: the read failed at 0x1000"),
     ("odd-length read-back", {("m", 2): "abc"}, "malformed reply to a memory read"),
     ("over-long read-back", {("m", 1): "00" * 5000}, "malformed reply to a memory read"),
     ("non-hex read-back", {("m", 1): "zz" * 100}, "malformed reply to a memory read"),

@@ -11,8 +11,8 @@ def test_installed_plugins_load(tmp_path):
     gdb_py = tmp_path / "share" / "writephys" / "gdb" / "writephys.py"
     lldb_so = tmp_path / "lib" / "writephys" / "libwritephys_lldb.so"
     assert os.path.exists(gdb_py) and os.path.exists(lldb_so)
-    line = "writephys: dry run: would write 1 byte at physical 0x10 (backend auto); " \
-           "nothing sent: 01"
+    line = "writephys: dry run: would write 1 byte at physical 0x10 (backend auto; no " \
+           "target, so no route or memory map was checked); nothing written: 01"
     gdb = run_debugger([require("gdb"), "-nx", "-batch", "-ex", "source %s" % gdb_py,
                         "-ex", "writephys --dry-run 0x10 1"], 60, preload="WP_GDB_PRELOAD")
     assert gdb.stdout.strip() == line, gdb.stdout + gdb.stderr

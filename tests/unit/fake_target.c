@@ -1,5 +1,7 @@
 #include "fake_target.h"
 
+#include "internal.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,40 @@ void fake_init(fake_target *t)
     t->packet_size = 0x1000;
     t->connected = t->stopped = t->remote = 1;
     t->mtree = default_mtree;
+}
+
+static const char *const kinds[] = {"M", "m", "query", "switch", "restore", "any"};
+
+void fake_fault_at(fake_target *t, const char *kind, int nth, const char *reply)
+{
+    for (int i = 0; i < FAKE_MAX_FAULTS; i++)
+        if (!t->faults[i].kind) {
+            t->faults[i] = (fake_fault){kind, nth, reply};
+            return;
+        }
+}
+
+size_t fake_chunk(const fake_target *t, uint64_t addr, size_t remaining)
+{
+    return wp_rsp_write_chunk(t->packet_size, addr, remaining);
+}
+
+/* Counts the packet under its kind and "any"; the fault it meets, if any. */
+static const char *fault_for(fake_target *t, const char *kind)
+{
+    const char *hit = NULL;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (strcmp(kinds[k], kind) != 0 && strcmp(kinds[k], "any") != 0)
+            continue;
+        int n = ++t->counts[k];
+        for (int i = 0; i < FAKE_MAX_FAULTS && t->faults[i].kind; i++)
+            if (strcmp(t->faults[i].kind, kinds[k]) == 0 && t->faults[i].nth == n)
+                hit = t->faults[i].reply;
+            else if (strcmp(t->faults[i].kind, kinds[k]) == 0 &&
+                     strcmp(t->faults[i].reply, FAKE_LOSE) == 0 && n > t->faults[i].nth)
+                hit = FAKE_LOSE;
+    }
+    return hit;
 }
 
 static int hexv(char c)
@@ -72,10 +108,6 @@ static int do_M(fake_target *t, const char *p, size_t len, wp_buf *out)
         len - (size_t)used != 2 * n)
         return reply(out, "E22");
     t->m_packets++;
-    if (t->interrupt_after_m && t->m_packets >= t->interrupt_after_m)
-        t->interrupted = 1;
-    if (t->fail_m_at && t->m_packets == t->fail_m_at)
-        return reply(out, t->m_reply ? t->m_reply : "E14");
     const char *hex = p + used;
     for (unsigned long long i = 0; i < n; i++) {
         uint8_t v = (uint8_t)(hexv(hex[2 * i]) << 4 | hexv(hex[2 * i + 1]));
@@ -103,13 +135,27 @@ static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_
     t->packets++;
     if (len > t->max_payload)
         t->max_payload = len;
-    if (t->lost || (t->lose_at && t->packets >= t->lose_at)) {
+    const char *kind = p[0] == 'M' ? "M" : p[0] == 'm' ? "m"
+                     : strcmp(p, "qqemu.PhyMemMode") == 0 ? "query"
+                     : strcmp(p, "Qqemu.PhyMemMode:1") == 0 ? "switch"
+                     : strcmp(p, "Qqemu.PhyMemMode:0") == 0 ? "restore" : "other";
+    const char *fault = fault_for(t, kind);
+    if (t->lost || (fault && strcmp(fault, FAKE_LOSE) == 0)) {
         t->lost = 1;
         wp_error_set(err, WP_EHOST, "Remote connection closed");
         return WP_EHOST;
     }
     if (len + 1 > t->packet_size)   /* as QEMU: the line buffer overflows */
         return reply(out, "E22");
+    if (fault && strcmp(fault, FAKE_CTRL_C) == 0)
+        t->interrupted = 1;
+    else if (fault && strcmp(fault, FAKE_IGNORE) == 0)
+        return reply(out, "OK");
+    else if (fault) {
+        if (p[0] == 'M')
+            t->m_packets++;
+        return reply(out, fault);
+    }
     if (strcmp(p, "qqemu.Supported") == 0)
         return reply(out, t->has_phys ? "sstepbits;sstep;PhyMemMode" : "");
     if (strcmp(p, "qSupported") == 0) {
@@ -122,15 +168,10 @@ static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_
     if (strcmp(p, "qqemu.PhyMemMode") == 0)
         return reply(out, t->mode ? "1" : "0");
     if (strcmp(p, "Qqemu.PhyMemMode:1") == 0) {
-        if (t->refuse_switch)
-            return reply(out, "E01");
-        if (!t->switch_noop)
-            t->mode = 1;
+        t->mode = 1;
         return reply(out, "OK");
     }
     if (strcmp(p, "Qqemu.PhyMemMode:0") == 0) {
-        if (t->refuse_restore)
-            return reply(out, "E01");
         t->mode = 0;
         return reply(out, "OK");
     }
@@ -138,18 +179,22 @@ static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_
         return do_m(t, p, out);
     if (p[0] == 'M')
         return do_M(t, p, len, out);
+    t->unexpected++;
     return reply(out, "");
 }
 
 static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
 {
     fake_target *t = ctx;
+    t->monitors++;
     if (t->lost) {
         wp_error_set(err, WP_EHOST, "Remote connection closed");
         return WP_EHOST;
     }
-    if (strcmp(cmd, "info mtree -f") != 0)
+    if (strcmp(cmd, "info mtree -f") != 0) {
+        t->unexpected++;
         return reply(out, "unknown command\n");
+    }
     return reply(out, t->mtree);
 }
 
@@ -161,6 +206,8 @@ static int fake_info(void *ctx, wp_target_info *info, wp_error *err)
     info->remote = t->remote;
     info->stopped = t->stopped;
     info->byte_order = t->big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
+    info->generation = t->generation;
+    snprintf(info->arch, sizeof info->arch, "i386:x86-64");
     return 0;
 }
 
@@ -178,8 +225,8 @@ static int fake_read_memory(void *ctx, uint64_t addr, void *buf, size_t len, wp_
 {
     fake_target *t = ctx;
     if (addr + len > sizeof t->virt) {
-        wp_error_set(err, WP_ETARGET, "Cannot access memory");
-        return WP_ETARGET;
+        wp_error_set(err, WP_EHOST, "Cannot access memory");
+        return WP_EHOST;
     }
     memcpy(buf, t->virt + addr, len);
     return 0;
@@ -190,8 +237,8 @@ static int fake_write_memory(void *ctx, uint64_t addr, const void *buf, size_t l
 {
     fake_target *t = ctx;
     if (addr + len > sizeof t->virt) {
-        wp_error_set(err, WP_ETARGET, "Cannot access memory");
-        return WP_ETARGET;
+        wp_error_set(err, WP_EHOST, "Cannot access memory");
+        return WP_EHOST;
     }
     memcpy(t->virt + addr, buf, len);
     return 0;
@@ -200,7 +247,11 @@ static int fake_write_memory(void *ctx, uint64_t addr, const void *buf, size_t l
 wp_host fake_host(fake_target *t)
 {
     wp_host h = {0};
+    h.api_version = WP_API_VERSION;
+    h.size = sizeof h;
     h.ctx = t;
+    h.packet_command = "maint packet %s";
+    h.connect_command = "target remote %s";
     h.send_packet = fake_send;
     h.monitor = fake_monitor;
     h.read_memory = fake_read_memory;

@@ -1,5 +1,7 @@
 /* A QEMU-like target behind the core's host callbacks, for unit tests:
- * RAM, ROM, a device and holes; PhyMemMode; faults on demand; a packet log. */
+ * RAM, ROM, a device and holes; PhyMemMode; faults on demand; a packet log.
+ * Packets it does not know are counted in `unexpected`, which every test
+ * checks (fake_check). */
 #ifndef FAKE_TARGET_H
 #define FAKE_TARGET_H
 
@@ -13,6 +15,21 @@
 #define FAKE_ROM_SIZE 0x10000u
 #define FAKE_DEV_BASE 0x200000u          /* 4 KiB device */
 #define FAKE_DEV_SIZE 0x1000u
+#define FAKE_MAX_FAULTS 8
+
+/* Special fault replies; any other text is sent as the reply. */
+#define FAKE_LOSE "<lose the connection, from this packet on>"
+#define FAKE_IGNORE "<answer OK, change nothing>"
+#define FAKE_CTRL_C "<act, then the user presses Ctrl-C>"
+
+/* Packet kinds for faults: "M", "m" (physical mode), "query"
+ * (qqemu.PhyMemMode), "switch" (Qqemu.PhyMemMode:1), "restore"
+ * (Qqemu.PhyMemMode:0), "any" (every packet, counted together). */
+typedef struct fake_fault {
+    const char *kind;
+    int nth;                            /* 1-based, among packets of that kind */
+    const char *reply;
+} fake_fault;
 
 typedef struct fake_target {
     uint8_t ram[FAKE_RAM_SIZE];
@@ -20,25 +37,26 @@ typedef struct fake_target {
     uint8_t virt[0x1000];               /* what a virtual-mode write would hit */
     int has_phys;                       /* PhyMemMode offered */
     int mode;                           /* 1 physical */
-    int refuse_switch;                  /* Qqemu.PhyMemMode:1 answers E01 */
-    int switch_noop;                    /* answers OK but stays virtual */
-    int refuse_restore;                 /* Qqemu.PhyMemMode:0 answers E01 */
     size_t packet_size;
-    int fail_m_at;                      /* the Nth M packet (1-based) answers E14 */
-    const char *m_reply;                /* used instead of E14 when set */
-    int lose_at;                        /* the Nth packet (1-based) loses the link */
-    int interrupt_after_m;              /* Ctrl-C after this many M packets */
+    fake_fault faults[FAKE_MAX_FAULTS];
     int connected, stopped, remote, big_endian;
+    uint64_t generation;                /* what target_info reports */
     const char *mtree;                  /* monitor output; default is built in */
     /* observed */
-    int packets, m_packets, virtual_writes, lost, flushes, interrupted;
+    int packets, m_packets, virtual_writes, lost, flushes, interrupted, monitors;
+    int unexpected;                     /* packets the fake does not know */
+    int counts[6];                      /* per kind, for faults */
     size_t max_payload;
     char log[64][64];                   /* first 64 packets, truncated */
 } fake_target;
 
 void fake_init(fake_target *t);
-wp_host fake_host(fake_target *t);
+/* The one way to inject a fault: the nth packet of a kind gets reply. */
+void fake_fault_at(fake_target *t, const char *kind, int nth, const char *reply);
 /* Host with evaluate=NULL: the core parses literals itself. */
+wp_host fake_host(fake_target *t);
 int fake_count_prefix(const fake_target *t, const char *prefix);
+/* The bytes one M packet carries at addr under the fake's PacketSize. */
+size_t fake_chunk(const fake_target *t, uint64_t addr, size_t remaining);
 
 #endif

@@ -16,7 +16,7 @@ static void setup(void)
     wp_session_free(S);
     fake_init(&T);
     wp_host h = fake_host(&T);
-    S = wp_session_new(&h);
+    S = wp_session_new(&h, NULL);
 }
 
 static int run(const char *line, wp_result *res)
@@ -122,17 +122,26 @@ static void test_fill_and_dry_run(void)
     CU_ASSERT(T.ram[0x70c] == 0x0d && T.ram[0x70f] == 0xca);
     expect_error("writephys --fill --length 6 -d 0x700 1", "not a multiple of the 4-byte");
     int packets = T.packets;
+    int monitors = T.monitors;
     expect_text("writephys --dry-run -w 0x1000 0x1234 7",
-                "writephys: dry run: would write 4 bytes at physical 0x1000 (backend auto); "
-                "nothing sent: 34 12 07 00\n");
+                "writephys: dry run: would write 4 bytes at physical 0x1000 via qemu; "
+                "nothing written: 34 12 07 00\n");
     expect_text("writephys --dry-run --fill --length 4K 0x1000 0xaa 0x55",
-                "writephys: dry run: would write 4096 bytes at physical 0x1000 (backend "
-                "auto); nothing sent: pattern aa 55 repeated\n");
-    /* A dry run even past RAM: it says what would be sent, and sends nothing. */
-    expect_text("writephys --dry-run 0x300000 1",
-                "writephys: dry run: would write 1 byte at physical 0x300000 (backend "
-                "auto); nothing sent: 01\n");
+                "writephys: dry run: would write 4096 bytes at physical 0x1000 via qemu; "
+                "nothing written: pattern aa 55 repeated\n");
+    /* A dry run applies every check the real command makes before it
+     * writes: the map refuses past RAM, as the write would. */
+    expect_error("writephys --dry-run 0x300000 1", "unassigned");
+    expect_error("writephys --dry-run --fill --length 2G 0x1000 1", "1 GiB");
+    expect_error("writephys --dry-run --fill --length 2 0x1000 1 2 3", "longer than --length");
+    /* The route and map were learnt by the commands before: nothing is sent. */
     CU_ASSERT_EQUAL(T.packets, packets);
+    CU_ASSERT_EQUAL(T.monitors, monitors);
+    /* Without a target, a dry run checks what it can and says what it could not. */
+    T.connected = 0;
+    expect_text("writephys --dry-run 0x300000 1",
+                "writephys: dry run: would write 1 byte at physical 0x300000 (backend auto; "
+                "no target, so no route or memory map was checked); nothing written: 01\n");
 }
 
 static void test_readphys(void)
@@ -201,9 +210,9 @@ static void test_help(void)
 {
     CU_ASSERT_STRING_EQUAL(wp_status_name(WP_EVERIFY), "verification failed");
     CU_ASSERT_STRING_EQUAL(wp_status_name(12345), "unknown error");
-    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("writephys"), "Usage: writephys"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("writephys"), "--fill"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help("readphys"), "Usage: readphys"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help(S, "writephys"), "Usage: writephys"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help(S, "writephys"), "--fill"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help(S, "readphys"), "Usage: readphys"));
 }
 
 static const CU_TestInfo tests[] = {

@@ -65,7 +65,7 @@ static void test_utf16(void)
     for (size_t i = 0; i < WP_ARRAY_LEN(cases); i++) {
         wp_buf out = {0};
         wp_error err = {0};
-        CU_ASSERT_EQUAL(wp_encode_utf16le(cases[i].utf8, cases[i].zero, &out, &err), WP_OK);
+        CU_ASSERT_EQUAL(wp_encode_utf16le(cases[i].utf8, strlen(cases[i].utf8), cases[i].zero, &out, &err), WP_OK);
         char hex[64] = {0};
         wp_hex_encode((const uint8_t *)out.data, out.len, hex);
         CU_ASSERT_STRING_EQUAL(hex, cases[i].hex);
@@ -78,7 +78,7 @@ static void test_utf16(void)
     for (size_t i = 0; i < WP_ARRAY_LEN(bad); i++) {
         wp_buf out = {0};
         wp_error err = {0};
-        CU_ASSERT_EQUAL(wp_encode_utf16le(bad[i], 0, &out, &err), WP_EINVAL);
+        CU_ASSERT_EQUAL(wp_encode_utf16le(bad[i], strlen(bad[i]), 0, &out, &err), WP_EINVAL);
         CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not valid UTF-8"));
         wp_buf_free(&out);
     }

@@ -1,8 +1,12 @@
 /* The command language: every option, and every bad input gets its own error. */
 #include <stdio.h>
 
+#include "fake_target.h"
 #include "internal.h"
 #include "test_util.h"
+
+static fake_target T;
+static wp_session *S;   /* the route registry that --backend is checked against */
 
 static int parse_line(const char *line, wp_request *r, wp_error *err)
 {
@@ -10,7 +14,7 @@ static int parse_line(const char *line, wp_request *r, wp_error *err)
     const char *argv[MAX_ARGS];
     int argc = split_args(line, storage, sizeof storage, argv);
     memset(err, 0, sizeof *err);
-    return wp_parse_command(argc, argv, r, err);
+    return wp_parse_command(S, argc, argv, r, err);
 }
 
 static const struct bad_case {
@@ -78,7 +82,7 @@ static void test_values_and_widths(void)
     wp_request r;
     wp_error err;
     CU_ASSERT_EQUAL(parse_line("writephys -d 0x1000 1 2 -3", &r, &err), WP_OK);
-    CU_ASSERT_EQUAL(r.kind, WP_CMD_WRITE);
+    CU_ASSERT_PTR_EQUAL(r.cmd, &wp_cmd_writephys);
     CU_ASSERT_EQUAL(r.data, WP_DATA_VALUES);
     CU_ASSERT_EQUAL(r.width, 4);
     CU_ASSERT_STRING_EQUAL(r.address, "0x1000");
@@ -99,7 +103,9 @@ static void test_values_and_widths(void)
         wp_request_free(&r);
     }
     /* The same width twice is not a conflict. */
-    CU_ASSERT_EQUAL(parse_line("writephys -d -d 0 1", &r, &err), WP_OK);
+    /* One rule for every option: at most once. */
+    CU_ASSERT_EQUAL(parse_line("writephys -d -d 0 1", &r, &err), WP_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "given twice"));
     wp_request_free(&r);
     /* Options after positionals, and '--' before negative-looking values. */
     CU_ASSERT_EQUAL(parse_line("writephys 0 1 --big-endian -w -- -x", &r, &err), WP_OK);
@@ -149,14 +155,13 @@ static void test_readphys(void)
     wp_request r;
     wp_error err;
     CU_ASSERT_EQUAL(parse_line("readphys 0x1000", &r, &err), WP_OK);
-    CU_ASSERT_EQUAL(r.kind, WP_CMD_READ);
+    CU_ASSERT_PTR_EQUAL(r.cmd, &wp_cmd_readphys);
     CU_ASSERT_EQUAL(r.length, 128);
     CU_ASSERT_PTR_NULL(r.output);
     wp_request_free(&r);
-    CU_ASSERT_EQUAL(parse_line("readphys -q 0x1000 --length 0x40 --output out.bin", &r,
+    CU_ASSERT_EQUAL(parse_line("readphys 0x1000 --length 0x40 --output out.bin", &r,
                                &err), WP_OK);
     CU_ASSERT_EQUAL(r.length, 64);
-    CU_ASSERT_EQUAL(r.width, 8);
     CU_ASSERT_STRING_EQUAL(r.output, "out.bin");
     wp_request_free(&r);
 }
@@ -207,17 +212,17 @@ static void test_integer_parser(void)
 static void test_completions(void)
 {
     char buf[512];
-    wp_command_completions("writephys", NULL, buf, sizeof buf);
+    wp_command_completions(S, "writephys", NULL, buf, sizeof buf);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "-b -w -d -q --string"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--dry-run"));
     CU_ASSERT_PTR_NULL(strstr(buf, "--output"));
-    wp_command_completions("readphys", NULL, buf, sizeof buf);
+    wp_command_completions(S, "readphys", NULL, buf, sizeof buf);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--output"));
     CU_ASSERT_PTR_NULL(strstr(buf, "--fill"));
-    size_t n = wp_command_completions("readphys", "--backend", buf, sizeof buf);
+    size_t n = wp_command_completions(S, "readphys", "--backend", buf, sizeof buf);
     CU_ASSERT_STRING_EQUAL(buf, "auto qemu openocd flat");
     CU_ASSERT_EQUAL(n, strlen(buf));
-    CU_ASSERT(wp_command_completions("writephys", NULL, buf, 4) > 4);
+    CU_ASSERT(wp_command_completions(S, "writephys", NULL, buf, 4) > 4);
     CU_ASSERT_STRING_EQUAL(buf, "");
 }
 
@@ -233,5 +238,10 @@ static const CU_TestInfo tests[] = {
 
 int main(void)
 {
-    return run_suite("parse", tests);
+    fake_init(&T);
+    wp_host h = fake_host(&T);
+    S = wp_session_new(&h, NULL);
+    int rc = run_suite("parse", tests);
+    wp_session_free(S);
+    return rc;
 }

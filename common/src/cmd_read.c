@@ -1,0 +1,176 @@
+/* readphys: a hex dump of physical memory, or its raw bytes saved to a file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MAX_DUMP_BYTES (1u << 20) /* a longer readphys needs --output */
+
+static const char usage[] = "usage: readphys [OPTIONS] ADDRESS [--length N]";
+
+static const char help[] =
+"Read the target's physical memory as a hex dump, or save it to a file.\n"
+"Usage: readphys [OPTIONS] ADDRESS [--length N]\n"
+"\n"
+"ADDRESS is a physical address, a debugger expression.\n"
+"\n"
+"--length N      Bytes to read (default 128).\n"
+"-b, -w, -d, -q  Group the dump in 1, 2, 4 or 8-byte units (default -b).\n"
+"--output FILE   Save the raw bytes to FILE instead of printing them (a new\n"
+"                or regular file; it is left alone when the read fails).\n"
+"--big-endian, --little-endian\n"
+"                Byte order of the units (default: the target's).\n"
+"--backend NAME  Route to physical memory (default auto):\n"
+"@ROUTES@\n"
+"--force         Read even device ranges (reads may have side effects) and\n"
+"                unassigned ones.\n"
+"--help, -h      Show this text.\n"
+"\n"
+"Examples:\n"
+"  readphys 0x1000\n"
+"  readphys -d 0xfee00000 --length 64 --force\n"
+"  readphys 0x100000 --length 1M --output dump.bin\n";
+
+static int check(wp_request *r, size_t npos, wp_error *err)
+{
+    if (npos > 1)
+        return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0], usage);
+    if (!r->has_length)
+        r->length = 128;
+    if (r->length == 0)
+        return wp_fail(err, WP_EINVAL, "--length must be at least 1");
+    if (r->output && (r->width_given || r->byte_order != WP_ORDER_TARGET))
+        return wp_fail(err, WP_EINVAL, "-b/-w/-d/-q and --big-endian/--little-endian shape "
+                                       "the dump; --output saves raw bytes");
+    if (r->length > WP_MAX_TRANSFER)
+        return wp_fail(err, WP_EINVAL, "--length %llu is more than the 1 GiB one command "
+                       "reads", (unsigned long long)r->length);
+    if (!r->output && r->length > MAX_DUMP_BYTES)
+        return wp_fail(err, WP_EINVAL, "--length %llu is too long to print; add --output "
+                       "FILE", (unsigned long long)r->length);
+    return WP_OK;
+}
+
+/* Opens --output before anything is sent, without truncating a file that
+ * exists (the read may still fail) and without blocking on a FIFO. */
+static int open_output(const char *shown, const char *path, int *fd, bool *created,
+                       wp_error *err)
+{
+    *created = false;
+    *fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT) {
+        *fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        *created = *fd >= 0;
+    }
+    if (*fd < 0)
+        return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", shown,
+                       errno == ENXIO ? "a FIFO with no reader" : strerror(errno));
+    struct stat st;
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return wp_fail(err, WP_EIO, "--output '%s' is not a regular file", shown);
+    }
+    return WP_OK;
+}
+
+static int save(int fd, const char *shown, const uint8_t *bytes, size_t len, wp_error *err)
+{
+    if (ftruncate(fd, 0) != 0)
+        return wp_fail(err, WP_EIO, "cannot write '%s': %s", shown, strerror(errno));
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, bytes + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return wp_fail(err, WP_EIO, "cannot write '%s': %s", shown,
+                           n < 0 ? strerror(errno) : "no progress");
+        off += (size_t)n;
+    }
+    return WP_OK;
+}
+
+static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
+               wp_error *err)
+{
+    res->length = r->length;
+    int rc = wp_check_span(addr, r->length, err);
+    if (rc)
+        return rc;
+    int order = WP_ORDER_LITTLE;
+    if (r->width > 1 && !r->output) {
+        rc = wp_resolve_order(s, r->byte_order, &order, err);
+        if (rc)
+            return rc;
+    }
+    char path[4096];
+    int fd = -1;
+    bool created = false;
+    if (r->output && wp_expand_path(r->output, path, sizeof path))
+        return wp_fail(err, WP_EINVAL, "--output path '%s' is too long", r->output);
+    if (r->output && (rc = open_output(r->output, path, &fd, &created, err)))
+        return rc;
+    uint8_t *bytes = malloc((size_t)r->length);
+    if (!bytes)
+        rc = wp_fail(err, WP_ENOMEM, "out of memory");
+    wp_route_options opt = {r->backend, r->force, 0};
+    wp_transfer tr = {0};
+    if (!rc)
+        rc = wp_dataspace_read(s, &opt, addr, bytes, r->length, &tr, err);
+    res->bytes_done = tr.done;
+    if (tr.route)
+        snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
+    if (!rc && r->output) {
+        rc = save(fd, r->output, bytes, (size_t)tr.done, err);
+        if (!rc)
+            wp_buf_printf(&res->text, "readphys: saved %llu byte%s from physical 0x%llx to "
+                          "%s via %s\n", (unsigned long long)tr.done, wp_plural(tr.done),
+                          (unsigned long long)addr, r->output, tr.route->name);
+    } else if (!rc) {
+        wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);
+        if (wp_buf_append(&res->data, bytes, (size_t)tr.done))
+            rc = wp_fail(err, WP_ENOMEM, "out of memory");
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rc && created)
+        unlink(path);
+    free(bytes);
+    return rc;
+}
+
+static void mi_fields(wp_result *res)
+{
+    wp_mi_field(res, "address", "0x%llx", (unsigned long long)res->address);
+    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
+    if (res->backend[0])
+        wp_mi_field(res, "backend", "%s", res->backend);
+    wp_mi_field(res, "bytes-read", "%llu", (unsigned long long)res->bytes_done);
+    if (res->data.len) {
+        /* The contents field can be long: written straight into the list. */
+        wp_buf *out = &res->fields;
+        wp_buf_printf(out, "contents=");
+        if (wp_buf_reserve(out, 2 * res->data.len + 1) == WP_OK) {
+            out->len += wp_hex_encode((const uint8_t *)res->data.data, res->data.len,
+                                      out->data + out->len);
+            out->data[out->len] = '\0';
+        }
+        wp_buf_printf(out, "\n");
+    }
+}
+
+const wp_command_def wp_cmd_readphys = {
+    .name = "readphys",
+    .usage = usage,
+    .help = help,
+    .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_LENGTH | WP_OPT_OUTPUT | WP_OPT_BACKEND |
+               WP_OPT_FORCE,
+    .check = check,
+    .run = run,
+    .mi_fields = mi_fields,
+};

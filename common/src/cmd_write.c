@@ -1,0 +1,339 @@
+/* writephys: values, a string, a file or a repeated pattern, written to a
+ * physical address. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char usage[] = "usage: writephys [OPTIONS] ADDRESS VALUE...";
+
+static const char help[] =
+"Write the target's physical memory.\n"
+"Usage: writephys [OPTIONS] ADDRESS VALUE...\n"
+"       writephys [OPTIONS] --string TEXT [--utf16] [--zero] ADDRESS\n"
+"       writephys [OPTIONS] --file PATH [--skip N] [--length N] ADDRESS\n"
+"       writephys [OPTIONS] --fill --length N ADDRESS VALUE...\n"
+"\n"
+"ADDRESS is a physical address; ADDRESS and VALUEs are debugger expressions\n"
+"($rax+0x10, a symbol, 0x1000, 4096).  Plain integer literals (with an\n"
+"optional sign: -1, -0x80, 010) are read by writephys itself, so a value\n"
+"writes the same bytes in every debugger; a negative one is two's complement.\n"
+"\n"
+"-b, -w, -d, -q  Width of each VALUE: 1, 2, 4 or 8 bytes (default -b).  A value\n"
+"                that does not fit is an error, never truncated.\n"
+"--string TEXT   Write the UTF-8 bytes of TEXT; --utf16 writes UTF-16LE and\n"
+"                --zero adds a terminator.  C escapes: \\n \\t \\r \\0 \\xNN \\\\\n"
+"                (\\a \\b \\e \\f \\v \\\" \\' too).\n"
+"--file PATH     Write the bytes of a file; --skip N and --length N take part.\n"
+"--fill          Repeat the VALUEs over --length N bytes.\n"
+"--big-endian, --little-endian\n"
+"                Byte order of VALUEs (default: the target's).\n"
+"--backend NAME  Route to physical memory (default auto):\n"
+"@ROUTES@\n"
+"--verify, --no-verify\n"
+"                Read back and compare (default: on for RAM and ROM, off for\n"
+"                devices, where a read can have side effects).\n"
+"--dry-run       Check everything that sends nothing to memory and say what\n"
+"                would be written where.\n"
+"--force         Write even where the memory map says ROM or unassigned.\n"
+"--help, -h      Show this text.\n"
+"Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
+"'--' ends the options.\n"
+"\n"
+"Examples:\n"
+"  writephys 0x1000 0xde 0xad 0xbe 0xef\n"
+"  writephys -d 0x2000 0xdeadbeef 0x12345678\n"
+"  writephys -q $cr3+8 0x0000000012345067\n"
+"  writephys --string \"hello\\n\" --zero 0x3000\n"
+"  writephys --file blob.bin --skip 0x200 --length 4K 0x100000\n"
+"  writephys --fill --length 1M -d 0x200000 0xcafef00d\n"
+"  writephys --dry-run -w 0x1000 0x1234\n";
+
+static int check(wp_request *r, size_t npos, wp_error *err)
+{
+    int sources = (r->text != NULL) + (r->file != NULL) + (r->data == WP_DATA_FILL);
+    if (sources > 1)
+        return wp_fail(err, WP_EINVAL, "--string, --file and --fill cannot be combined");
+    if ((r->utf16 || r->zero) && !r->text)
+        return wp_fail(err, WP_EINVAL, "--utf16 and --zero apply only to --string");
+    if (r->has_skip && !r->file)
+        return wp_fail(err, WP_EINVAL, "--skip applies only to --file");
+    if (r->text || r->file) {
+        r->data = r->text ? WP_DATA_STRING : WP_DATA_FILE;
+        if (npos > 1)
+            return wp_fail(err, WP_EINVAL, "unexpected argument '%s' after ADDRESS",
+                           r->values[0]);
+        if (r->has_length && r->text)
+            return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
+        if (r->text && !*r->text && !r->zero)
+            return wp_fail(err, WP_EINVAL, "empty --string: nothing to write (add --zero "
+                                           "to write just a terminator)");
+        if (r->width_given)
+            return wp_fail(err, WP_EINVAL, "-b/-w/-d/-q apply to VALUEs and --fill, not to "
+                                           "--string or --file");
+        if (r->byte_order != WP_ORDER_TARGET)
+            return wp_fail(err, WP_EINVAL, "--big-endian and --little-endian apply to VALUEs "
+                                           "and --fill, not to --string or --file");
+        if (r->file && r->has_length && r->length > WP_MAX_TRANSFER)
+            return wp_fail(err, WP_EINVAL, "--length %llu is more than the 1 GiB one command "
+                           "writes; split it with --skip and --length",
+                           (unsigned long long)r->length);
+        return WP_OK;
+    }
+    if (r->data == WP_DATA_FILL) {
+        if (!r->has_length)
+            return wp_fail(err, WP_EINVAL, "--fill needs --length N");
+        if (r->length == 0)
+            return wp_fail(err, WP_EINVAL, "--fill --length 0: nothing to write");
+        if (r->length > WP_MAX_TRANSFER)
+            return wp_fail(err, WP_EINVAL, "--fill --length %llu is more than the 1 GiB one "
+                           "command writes", (unsigned long long)r->length);
+        if (r->length % r->width)
+            return wp_fail(err, WP_EINVAL, "--length %llu is not a multiple of the %u-byte "
+                           "width", (unsigned long long)r->length, r->width);
+        if (r->nvalues && r->nvalues * r->width > r->length)
+            return wp_fail(err, WP_EINVAL, "the pattern is %zu bytes, longer than --length "
+                           "%llu: values past the length would be dropped",
+                           r->nvalues * r->width, (unsigned long long)r->length);
+    } else if (r->has_length) {
+        return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
+    }
+    if (npos < 2)
+        return wp_fail(err, WP_EINVAL, "no VALUE to write after ADDRESS; %s", usage);
+    return WP_OK;
+}
+
+/* Reads exactly `want` bytes, or to the end when want is UINT64_MAX (files
+ * whose size the kernel does not report, such as those of /proc). */
+static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_error *err)
+{
+    for (;;) {
+        uint64_t left = want == UINT64_MAX ? WP_MAX_TRANSFER + 1 - data->len
+                                           : want - data->len;
+        if (!left)
+            break;
+        size_t step = left < (1u << 20) ? (size_t)left : (1u << 20);
+        if (wp_buf_reserve(data, step))
+            return wp_fail(err, WP_ENOMEM, "out of memory for %s", path);
+        ssize_t n = read(fd, data->data + data->len, step);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return wp_fail(err, WP_EIO, "cannot read '%s': %s", path, strerror(errno));
+        if (n == 0) {
+            if (want != UINT64_MAX)
+                return wp_fail(err, WP_EIO, "cannot read '%s': file shrank while reading",
+                               path);
+            break;
+        }
+        data->len += (size_t)n;
+        data->data[data->len] = '\0';
+    }
+    if (data->len > WP_MAX_TRANSFER)
+        return wp_fail(err, WP_EINVAL, "--file '%s' gives more than the 1 GiB one command "
+                       "writes; split it with --skip and --length", path);
+    return WP_OK;
+}
+
+static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
+{
+    char path[4096];
+    if (wp_expand_path(r->file, path, sizeof path))
+        return wp_fail(err, WP_EINVAL, "--file path '%s' is too long", r->file);
+    /* O_NONBLOCK: a FIFO without a writer must not hang the debugger. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return wp_fail(err, WP_EIO, "cannot open --file '%s': %s", r->file, strerror(errno));
+    struct stat st;
+    int rc = WP_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = wp_fail(err, WP_EIO, "--file '%s' is not a regular file", r->file);
+    if (!rc && fcntl(fd, F_SETFL, 0) != 0)
+        rc = wp_fail(err, WP_EIO, "cannot read '%s': %s", r->file, strerror(errno));
+    uint64_t size = (uint64_t)st.st_size;
+    if (!rc && size && r->skip >= size)
+        rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s' (%llu bytes)",
+                     (unsigned long long)r->skip, r->file, (unsigned long long)size);
+    uint64_t avail = size > r->skip ? size - r->skip : 0;
+    if (!rc && size && r->has_length && r->length > avail)
+        rc = wp_fail(err, WP_EINVAL, "--length %llu runs past the end of '%s' (%llu bytes "
+                     "after --skip)", (unsigned long long)r->length, r->file,
+                     (unsigned long long)avail);
+    if (!rc && size && !r->has_length && avail > WP_MAX_TRANSFER)
+        rc = wp_fail(err, WP_EINVAL, "--file '%s': %llu bytes is more than the 1 GiB one "
+                     "command writes; split it with --skip and --length", r->file,
+                     (unsigned long long)avail);
+    if (!rc && r->skip && lseek(fd, (off_t)r->skip, SEEK_SET) < 0)
+        rc = wp_fail(err, WP_EIO, "cannot seek in '%s': %s", r->file, strerror(errno));
+    if (!rc) {
+        /* A size of 0 may be a file of /proc: read to its end. */
+        uint64_t want = r->has_length ? r->length : size ? avail : UINT64_MAX;
+        rc = read_all(fd, r->file, want, data, err);
+    }
+    if (!rc && size == 0 && r->skip) {
+        /* lseek past the end of a /proc file succeeds and reads nothing. */
+        if (data->len == 0)
+            rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s'",
+                         (unsigned long long)r->skip, r->file);
+    }
+    if (!rc && data->len == 0)
+        rc = wp_fail(err, WP_EINVAL, "--file '%s' gives no bytes: nothing to write", r->file);
+    if (!rc && size == 0 && r->has_length && data->len < r->length)
+        rc = wp_fail(err, WP_EINVAL, "--length %llu runs past the end of '%s' (%zu bytes "
+                     "after --skip)", (unsigned long long)r->length, r->file, data->len);
+    close(fd);
+    return rc;
+}
+
+/* The bytes of a write (the pattern, for --fill). */
+static int build_data(wp_session *s, const wp_request *r, int order, wp_buf *data,
+                      wp_error *err)
+{
+    switch (r->data) {
+    case WP_DATA_STRING: {
+        wp_buf text = {0};
+        int rc = wp_unescape(r->text, &text, err);
+        if (!rc && r->utf16)
+            rc = wp_encode_utf16le(text.data ? text.data : "", text.len, r->zero, data, err);
+        else if (!rc && (wp_buf_append(data, text.data ? text.data : "", text.len) ||
+                         (r->zero && wp_buf_append(data, "", 1))))
+            rc = wp_fail(err, WP_ENOMEM, "out of memory");
+        wp_buf_free(&text);
+        if (!rc && data->len == 0)
+            rc = wp_fail(err, WP_EINVAL, "empty --string: nothing to write (add --zero "
+                                         "to write just a terminator)");
+        return rc;
+    }
+    case WP_DATA_FILE:
+        return read_file(r, data, err);
+    default:
+        break;
+    }
+    if (wp_buf_reserve(data, r->nvalues * r->width))
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < r->nvalues; i++) {
+        uint64_t v;
+        int neg;
+        int rc = wp_evaluate(s, "VALUE", r->values[i], &v, &neg, err);
+        if (!rc)
+            rc = wp_encode_value(v, neg, r->width, order, (uint8_t *)data->data + data->len,
+                                 r->values[i], err);
+        if (rc)
+            return rc;
+        data->len += r->width;
+    }
+    return WP_OK;
+}
+
+static const char *verify_note(const wp_request *r, const wp_transfer *tr)
+{
+    if (tr->verified)
+        return "verified";
+    if (r->verify == 0)
+        return "not verified (--no-verify)";
+    if (tr->unverified == WP_REGION_UNASSIGNED)
+        return "not verified (unassigned memory reads as zero whatever was written; the "
+               "stub most likely dropped the bytes)";
+    return "not verified (device memory: reads may have side effects; --verify to "
+           "read back anyway)";
+}
+
+static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_source *src,
+                    wp_result *res, wp_error *err, int *rc)
+{
+    wp_target_info info;
+    wp_error ignored = {0};
+    int connected = wp_session_target_info(s, &info, &ignored) == WP_OK && info.connected;
+    char where[160];
+    snprintf(where, sizeof where, " (backend %s; no target, so no route or memory map was "
+             "checked)", r->backend);
+    if (connected) {
+        wp_route_options opt = {r->backend, r->force, r->verify};
+        wp_route_handle *h = NULL;
+        *rc = wp_route_open_checks(s, &opt, &h, err);
+        if (!*rc)
+            *rc = wp_route_check(h, addr, src->total, 1, err);
+        if (h) {
+            snprintf(where, sizeof where, " via %s", wp_route_of(h)->name);
+            snprintf(res->backend, sizeof res->backend, "%s", wp_route_of(h)->name);
+            wp_error close_err = {0};
+            wp_route_close(h, &close_err);
+        }
+        if (*rc)
+            return;
+    }
+    res->dry_run = 1;
+    wp_buf_printf(&res->text, "writephys: dry run: would write %llu byte%s at physical 0x%llx"
+                  "%s; nothing written: ", (unsigned long long)src->total,
+                  wp_plural(src->total), (unsigned long long)addr, where);
+    if (r->data == WP_DATA_FILL) {
+        wp_buf_printf(&res->text, "pattern ");
+        wp_format_bytes_preview(&res->text, src->pattern, src->pattern_len, 32);
+        wp_buf_printf(&res->text, " repeated\n");
+    } else {
+        wp_format_bytes_preview(&res->text, src->pattern, src->total, 32);
+        wp_buf_printf(&res->text, "\n");
+    }
+}
+
+static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
+               wp_error *err)
+{
+    int order = WP_ORDER_LITTLE;
+    bool needs_order = r->width > 1 && (r->data == WP_DATA_VALUES || r->data == WP_DATA_FILL);
+    int rc = needs_order ? wp_resolve_order(s, r->byte_order, &order, err) : WP_OK;
+    wp_buf data = {0};
+    if (!rc)
+        rc = build_data(s, r, order, &data, err);
+    wp_source src = {(const uint8_t *)data.data, data.len,
+                     r->data == WP_DATA_FILL ? r->length : data.len};
+    res->length = src.total;
+    if (!rc && src.total == 0)
+        rc = wp_fail(err, WP_EINVAL, "empty data: nothing to write");
+    if (!rc)
+        rc = wp_check_span(addr, src.total, err);
+    if (!rc && r->dry_run) {
+        dry_run(s, r, addr, &src, res, err, &rc);
+    } else if (!rc) {
+        wp_route_options opt = {r->backend, r->force, r->verify};
+        wp_transfer tr;
+        rc = wp_dataspace_write(s, &opt, addr, &src, &tr, err);
+        res->bytes_done = tr.done;
+        res->verified = tr.verified;
+        if (tr.route)
+            snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
+        if (!rc)
+            wp_buf_printf(&res->text, "writephys: wrote %llu byte%s at physical 0x%llx via "
+                          "%s, %s\n", (unsigned long long)tr.done, wp_plural(tr.done),
+                          (unsigned long long)addr, tr.route->name, verify_note(r, &tr));
+    }
+    wp_buf_free(&data);
+    return rc;
+}
+
+static void mi_fields(wp_result *res)
+{
+    wp_mi_field(res, "address", "0x%llx", (unsigned long long)res->address);
+    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
+    if (res->backend[0])
+        wp_mi_field(res, "backend", "%s", res->backend);
+    wp_mi_field(res, "bytes-written", "%llu", (unsigned long long)res->bytes_done);
+    wp_mi_field(res, "verified", "%s", res->verified ? "yes" : "no");
+    wp_mi_field(res, "dry-run", "%s", res->dry_run ? "yes" : "no");
+}
+
+const wp_command_def wp_cmd_writephys = {
+    .name = "writephys",
+    .usage = usage,
+    .help = help,
+    .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_STRING | WP_OPT_FILE | WP_OPT_LENGTH |
+               WP_OPT_FILL | WP_OPT_BACKEND | WP_OPT_VERIFY | WP_OPT_DRY_RUN | WP_OPT_FORCE,
+    .check = check,
+    .run = run,
+    .mi_fields = mi_fields,
+};

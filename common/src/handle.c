@@ -1,0 +1,231 @@
+/* The route handle: open once (check the target, choose and probe the
+ * route, load its map, enter physical mode), any number of exact accesses,
+ * close once (leave physical mode, flush the debugger's caches). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct wp_route_handle {
+    wp_session *s;
+    wp_route_slot *slot;
+    const wp_memmap *map;
+    int force;
+    int began;                /* in physical mode: end() on close */
+    int wrote;                /* anything sent that may have changed memory */
+    uint64_t progress_done, progress_total;
+};
+
+int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *err)
+{
+    if (!info->connected) {
+        const char *how = s->host.connect_command;
+        const char *at = how ? strstr(how, "%s") : NULL;
+        if (at)
+            return wp_fail(err, WP_ESTATE, "no target: connect to a stub first (for QEMU: "
+                           "%.*slocalhost:1234%.40s)", (int)(at - how), how, at + 2);
+        return wp_fail(err, WP_ESTATE, "no target: connect to a stub first");
+    }
+    if (!info->stopped)
+        return wp_fail(err, WP_ESTATE, "the target is running; interrupt it first");
+    return WP_OK;
+}
+
+/* Appends the route's hint for restoring the target by hand. */
+static void add_restore_hint(wp_route_handle *h, wp_error *err)
+{
+    char hint[300] = "";
+    if (h->slot->route->restore_hint)
+        h->slot->route->restore_hint(h->s, hint, sizeof hint);
+    size_t n = strlen(err->message);
+    if (hint[0] && n + 3 < sizeof err->message)
+        snprintf(err->message + n, sizeof err->message - n, "; %s", hint);
+}
+
+static int leave(wp_route_handle *h, wp_error *err)
+{
+    wp_error end_err = {0};
+    const wp_route *r = h->slot->route;
+    int rc = h->began ? r->end(h->s, h->slot->state, &end_err) : WP_OK;
+    if (rc) {
+        *err = end_err;
+        add_restore_hint(h, err);
+    }
+    if (h->wrote && h->s->host.flush_caches)
+        h->s->host.flush_caches(h->s->host.ctx);
+    h->s->handle_open = 0;
+    free(h);
+    return rc;
+}
+
+static int open_route(wp_session *s, const wp_route_options *opt, int begin,
+                      wp_route_handle **out, wp_error *err)
+{
+    *out = NULL;
+    if (s->handle_open)
+        return wp_fail(err, WP_ESTATE, "a route is open already: finish that command first");
+    wp_target_info info;
+    int rc = wp_session_target_info(s, &info, err);
+    if (!rc)
+        rc = wp_check_target_state(s, &info, err);
+    wp_route_slot *slot = NULL;
+    if (!rc)
+        rc = wp_route_select(s, opt ? opt->backend : NULL, &info, &slot, err);
+    const wp_memmap *map = NULL;
+    if (!rc && slot->route->memmap)
+        rc = slot->route->memmap(s, slot->state, &map, err);
+    if (rc)
+        return rc;
+    wp_route_handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    *h = (wp_route_handle){s, slot, map, opt ? opt->force : 0, 0, 0, 0, 0};
+    s->handle_open = 1;
+    rc = begin ? wp_route_enter(h, err) : WP_OK;
+    *out = rc ? NULL : h;
+    return rc;
+}
+
+int wp_route_enter(wp_route_handle *h, wp_error *err)
+{
+    if (h->began)
+        return WP_OK;
+    h->began = 1;
+    int rc = h->slot->route->begin(h->s, h->slot->state, err);
+    if (rc) {
+        wp_error close_err = {0};
+        if (leave(h, &close_err) != WP_OK) {
+            size_t n = strlen(err->message);
+            snprintf(err->message + n, sizeof err->message - n, "; %s", close_err.message);
+        }
+    }
+    return rc;
+}
+
+int wp_route_open(wp_session *s, const wp_route_options *opt, wp_route_handle **out,
+                  wp_error *err)
+{
+    return open_route(s, opt, 1, out, err);
+}
+
+int wp_route_open_checks(wp_session *s, const wp_route_options *opt, wp_route_handle **out,
+                         wp_error *err)
+{
+    return open_route(s, opt, 0, out, err);
+}
+
+int wp_route_close(wp_route_handle *h, wp_error *err)
+{
+    return h ? leave(h, err) : WP_OK;
+}
+
+const wp_route *wp_route_of(const wp_route_handle *h)
+{
+    return h->slot->route;
+}
+
+wp_region wp_route_region(const wp_route_handle *h, uint64_t addr)
+{
+    if (h->map)
+        return wp_memmap_lookup(h->map, addr);
+    (void)addr;
+    return (wp_region){0, UINT64_MAX, WP_REGION_RAM, ""};
+}
+
+void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total)
+{
+    h->progress_done = done;
+    h->progress_total = total;
+}
+
+/* A message names the whole region that refuses, so the user sees the map. */
+int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write,
+                   wp_error *err)
+{
+    int rc = wp_check_span(addr, len, err);
+    if (rc || !h->map || h->force || !len)
+        return rc;
+    const char *route = h->slot->route->name;
+    const char *verb = is_write ? "written" : "read";
+    const char *how = is_write ? "write" : "read";
+    uint64_t last = addr + len - 1;
+    for (uint64_t a = addr;;) {
+        wp_region r = wp_memmap_lookup(h->map, a);
+        unsigned long long from = r.start, to = r.last;
+        if (r.kind == WP_REGION_UNASSIGNED)
+            return wp_fail(err, WP_EREFUSED,
+                           "0x%llx-0x%llx is unassigned in %s's physical map (the stub "
+                           "would %s and answer OK); nothing was %s (--force to %s anyway)",
+                           from, to, route,
+                           is_write ? "drop the bytes" : "make up the bytes", verb, how);
+        if (r.kind == WP_REGION_ROM && is_write)
+            return wp_fail(err, WP_EREFUSED,
+                           "0x%llx-0x%llx is ROM (%s); nothing was written (--force to "
+                           "write anyway)", from, to, r.name);
+        if (r.kind == WP_REGION_DEVICE && !is_write)
+            return wp_fail(err, WP_EREFUSED,
+                           "0x%llx-0x%llx is a device (%s) and reading it may have "
+                           "side effects; nothing was read (--force to read anyway)",
+                           from, to, r.name);
+        if (r.last >= last)
+            return WP_OK;
+        a = r.last + 1;
+    }
+}
+
+/* One loop for both directions: chunk, check Ctrl-C, move, count. */
+static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *buf,
+                    size_t size, size_t *done, wp_error *err)
+{
+    const wp_route *r = h->slot->route;
+    wp_session *s = h->s;
+    *done = 0;
+    int rc = wp_route_check(h, addr, size, is_write, err);
+    while (rc == WP_OK && *done < size) {
+        uint64_t at = addr + *done;
+        if (wp_session_interrupted(s))
+            return wp_fail(err, WP_EINTR, "interrupted by Ctrl-C before 0x%llx",
+                           (unsigned long long)at);
+        size_t n = r->chunk(s, h->slot->state, is_write, at, size - *done);
+        int got;
+        if (!h->began)
+            return wp_fail(err, WP_ESTATE, "the route was opened for checks only");
+        if (is_write) {
+            got = r->write(s, h->slot->state, at, buf + *done, n, err);
+            /* Flush unless the stub said it wrote nothing; a lost or
+             * interrupted exchange may have landed. */
+            h->wrote |= got == WP_OK || got == WP_EHOST || got == WP_EINTR;
+            got = got ? got : (int)n;
+        } else {
+            got = r->read(s, h->slot->state, at, buf + *done, n, err);
+            if (got == 0)
+                wp_fail(err, WP_EPROTO, "empty reply");
+        }
+        if (got <= 0) {
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            return wp_fail(err, got < 0 ? got : WP_EPROTO, "the %s failed at 0x%llx: %s",
+                           is_write ? "write" : "read", (unsigned long long)at, why);
+        }
+        *done += (size_t)got;
+        if (h->progress_total && s->host.progress) {
+            h->progress_done += (uint64_t)got;
+            s->host.progress(s->host.ctx, h->progress_done, h->progress_total);
+        }
+    }
+    return rc;
+}
+
+int wp_route_write(wp_route_handle *h, uint64_t addr, const void *buf, size_t size,
+                   size_t *done, wp_error *err)
+{
+    /* The route only reads from buf; one loop serves both directions. */
+    return transfer(h, 1, addr, (uint8_t *)(uintptr_t)buf, size, done, err);
+}
+
+int wp_route_read(wp_route_handle *h, uint64_t addr, void *buf, size_t size, size_t *done,
+                  wp_error *err)
+{
+    return transfer(h, 0, addr, buf, size, done, err);
+}

@@ -1,0 +1,214 @@
+/* The qemu route: the QEMU/KVM gdbstub's physical-memory mode.
+ *
+ * `qqemu.Supported` lists PhyMemMode; `qqemu.PhyMemMode` tells the current
+ * mode and `Qqemu.PhyMemMode:1` switches it.  In that mode m/M packets reach
+ * cpu_physical_memory_rw, which answers OK even for bytes it drops, hence the
+ * memory map (`monitor info mtree -f`) and the read-back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FALLBACK_PACKET_SIZE 1024 /* when qSupported gives none */
+
+typedef struct qemu_state {
+    /* learnt once per stop */
+    int probed;               /* 0 unknown, 1 has PhyMemMode, -1 has not */
+    size_t packet_size;
+    int map_loaded;
+    wp_memmap map;
+    /* per open route */
+    int switched;             /* end() must switch back to virtual mode */
+    wp_buf packet;
+} qemu_state;
+
+static int send_str(wp_session *s, const char *packet, const wp_buf **reply, wp_error *err)
+{
+    return wp_session_send(s, packet, strlen(packet), reply, err);
+}
+
+static void qemu_forget(void *state)
+{
+    qemu_state *q = state;
+    q->probed = 0;
+    q->packet_size = 0;
+    q->map_loaded = 0;
+    wp_memmap_free(&q->map);
+    wp_buf_free(&q->packet);
+}
+
+static int qemu_probe(wp_session *s, void *state, wp_error *err)
+{
+    qemu_state *q = state;
+    const wp_buf *reply;
+    if (q->probed == 0) {
+        int rc = send_str(s, "qqemu.Supported", &reply, err);
+        if (rc)
+            return rc;
+        q->probed = wp_rsp_feature_present(reply->data, "PhyMemMode") ? 1 : -1;
+        if (q->probed == 1) {
+            /* Safe to repeat on QEMU: its handler only ever turns features on. */
+            rc = send_str(s, "qSupported", &reply, err);
+            if (rc) {
+                q->probed = 0;
+                return rc;
+            }
+            if (wp_rsp_packet_size(reply->data, &q->packet_size))
+                q->packet_size = FALLBACK_PACKET_SIZE;
+        }
+    }
+    if (q->probed < 0)
+        return wp_fail(err, WP_ENOROUTE,
+                       "the stub does not offer QEMU's physical-memory mode "
+                       "(no PhyMemMode in qqemu.Supported)");
+    return WP_OK;
+}
+
+static int query_mode(wp_session *s, int *mode, wp_error *err)
+{
+    const wp_buf *reply;
+    int rc = send_str(s, "qqemu.PhyMemMode", &reply, err);
+    if (rc)
+        return rc;
+    if (reply->len == 1 && (reply->data[0] == '0' || reply->data[0] == '1')) {
+        *mode = reply->data[0] - '0';
+        return WP_OK;
+    }
+    wp_error detail = {0};
+    wp_rsp_expect_ok(reply->data, reply->len, &detail, "the memory-mode query");
+    return wp_fail(err, WP_ENOROUTE, "cannot confirm the stub's memory mode: %s",
+                   detail.message[0] ? detail.message : "reply was OK, expected 0 or 1");
+}
+
+static int qemu_begin(wp_session *s, void *state, wp_error *err)
+{
+    qemu_state *q = state;
+    const wp_buf *reply;
+    int mode;
+    q->switched = 0;
+    int rc = query_mode(s, &mode, err);
+    if (rc || mode == 1)
+        return rc;
+    rc = send_str(s, "Qqemu.PhyMemMode:1", &reply, err);
+    /* From here on the mode may have changed: restore whatever happens. */
+    q->switched = 1;
+    if (rc)
+        return rc;
+    wp_error detail = {0};
+    if (wp_rsp_expect_ok(reply->data, reply->len, &detail, "the switch to physical mode"))
+        return wp_fail(err, WP_ENOROUTE, "%s", detail.message);
+    rc = query_mode(s, &mode, err);
+    if (rc)
+        return rc;
+    if (mode != 1)
+        return wp_fail(err, WP_ENOROUTE,
+                       "the stub accepted the switch to physical mode but still reports "
+                       "virtual mode");
+    return WP_OK;
+}
+
+static int qemu_end(wp_session *s, void *state, wp_error *err)
+{
+    qemu_state *q = state;
+    const wp_buf *reply;
+    if (!q->switched)
+        return WP_OK;
+    q->switched = 0;
+    int rc = send_str(s, "Qqemu.PhyMemMode:0", &reply, err);
+    if (rc)
+        return rc;
+    return wp_rsp_expect_ok(reply->data, reply->len, err, "the switch back to virtual mode");
+}
+
+static void qemu_restore_hint(wp_session *s, char *buf, size_t cap)
+{
+    char how[200];
+    wp_session_packet_hint(s, "Qqemu.PhyMemMode:0", how, sizeof how);
+    snprintf(buf, cap, "the stub may still be in physical mode (%s restores it)", how);
+}
+
+static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
+                      size_t len, wp_error *err)
+{
+    qemu_state *q = state;
+    const wp_buf *reply;
+    wp_buf *p = &q->packet;
+    wp_buf_clear(p);
+    if (wp_buf_printf(p, "M%llx,%zx:", (unsigned long long)addr, len) ||
+        wp_buf_reserve(p, 2 * len))
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    p->len += wp_hex_encode(buf, len, p->data + p->len);
+    p->data[p->len] = '\0';
+    int rc = wp_session_send(s, p->data, p->len, &reply, err);
+    if (rc)
+        return rc;
+    return wp_rsp_expect_ok(reply->data, reply->len, err, "the write");
+}
+
+static int qemu_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
+                     wp_error *err)
+{
+    (void)state;
+    const wp_buf *reply;
+    char packet[48];
+    int n = snprintf(packet, sizeof packet, "m%llx,%zx", (unsigned long long)addr, len);
+    int rc = wp_session_send(s, packet, (size_t)n, &reply, err);
+    if (rc)
+        return rc;
+    return wp_rsp_decode_memory(reply->data, reply->len, buf, len, err);
+}
+
+static size_t qemu_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
+                         size_t remaining)
+{
+    (void)s;
+    qemu_state *q = state;
+    return is_write ? wp_rsp_write_chunk(q->packet_size, addr, remaining)
+                    : wp_rsp_read_chunk(q->packet_size, remaining);
+}
+
+static int qemu_memmap(wp_session *s, void *state, const wp_memmap **map, wp_error *err)
+{
+    qemu_state *q = state;
+    const wp_host *host = wp_session_host(s);
+    if (!q->map_loaded) {
+        if (!host->monitor)
+            return wp_fail(err, WP_ENOROUTE,
+                           "this debugger cannot run monitor commands to read QEMU's "
+                           "memory map");
+        wp_buf out = {0};
+        err->message[0] = '\0';
+        int rc = host->monitor(host->ctx, "info mtree -f", &out, err);
+        if (rc) {
+            wp_buf_free(&out);
+            if (!err->message[0])
+                wp_fail(err, WP_EHOST, "could not run 'monitor info mtree -f'");
+            return err->status = rc < 0 ? rc : WP_EHOST;
+        }
+        rc = wp_memmap_parse(out.data ? out.data : "", &q->map, err);
+        wp_buf_free(&out);
+        if (rc)
+            return rc;
+        q->map_loaded = 1;
+    }
+    *map = &q->map;
+    return WP_OK;
+}
+
+const wp_route wp_route_qemu = {
+    .name = "qemu",
+    .summary = "the QEMU/KVM gdbstub's physical-memory mode (checked against QEMU's "
+               "memory map)",
+    .flags = WP_ROUTE_AUTO | WP_ROUTE_REMOTE,
+    .state_size = sizeof(qemu_state),
+    .forget = qemu_forget,
+    .probe = qemu_probe,
+    .begin = qemu_begin,
+    .end = qemu_end,
+    .write = qemu_write,
+    .read = qemu_read,
+    .chunk = qemu_chunk,
+    .memmap = qemu_memmap,
+    .restore_hint = qemu_restore_hint,
+};

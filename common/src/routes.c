@@ -1,0 +1,78 @@
+/* The route registry: the built-in rows, in the order `auto` tries them,
+ * and the choice of a route.  A new route is one file and one row here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+extern const wp_route wp_route_qemu;
+extern const wp_route wp_route_openocd;
+extern const wp_route wp_route_flat;
+
+const wp_route *const wp_builtin_routes[] = {
+    &wp_route_qemu,
+    &wp_route_openocd,
+    &wp_route_flat,
+};
+const size_t wp_builtin_route_count = WP_ARRAY_LEN(wp_builtin_routes);
+
+static int usable(wp_session *s, wp_route_slot *slot, const wp_target_info *info,
+                  wp_error *err)
+{
+    if ((slot->route->flags & WP_ROUTE_REMOTE) && !info->remote)
+        return wp_fail(err, WP_ENOROUTE, "the target is not a gdb-remote connection; "
+                                         "physical memory needs a stub such as QEMU's");
+    return slot->route->probe(s, slot->state, err);
+}
+
+/* `auto` tries each automatic route in order and never falls back to the
+ * debugger's virtual addresses; when none fits, the message gives each
+ * route's reason and the routes a user may name. */
+static int select_auto(wp_session *s, const wp_target_info *info, wp_route_slot **out,
+                       wp_error *err)
+{
+    char why[sizeof err->message] = "";
+    char hints[sizeof err->message] = "";
+    size_t tried = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        wp_route_slot *slot = &s->routes[i];
+        if (!(slot->route->flags & WP_ROUTE_AUTO)) {
+            if (slot->route->manual_hint && strlen(hints) < sizeof hints / 2)
+                snprintf(hints + strlen(hints), sizeof hints - strlen(hints), "; %s",
+                         slot->route->manual_hint);
+            continue;
+        }
+        wp_error e = {0};
+        int rc = usable(s, slot, info, &e);
+        if (rc == WP_OK) {
+            *out = slot;
+            return WP_OK;
+        }
+        if (rc != WP_ENOROUTE) {
+            *err = e;
+            return rc;
+        }
+        if (strlen(why) < sizeof why / 2)
+            snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s: %.150s",
+                     tried++ ? "; " : "", slot->route->name, e.message);
+    }
+    if (!info->remote)
+        return wp_fail(err, WP_ENOROUTE, "the target is not a gdb-remote connection; "
+                       "physical memory needs a stub such as QEMU's%s", hints);
+    return wp_fail(err, WP_ENOROUTE, "no route to physical memory (%s)%s", why, hints);
+}
+
+int wp_route_select(wp_session *s, const char *name, const wp_target_info *info,
+                    wp_route_slot **out, wp_error *err)
+{
+    *out = NULL;
+    if (!name || strcmp(name, "auto") == 0)
+        return select_auto(s, info, out, err);
+    wp_route_slot *slot = wp_session_find_route(s, name);
+    if (!slot)
+        return wp_fail(err, WP_EINVAL, "unknown backend '%s'", name);
+    int rc = usable(s, slot, info, err);
+    if (rc == WP_OK)
+        *out = slot;
+    return rc;
+}
