@@ -16,11 +16,13 @@
 
 #include "writephys.h"
 
-namespace lldb {
+namespace lldb
+{
 bool PluginInitialize(SBDebugger debugger);
 }
 
-namespace {
+namespace
+{
 
 // Once LLDB's own Ctrl-C handler has marked the command interpreter
 // interrupted, it refuses every nested command, so the packet that switches
@@ -28,10 +30,14 @@ namespace {
 // runs, Ctrl-C only raises this flag, which the core reads between packets.
 volatile std::sig_atomic_t g_ctrl_c = 0;
 
-void OnCtrlC(int) { g_ctrl_c = 1; }
+void OnCtrlC(int)
+{
+    g_ctrl_c = 1;
+}
 
-class CtrlCFlag {
-public:
+class CtrlCFlag
+{
+  public:
     CtrlCFlag()
     {
         g_ctrl_c = 0;
@@ -48,14 +54,15 @@ public:
     CtrlCFlag(const CtrlCFlag &) = delete;
     CtrlCFlag &operator=(const CtrlCFlag &) = delete;
 
-private:
+  private:
     struct sigaction previous_;
     bool installed_;
 };
 
 // Everything the callbacks need, one per debugger that loaded the plugin.
-class LldbHost {
-public:
+class LldbHost
+{
+  public:
     explicit LldbHost(lldb::SBDebugger debugger) : debugger_(debugger)
     {
         wp_host host = {};
@@ -112,7 +119,7 @@ public:
         return rc == WP_OK;
     }
 
-private:
+  private:
     static LldbHost &Self(void *ctx) { return *static_cast<LldbHost *>(ctx); }
 
     lldb::SBProcess Process() { return debugger_.GetSelectedTarget().GetProcess(); }
@@ -132,7 +139,7 @@ private:
         if (generation != generation_) {
             generation_ = generation;
             if (cache_off_until_stop_)
-                RestoreMemoryCache();   // the stop cleared the cache
+                RestoreMemoryCache(); // the stop cleared the cache
         }
     }
 
@@ -214,21 +221,19 @@ private:
         lldb::SBError error;
         size_t got = Self(ctx).Process().ReadMemory(addr, buf, len, error);
         if (error.Fail() || got != len) {
-            wp_error_set(err, WP_EHOST, error.GetCString() ? error.GetCString()
-                                                            : "short read");
+            wp_error_set(err, WP_EHOST, error.GetCString() ? error.GetCString() : "short read");
             return WP_EHOST;
         }
         return WP_OK;
     }
 
-    static int WriteMemory(void *ctx, uint64_t addr, const void *buf, size_t len,
-                           wp_error *err)
+    static int WriteMemory(void *ctx, uint64_t addr, const void *buf, size_t len, wp_error *err)
     {
         lldb::SBError error;
         size_t put = Self(ctx).Process().WriteMemory(addr, buf, len, error);
         if (error.Fail() || put != len) {
-            wp_error_set(err, WP_EHOST, error.GetCString() ? error.GetCString()
-                                                            : "short write");
+            wp_error_set(err, WP_EHOST,
+                         error.GetCString() ? error.GetCString() : "short write");
             return WP_EHOST;
         }
         return WP_OK;
@@ -262,8 +267,8 @@ private:
         LldbHost &self = Self(ctx);
         lldb::SBTarget target = self.debugger_.GetSelectedTarget();
         lldb::SBFrame frame = self.Process().GetSelectedThread().GetSelectedFrame();
-        lldb::SBValue v = frame.IsValid() ? frame.EvaluateExpression(expr)
-                                          : target.EvaluateExpression(expr);
+        lldb::SBValue v =
+            frame.IsValid() ? frame.EvaluateExpression(expr) : target.EvaluateExpression(expr);
         lldb::SBError error = v.GetError();
         if (!v.IsValid() || error.Fail()) {
             std::string why = FirstDiagnostic(error.GetCString() ? error.GetCString() : "");
@@ -271,8 +276,8 @@ private:
             return WP_EHOST;
         }
         uint32_t flags = v.GetType().GetCanonicalType().GetTypeFlags();
-        if (!(flags & (lldb::eTypeIsInteger | lldb::eTypeIsPointer |
-                       lldb::eTypeIsEnumeration))) {
+        if (!(flags &
+              (lldb::eTypeIsInteger | lldb::eTypeIsPointer | lldb::eTypeIsEnumeration))) {
             std::string why = std::string("not an integer (type ") +
                               (v.GetTypeName() ? v.GetTypeName() : "?") + ")";
             wp_error_set(err, WP_EHOST, why.c_str());
@@ -358,7 +363,7 @@ void LldbHost::FlushCaches(void *ctx)
     wp_error ignored;
     if (!self.Command("settings show target.process.disable-memory-cache", shown, &ignored) ||
         shown.find("= false") == std::string::npos)
-        return;   // already off: nothing can be stale
+        return; // already off: nothing can be stale
     std::string out;
     if (self.Command("settings set target.process.disable-memory-cache true", out, &ignored))
         self.cache_off_until_stop_ = true;
@@ -372,8 +377,9 @@ void LldbHost::RestoreMemoryCache()
         cache_off_until_stop_ = false;
 }
 
-class PhysCommand : public lldb::SBCommandPluginInterface {
-public:
+class PhysCommand : public lldb::SBCommandPluginInterface
+{
+  public:
     PhysCommand(LldbHost *host, const char *name) : host_(host), name_(name) {}
 
     bool DoExecute(lldb::SBDebugger, char **command,
@@ -382,7 +388,7 @@ public:
         return host_->Run(name_, command, result);
     }
 
-private:
+  private:
     LldbHost *host_;
     const char *name_;
 };
@@ -392,8 +398,8 @@ void Register(lldb::SBCommandInterpreter interpreter, LldbHost *host, const char
     // The core owns the help text, so `help writephys` reads as in GDB.
     std::string help = wp_command_help(host->Session(), name);
     std::string summary = help.substr(0, help.find('\n'));
-    lldb::SBCommand cmd = interpreter.AddCommand(name, new PhysCommand(host, name),
-                                                 summary.c_str());
+    lldb::SBCommand cmd =
+        interpreter.AddCommand(name, new PhysCommand(host, name), summary.c_str());
     cmd.SetHelpLong(help.substr(help.find('\n') + 1).c_str());
 }
 

@@ -31,7 +31,7 @@ extern "C" {
 /** The version of the core (its releases) and of this API (its layout).
  * WP_API_VERSION changes whenever a struct or a signature below changes; a
  * host passes it in wp_host and the core refuses a host built for another. */
-#define WP_VERSION "0.3.0"
+#define WP_VERSION     "0.3.0"
 #define WP_API_VERSION 3
 
 /** The core's version string and API version, for wrappers that load the
@@ -41,19 +41,19 @@ WP_EXPORT int wp_api_version(void);
 
 /** Status of every core call.  0 is success; errors are negative. */
 typedef enum wp_status {
-    WP_OK = 0,            /**< Done. */
-    WP_EINVAL = -1,       /**< Bad user input; nothing was sent. */
-    WP_ENOROUTE = -2,     /**< No route to physical memory; nothing was written. */
-    WP_EREFUSED = -3,     /**< A safety rule refused (unassigned, ROM); nothing was sent. */
-    WP_ETARGET = -4,      /**< The target answered with an error. */
-    WP_EPROTO = -5,       /**< The target's reply was malformed. */
-    WP_EHOST = -6,        /**< A host (debugger) callback failed, e.g. connection lost. */
-    WP_EVERIFY = -7,      /**< Read-back differs from what was written. */
-    WP_EINTR = -8,        /**< Interrupted by the user (Ctrl-C). */
-    WP_ENOMEM = -9,       /**< Out of memory. */
-    WP_EIO = -10,         /**< A local file could not be read or written. */
-    WP_ESTATE = -11,      /**< The target is not in a state to accept the command. */
-    WP_EVERSION = -12     /**< The host was built for another API version. */
+    WP_OK = 0,        /**< Done. */
+    WP_EINVAL = -1,   /**< Bad user input; nothing was sent. */
+    WP_ENOROUTE = -2, /**< No route to physical memory; nothing was written. */
+    WP_EREFUSED = -3, /**< A safety rule refused (unassigned, ROM); nothing was sent. */
+    WP_ETARGET = -4,  /**< The target answered with an error. */
+    WP_EPROTO = -5,   /**< The target's reply was malformed. */
+    WP_EHOST = -6,    /**< A host (debugger) callback failed, e.g. connection lost. */
+    WP_EVERIFY = -7,  /**< Read-back differs from what was written. */
+    WP_EINTR = -8,    /**< Interrupted by the user (Ctrl-C). */
+    WP_ENOMEM = -9,   /**< Out of memory. */
+    WP_EIO = -10,     /**< A local file could not be read or written. */
+    WP_ESTATE = -11,  /**< The target is not in a state to accept the command. */
+    WP_EVERSION = -12 /**< The host was built for another API version. */
 } wp_status;
 
 /** A short phrase describing a status code ("no route to physical memory"). */
@@ -85,10 +85,10 @@ enum wp_byte_order { WP_ORDER_TARGET = 0, WP_ORDER_LITTLE = 1, WP_ORDER_BIG = 2 
 
 /** What the host knows about the target, asked before anything is sent. */
 typedef struct wp_target_info {
-    int connected;        /**< a process/target exists */
-    int remote;           /**< it is reached through a gdb-remote connection */
-    int stopped;          /**< all threads stopped: packets may be exchanged */
-    int byte_order;       /**< WP_ORDER_LITTLE or WP_ORDER_BIG */
+    int connected;  /**< a process/target exists */
+    int remote;     /**< it is reached through a gdb-remote connection */
+    int stopped;    /**< all threads stopped: packets may be exchanged */
+    int byte_order; /**< WP_ORDER_LITTLE or WP_ORDER_BIG */
     /** Changes whenever what the core learnt about the target may be stale:
      * every stop, resume and new connection.  The core drops what its routes
      * learnt when it sees a new value. */
@@ -107,8 +107,8 @@ typedef struct wp_target_info {
  * the flat route is the target's refusal; a failed packet is a lost link).
  * No callback may call back into the core. */
 typedef struct wp_host {
-    unsigned api_version;   /**< WP_API_VERSION the host was built against */
-    size_t size;            /**< sizeof(wp_host) in the host's build */
+    unsigned api_version; /**< WP_API_VERSION the host was built against */
+    size_t size;          /**< sizeof(wp_host) in the host's build */
     void *ctx;
     /** How this debugger's user sends a raw packet and connects to a stub,
      * each with one %s; used in hints ("maint packet %s",
@@ -117,19 +117,16 @@ typedef struct wp_host {
     const char *connect_command;
     /** One gdb-remote packet, payload only (the host frames it); the reply's
      * payload goes to *reply.  A lost connection is WP_EHOST. */
-    int (*send_packet)(void *ctx, const char *packet, size_t len, wp_buf *reply,
-                       wp_error *err);
+    int (*send_packet)(void *ctx, const char *packet, size_t len, wp_buf *reply, wp_error *err);
     /** A stub monitor command ("info mtree -f"); its output to *out. */
     int (*monitor)(void *ctx, const char *command, wp_buf *out, wp_error *err);
     /** The debugger's own memory access (the flat route). */
     int (*read_memory)(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err);
-    int (*write_memory)(void *ctx, uint64_t addr, const void *buf, size_t len,
-                        wp_error *err);
+    int (*write_memory)(void *ctx, uint64_t addr, const void *buf, size_t len, wp_error *err);
     /** Evaluates a debugger expression to an integer.  *negative is set when
      * the value is below zero; *value then holds its two's complement.  Plain
      * literals never reach it: the core reads those itself. */
-    int (*evaluate)(void *ctx, const char *expr, uint64_t *value, int *negative,
-                    wp_error *err);
+    int (*evaluate)(void *ctx, const char *expr, uint64_t *value, int *negative, wp_error *err);
     /** Reads a register by the debugger's name ("cr0", "SCTLR_EL1", "satp");
      * WP_EHOST when the target has no such register.  Optional. */
     int (*read_register)(void *ctx, const char *name, uint64_t *value, wp_error *err);
@@ -152,18 +149,17 @@ WP_EXPORT void wp_session_free(wp_session *s);
 
 /* ---- Physical memory maps ---- */
 
-enum wp_region_kind { WP_REGION_UNASSIGNED, WP_REGION_RAM, WP_REGION_ROM,
-                      WP_REGION_DEVICE };
+enum wp_region_kind { WP_REGION_UNASSIGNED, WP_REGION_RAM, WP_REGION_ROM, WP_REGION_DEVICE };
 
 /** One range of a route's physical memory map. */
 typedef struct wp_region {
-    uint64_t start, last;     /**< inclusive */
-    int kind;                 /**< wp_region_kind */
+    uint64_t start, last; /**< inclusive */
+    int kind;             /**< wp_region_kind */
     char name[48];
 } wp_region;
 
 typedef struct wp_memmap {
-    wp_region *regions;       /**< sorted, non-overlapping */
+    wp_region *regions; /**< sorted, non-overlapping */
     size_t count;
 } wp_memmap;
 
@@ -174,15 +170,15 @@ typedef struct wp_memmap {
  * Generic code loops over the rows and names none of them. */
 
 enum wp_route_flags {
-    WP_ROUTE_AUTO = 1,        /**< `auto` tries it, in registry order */
-    WP_ROUTE_REMOTE = 2,      /**< needs a gdb-remote connection */
-    WP_ROUTE_MAPLESS = 4      /**< has no memory map: cannot tell RAM from devices */
+    WP_ROUTE_AUTO = 1,   /**< `auto` tries it, in registry order */
+    WP_ROUTE_REMOTE = 2, /**< needs a gdb-remote connection */
+    WP_ROUTE_MAPLESS = 4 /**< has no memory map: cannot tell RAM from devices */
 };
 
 typedef struct wp_route {
-    const char *name;         /**< for --backend; lower case, no spaces */
-    const char *summary;      /**< one line for help */
-    unsigned flags;           /**< wp_route_flags */
+    const char *name;    /**< for --backend; lower case, no spaces */
+    const char *summary; /**< one line for help */
+    unsigned flags;      /**< wp_route_flags */
     /** For routes `auto` skips: when a user should name it, shown when no
      * route is found ("if the target's MMU is off, choose --backend flat"). */
     const char *manual_hint;
@@ -202,13 +198,12 @@ typedef struct wp_route {
     int (*end)(wp_session *s, void *state, wp_error *err);
     /** Moves at most one chunk (see chunk); write returns 0 when all len
      * bytes landed, read returns the bytes read (> 0) or a status. */
-    int (*write)(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
-                 size_t len, wp_error *err);
+    int (*write)(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
+                 wp_error *err);
     int (*read)(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
                 wp_error *err);
     /** The largest access at addr (at most remaining) that write/read take. */
-    size_t (*chunk)(wp_session *s, void *state, int is_write, uint64_t addr,
-                    size_t remaining);
+    size_t (*chunk)(wp_session *s, void *state, int is_write, uint64_t addr, size_t remaining);
     /** The physical map, or NULL when the route has none.  Optional. */
     int (*memmap)(wp_session *s, void *state, const wp_memmap **map, wp_error *err);
     /** How the user restores the target when end() failed, phrased for the
@@ -233,9 +228,9 @@ WP_EXPORT void wp_memmap_free(wp_memmap *map);
 
 /** Route options for the data-space calls and the route handle. */
 typedef struct wp_route_options {
-    const char *backend;   /**< a route name, or "auto" / NULL */
-    int force;             /**< allow ROM and unassigned ranges (and device reads) */
-    int verify;            /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
+    const char *backend; /**< a route name, or "auto" / NULL */
+    int force;           /**< allow ROM and unassigned ranges (and device reads) */
+    int verify;          /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
 } wp_route_options;
 
 /* ---- The route handle: open once, many accesses, close once ---- */
@@ -245,17 +240,17 @@ typedef struct wp_route_handle wp_route_handle;
 /** Checks the target, chooses the route, probes it, loads its map and
  * enters physical mode.  One handle per session at a time (WP_ESTATE for a
  * second).  On failure *out is NULL and the mode is as it was. */
-WP_EXPORT int wp_route_open(wp_session *s, const wp_route_options *opt,
-                            wp_route_handle **out, wp_error *err);
+WP_EXPORT int wp_route_open(wp_session *s, const wp_route_options *opt, wp_route_handle **out,
+                            wp_error *err);
 /** Refuses [addr, addr+len) when the map forbids the access (WP_EREFUSED,
  * naming the whole region) or the range wraps (WP_EINVAL).  Sends nothing. */
-WP_EXPORT int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len,
-                             int is_write, wp_error *err);
+WP_EXPORT int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write,
+                             wp_error *err);
 /** Write or read [addr, addr+size) in as many packets as needed, after
  * wp_route_check.  *done counts the bytes that landed (read) from addr on;
  * on failure err names the first address that failed. */
-WP_EXPORT int wp_route_write(wp_route_handle *h, uint64_t addr, const void *buf,
-                             size_t size, size_t *done, wp_error *err);
+WP_EXPORT int wp_route_write(wp_route_handle *h, uint64_t addr, const void *buf, size_t size,
+                             size_t *done, wp_error *err);
 WP_EXPORT int wp_route_read(wp_route_handle *h, uint64_t addr, void *buf, size_t size,
                             size_t *done, wp_error *err);
 /** The map's region at addr (a RAM region from 0 to the top when the route
@@ -271,34 +266,32 @@ WP_EXPORT int wp_route_close(wp_route_handle *h, wp_error *err);
  * Each opens a route, moves the bytes and closes it.  *bytes_done is always
  * set, also on failure, to the bytes that landed (or were read) from the
  * start on. */
-WP_EXPORT int wp_write_physical(wp_session *s, const wp_route_options *opt,
-                                uint64_t offset, const void *buffer, size_t size,
-                                size_t *bytes_written, wp_error *err);
-WP_EXPORT int wp_read_physical(wp_session *s, const wp_route_options *opt,
-                               uint64_t offset, void *buffer, size_t size,
-                               size_t *bytes_read, wp_error *err);
-WP_EXPORT int wp_fill_physical(wp_session *s, const wp_route_options *opt,
-                               uint64_t start, size_t size, const void *pattern,
-                               size_t pattern_size, size_t *bytes_filled,
-                               wp_error *err);
+WP_EXPORT int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
+                                const void *buffer, size_t size, size_t *bytes_written,
+                                wp_error *err);
+WP_EXPORT int wp_read_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
+                               void *buffer, size_t size, size_t *bytes_read, wp_error *err);
+WP_EXPORT int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start,
+                               size_t size, const void *pattern, size_t pattern_size,
+                               size_t *bytes_filled, wp_error *err);
 
 /* ---- Commands ---- */
 
 /** The outcome of one command line, for printing and for GDB/MI. */
 typedef struct wp_result {
     int status;
-    wp_buf text;            /**< what to print on success (may be several lines) */
-    wp_error error;         /**< the one-line message on failure, "name: ..." */
+    wp_buf text;    /**< what to print on success (may be several lines) */
+    wp_error error; /**< the one-line message on failure, "name: ..." */
     /** GDB/MI result fields of a success, one "name=value\n" per field, in
      * the order the command's row lists them. */
     wp_buf fields;
     uint64_t address;
-    uint64_t length;        /**< bytes asked for */
-    uint64_t bytes_done;    /**< BytesWritten / bytes read */
+    uint64_t length;     /**< bytes asked for */
+    uint64_t bytes_done; /**< BytesWritten / bytes read */
     int verified;
     int dry_run;
     char backend[16];
-    wp_buf data;            /**< readphys without --output: the bytes read */
+    wp_buf data; /**< readphys without --output: the bytes read */
 } wp_result;
 
 /** The commands the core offers, for wrappers to register: index 0 up to
@@ -308,8 +301,7 @@ WP_EXPORT const char *wp_command_name(size_t index);
 
 /** Runs one command line: argv[0] is a command's name.  Always fills *res
  * (free it with wp_result_free); returns res->status. */
-WP_EXPORT int wp_command_run(wp_session *s, int argc, const char *const *argv,
-                             wp_result *res);
+WP_EXPORT int wp_command_run(wp_session *s, int argc, const char *const *argv, wp_result *res);
 WP_EXPORT void wp_result_free(wp_result *res);
 
 /** Runs a command whose arguments are one string, split as LLDB splits a

@@ -14,27 +14,27 @@
 static const char usage[] = "usage: readphys [OPTIONS] ADDRESS [--length N]";
 
 static const char help[] =
-"Read the target's physical memory as a hex dump, or save it to a file.\n"
-"Usage: readphys [OPTIONS] ADDRESS [--length N]\n"
-"\n"
-"ADDRESS is a physical address, a debugger expression.\n"
-"\n"
-"--length N      Bytes to read (default 128).\n"
-"-b, -w, -d, -q  Group the dump in 1, 2, 4 or 8-byte units (default -b).\n"
-"--output FILE   Save the raw bytes to FILE instead of printing them (a new\n"
-"                or regular file; it is left alone when the read fails).\n"
-"--big-endian, --little-endian\n"
-"                Byte order of the units (default: the target's).\n"
-"--backend NAME  Route to physical memory (default auto):\n"
-"@ROUTES@\n"
-"--force         Read even device ranges (reads may have side effects) and\n"
-"                unassigned ones.\n"
-"--help, -h      Show this text.\n"
-"\n"
-"Examples:\n"
-"  readphys 0x1000\n"
-"  readphys -d 0xfee00000 --length 64 --force\n"
-"  readphys 0x100000 --length 1M --output dump.bin\n";
+    "Read the target's physical memory as a hex dump, or save it to a file.\n"
+    "Usage: readphys [OPTIONS] ADDRESS [--length N]\n"
+    "\n"
+    "ADDRESS is a physical address, a debugger expression.\n"
+    "\n"
+    "--length N      Bytes to read (default 128).\n"
+    "-b, -w, -d, -q  Group the dump in 1, 2, 4 or 8-byte units (default -b).\n"
+    "--output FILE   Save the raw bytes to FILE instead of printing them (a new\n"
+    "                or regular file; it is left alone when the read fails).\n"
+    "--big-endian, --little-endian\n"
+    "                Byte order of the units (default: the target's).\n"
+    "--backend NAME  Route to physical memory (default auto):\n"
+    "@ROUTES@\n"
+    "--force         Read even device ranges (reads may have side effects) and\n"
+    "                unassigned ones.\n"
+    "--help, -h      Show this text.\n"
+    "\n"
+    "Examples:\n"
+    "  readphys 0x1000\n"
+    "  readphys -d 0xfee00000 --length 64 --force\n"
+    "  readphys 0x100000 --length 1M --output dump.bin\n";
 
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
@@ -45,14 +45,19 @@ static int check(wp_request *r, size_t npos, wp_error *err)
     if (r->length == 0)
         return wp_fail(err, WP_EINVAL, "--length must be at least 1");
     if (r->output && (r->width_given || r->byte_order != WP_ORDER_TARGET))
-        return wp_fail(err, WP_EINVAL, "-b/-w/-d/-q and --big-endian/--little-endian shape "
-                                       "the dump; --output saves raw bytes");
+        return wp_fail(err, WP_EINVAL,
+                       "-b/-w/-d/-q and --big-endian/--little-endian shape "
+                       "the dump; --output saves raw bytes");
     if (r->length > WP_MAX_TRANSFER)
-        return wp_fail(err, WP_EINVAL, "--length %llu is more than the 1 GiB one command "
-                       "reads", (unsigned long long)r->length);
+        return wp_fail(err, WP_EINVAL,
+                       "--length %llu is more than the 1 GiB one command "
+                       "reads",
+                       (unsigned long long)r->length);
     if (!r->output && r->length > MAX_DUMP_BYTES)
-        return wp_fail(err, WP_EINVAL, "--length %llu is too long to print; add --output "
-                       "FILE", (unsigned long long)r->length);
+        return wp_fail(err, WP_EINVAL,
+                       "--length %llu is too long to print; add --output "
+                       "FILE",
+                       (unsigned long long)r->length);
     return WP_OK;
 }
 
@@ -95,8 +100,7 @@ static int save(int fd, const char *shown, const uint8_t *bytes, size_t len, wp_
     return WP_OK;
 }
 
-static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
-               wp_error *err)
+static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
     res->length = r->length;
     int rc = wp_check_span(addr, r->length, err);
@@ -128,8 +132,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc && r->output) {
         rc = save(fd, r->output, bytes, (size_t)tr.done, err);
         if (!rc)
-            wp_buf_printf(&res->text, "readphys: saved %llu byte%s from physical 0x%llx to "
-                          "%s via %s\n", (unsigned long long)tr.done, wp_plural(tr.done),
+            wp_buf_printf(&res->text,
+                          "readphys: saved %llu byte%s from physical 0x%llx to "
+                          "%s via %s\n",
+                          (unsigned long long)tr.done, wp_plural(tr.done),
                           (unsigned long long)addr, r->output, tr.route->name);
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);

@@ -13,46 +13,46 @@
 static const char usage[] = "usage: writephys [OPTIONS] ADDRESS VALUE...";
 
 static const char help[] =
-"Write the target's physical memory.\n"
-"Usage: writephys [OPTIONS] ADDRESS VALUE...\n"
-"       writephys [OPTIONS] --string TEXT [--utf16] [--zero] ADDRESS\n"
-"       writephys [OPTIONS] --file PATH [--skip N] [--length N] ADDRESS\n"
-"       writephys [OPTIONS] --fill --length N ADDRESS VALUE...\n"
-"\n"
-"ADDRESS is a physical address; ADDRESS and VALUEs are debugger expressions\n"
-"($rax+0x10, a symbol, 0x1000, 4096).  Plain integer literals (with an\n"
-"optional sign: -1, -0x80, 010) are read by writephys itself, so a value\n"
-"writes the same bytes in every debugger; a negative one is two's complement.\n"
-"\n"
-"-b, -w, -d, -q  Width of each VALUE: 1, 2, 4 or 8 bytes (default -b).  A value\n"
-"                that does not fit is an error, never truncated.\n"
-"--string TEXT   Write the UTF-8 bytes of TEXT; --utf16 writes UTF-16LE and\n"
-"                --zero adds a terminator.  C escapes: \\n \\t \\r \\0 \\xNN \\\\\n"
-"                (\\a \\b \\e \\f \\v \\\" \\' too).\n"
-"--file PATH     Write the bytes of a file; --skip N and --length N take part.\n"
-"--fill          Repeat the VALUEs over --length N bytes.\n"
-"--big-endian, --little-endian\n"
-"                Byte order of VALUEs (default: the target's).\n"
-"--backend NAME  Route to physical memory (default auto):\n"
-"@ROUTES@\n"
-"--verify, --no-verify\n"
-"                Read back and compare (default: on for RAM and ROM, off for\n"
-"                devices, where a read can have side effects).\n"
-"--dry-run       Check everything that sends nothing to memory and say what\n"
-"                would be written where.\n"
-"--force         Write even where the memory map says ROM or unassigned.\n"
-"--help, -h      Show this text.\n"
-"Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
-"'--' ends the options.\n"
-"\n"
-"Examples:\n"
-"  writephys 0x1000 0xde 0xad 0xbe 0xef\n"
-"  writephys -d 0x2000 0xdeadbeef 0x12345678\n"
-"  writephys -q $cr3+8 0x0000000012345067\n"
-"  writephys --string \"hello\\n\" --zero 0x3000\n"
-"  writephys --file blob.bin --skip 0x200 --length 4K 0x100000\n"
-"  writephys --fill --length 1M -d 0x200000 0xcafef00d\n"
-"  writephys --dry-run -w 0x1000 0x1234\n";
+    "Write the target's physical memory.\n"
+    "Usage: writephys [OPTIONS] ADDRESS VALUE...\n"
+    "       writephys [OPTIONS] --string TEXT [--utf16] [--zero] ADDRESS\n"
+    "       writephys [OPTIONS] --file PATH [--skip N] [--length N] ADDRESS\n"
+    "       writephys [OPTIONS] --fill --length N ADDRESS VALUE...\n"
+    "\n"
+    "ADDRESS is a physical address; ADDRESS and VALUEs are debugger expressions\n"
+    "($rax+0x10, a symbol, 0x1000, 4096).  Plain integer literals (with an\n"
+    "optional sign: -1, -0x80, 010) are read by writephys itself, so a value\n"
+    "writes the same bytes in every debugger; a negative one is two's complement.\n"
+    "\n"
+    "-b, -w, -d, -q  Width of each VALUE: 1, 2, 4 or 8 bytes (default -b).  A value\n"
+    "                that does not fit is an error, never truncated.\n"
+    "--string TEXT   Write the UTF-8 bytes of TEXT; --utf16 writes UTF-16LE and\n"
+    "                --zero adds a terminator.  C escapes: \\n \\t \\r \\0 \\xNN \\\\\n"
+    "                (\\a \\b \\e \\f \\v \\\" \\' too).\n"
+    "--file PATH     Write the bytes of a file; --skip N and --length N take part.\n"
+    "--fill          Repeat the VALUEs over --length N bytes.\n"
+    "--big-endian, --little-endian\n"
+    "                Byte order of VALUEs (default: the target's).\n"
+    "--backend NAME  Route to physical memory (default auto):\n"
+    "@ROUTES@\n"
+    "--verify, --no-verify\n"
+    "                Read back and compare (default: on for RAM and ROM, off for\n"
+    "                devices, where a read can have side effects).\n"
+    "--dry-run       Check everything that sends nothing to memory and say what\n"
+    "                would be written where.\n"
+    "--force         Write even where the memory map says ROM or unassigned.\n"
+    "--help, -h      Show this text.\n"
+    "Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
+    "'--' ends the options.\n"
+    "\n"
+    "Examples:\n"
+    "  writephys 0x1000 0xde 0xad 0xbe 0xef\n"
+    "  writephys -d 0x2000 0xdeadbeef 0x12345678\n"
+    "  writephys -q $cr3+8 0x0000000012345067\n"
+    "  writephys --string \"hello\\n\" --zero 0x3000\n"
+    "  writephys --file blob.bin --skip 0x200 --length 4K 0x100000\n"
+    "  writephys --fill --length 1M -d 0x200000 0xcafef00d\n"
+    "  writephys --dry-run -w 0x1000 0x1234\n";
 
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
@@ -71,16 +71,20 @@ static int check(wp_request *r, size_t npos, wp_error *err)
         if (r->has_length && r->text)
             return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
         if (r->text && !*r->text && !r->zero)
-            return wp_fail(err, WP_EINVAL, "empty --string: nothing to write (add --zero "
-                                           "to write just a terminator)");
+            return wp_fail(err, WP_EINVAL,
+                           "empty --string: nothing to write (add --zero "
+                           "to write just a terminator)");
         if (r->width_given)
-            return wp_fail(err, WP_EINVAL, "-b/-w/-d/-q apply to VALUEs and --fill, not to "
-                                           "--string or --file");
+            return wp_fail(err, WP_EINVAL,
+                           "-b/-w/-d/-q apply to VALUEs and --fill, not to "
+                           "--string or --file");
         if (r->byte_order != WP_ORDER_TARGET)
-            return wp_fail(err, WP_EINVAL, "--big-endian and --little-endian apply to VALUEs "
-                                           "and --fill, not to --string or --file");
+            return wp_fail(err, WP_EINVAL,
+                           "--big-endian and --little-endian apply to VALUEs "
+                           "and --fill, not to --string or --file");
         if (r->file && r->has_length && r->length > WP_MAX_TRANSFER)
-            return wp_fail(err, WP_EINVAL, "--length %llu is more than the 1 GiB one command "
+            return wp_fail(err, WP_EINVAL,
+                           "--length %llu is more than the 1 GiB one command "
                            "writes; split it with --skip and --length",
                            (unsigned long long)r->length);
         return WP_OK;
@@ -91,13 +95,18 @@ static int check(wp_request *r, size_t npos, wp_error *err)
         if (r->length == 0)
             return wp_fail(err, WP_EINVAL, "--fill --length 0: nothing to write");
         if (r->length > WP_MAX_TRANSFER)
-            return wp_fail(err, WP_EINVAL, "--fill --length %llu is more than the 1 GiB one "
-                           "command writes", (unsigned long long)r->length);
+            return wp_fail(err, WP_EINVAL,
+                           "--fill --length %llu is more than the 1 GiB one "
+                           "command writes",
+                           (unsigned long long)r->length);
         if (r->length % r->width)
-            return wp_fail(err, WP_EINVAL, "--length %llu is not a multiple of the %u-byte "
-                           "width", (unsigned long long)r->length, r->width);
+            return wp_fail(err, WP_EINVAL,
+                           "--length %llu is not a multiple of the %u-byte "
+                           "width",
+                           (unsigned long long)r->length, r->width);
         if (r->nvalues && r->nvalues * r->width > r->length)
-            return wp_fail(err, WP_EINVAL, "the pattern is %zu bytes, longer than --length "
+            return wp_fail(err, WP_EINVAL,
+                           "the pattern is %zu bytes, longer than --length "
                            "%llu: values past the length would be dropped",
                            r->nvalues * r->width, (unsigned long long)r->length);
     } else if (r->has_length) {
@@ -113,8 +122,7 @@ static int check(wp_request *r, size_t npos, wp_error *err)
 static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_error *err)
 {
     for (;;) {
-        uint64_t left = want == UINT64_MAX ? WP_MAX_TRANSFER + 1 - data->len
-                                           : want - data->len;
+        uint64_t left = want == UINT64_MAX ? WP_MAX_TRANSFER + 1 - data->len : want - data->len;
         if (!left)
             break;
         size_t step = left < (1u << 20) ? (size_t)left : (1u << 20);
@@ -135,8 +143,10 @@ static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_er
         data->data[data->len] = '\0';
     }
     if (data->len > WP_MAX_TRANSFER)
-        return wp_fail(err, WP_EINVAL, "--file '%s' gives more than the 1 GiB one command "
-                       "writes; split it with --skip and --length", path);
+        return wp_fail(err, WP_EINVAL,
+                       "--file '%s' gives more than the 1 GiB one command "
+                       "writes; split it with --skip and --length",
+                       path);
     return WP_OK;
 }
 
@@ -161,13 +171,15 @@ static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
                      (unsigned long long)r->skip, r->file, (unsigned long long)size);
     uint64_t avail = size > r->skip ? size - r->skip : 0;
     if (!rc && size && r->has_length && r->length > avail)
-        rc = wp_fail(err, WP_EINVAL, "--length %llu runs past the end of '%s' (%llu bytes "
-                     "after --skip)", (unsigned long long)r->length, r->file,
-                     (unsigned long long)avail);
+        rc = wp_fail(err, WP_EINVAL,
+                     "--length %llu runs past the end of '%s' (%llu bytes "
+                     "after --skip)",
+                     (unsigned long long)r->length, r->file, (unsigned long long)avail);
     if (!rc && size && !r->has_length && avail > WP_MAX_TRANSFER)
-        rc = wp_fail(err, WP_EINVAL, "--file '%s': %llu bytes is more than the 1 GiB one "
-                     "command writes; split it with --skip and --length", r->file,
-                     (unsigned long long)avail);
+        rc = wp_fail(err, WP_EINVAL,
+                     "--file '%s': %llu bytes is more than the 1 GiB one "
+                     "command writes; split it with --skip and --length",
+                     r->file, (unsigned long long)avail);
     if (!rc && r->skip && lseek(fd, (off_t)r->skip, SEEK_SET) < 0)
         rc = wp_fail(err, WP_EIO, "cannot seek in '%s': %s", r->file, strerror(errno));
     if (!rc) {
@@ -184,8 +196,10 @@ static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
     if (!rc && data->len == 0)
         rc = wp_fail(err, WP_EINVAL, "--file '%s' gives no bytes: nothing to write", r->file);
     if (!rc && size == 0 && r->has_length && data->len < r->length)
-        rc = wp_fail(err, WP_EINVAL, "--length %llu runs past the end of '%s' (%zu bytes "
-                     "after --skip)", (unsigned long long)r->length, r->file, data->len);
+        rc = wp_fail(err, WP_EINVAL,
+                     "--length %llu runs past the end of '%s' (%zu bytes "
+                     "after --skip)",
+                     (unsigned long long)r->length, r->file, data->len);
     close(fd);
     return rc;
 }
@@ -205,14 +219,13 @@ static int build_data(wp_session *s, const wp_request *r, int order, wp_buf *dat
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
         wp_buf_free(&text);
         if (!rc && data->len == 0)
-            rc = wp_fail(err, WP_EINVAL, "empty --string: nothing to write (add --zero "
-                                         "to write just a terminator)");
+            rc = wp_fail(err, WP_EINVAL,
+                         "empty --string: nothing to write (add --zero "
+                         "to write just a terminator)");
         return rc;
     }
-    case WP_DATA_FILE:
-        return read_file(r, data, err);
-    default:
-        break;
+    case WP_DATA_FILE: return read_file(r, data, err);
+    default: break;
     }
     if (wp_buf_reserve(data, r->nvalues * r->width))
         return wp_fail(err, WP_ENOMEM, "out of memory");
@@ -250,8 +263,10 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
     wp_error ignored = {0};
     int connected = wp_session_target_info(s, &info, &ignored) == WP_OK && info.connected;
     char where[160];
-    snprintf(where, sizeof where, " (backend %s; no target, so no route or memory map was "
-             "checked)", r->backend);
+    snprintf(where, sizeof where,
+             " (backend %s; no target, so no route or memory map was "
+             "checked)",
+             r->backend);
     if (connected) {
         wp_route_options opt = {r->backend, r->force, r->verify};
         wp_route_handle *h = NULL;
@@ -268,9 +283,11 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
             return;
     }
     res->dry_run = 1;
-    wp_buf_printf(&res->text, "writephys: dry run: would write %llu byte%s at physical 0x%llx"
-                  "%s; nothing written: ", (unsigned long long)src->total,
-                  wp_plural(src->total), (unsigned long long)addr, where);
+    wp_buf_printf(&res->text,
+                  "writephys: dry run: would write %llu byte%s at physical 0x%llx"
+                  "%s; nothing written: ",
+                  (unsigned long long)src->total, wp_plural(src->total),
+                  (unsigned long long)addr, where);
     if (r->data == WP_DATA_FILL) {
         wp_buf_printf(&res->text, "pattern ");
         wp_format_bytes_preview(&res->text, src->pattern, src->pattern_len, 32);
@@ -281,8 +298,7 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
     }
 }
 
-static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
-               wp_error *err)
+static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
     int order = WP_ORDER_LITTLE;
     bool needs_order = r->width > 1 && (r->data == WP_DATA_VALUES || r->data == WP_DATA_FILL);
@@ -308,8 +324,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (tr.route)
             snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
         if (!rc)
-            wp_buf_printf(&res->text, "writephys: wrote %llu byte%s at physical 0x%llx via "
-                          "%s, %s\n", (unsigned long long)tr.done, wp_plural(tr.done),
+            wp_buf_printf(&res->text,
+                          "writephys: wrote %llu byte%s at physical 0x%llx via "
+                          "%s, %s\n",
+                          (unsigned long long)tr.done, wp_plural(tr.done),
                           (unsigned long long)addr, tr.route->name, verify_note(r, &tr));
     }
     wp_buf_free(&data);

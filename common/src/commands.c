@@ -99,8 +99,9 @@ int wp_resolve_order(wp_session *s, int requested, int *order, wp_error *err)
         *order = info.byte_order;
         return WP_OK;
     }
-    return wp_fail(err, WP_EINVAL, "cannot tell the target's byte order; pass "
-                                   "--little-endian or --big-endian");
+    return wp_fail(err, WP_EINVAL,
+                   "cannot tell the target's byte order; pass "
+                   "--little-endian or --big-endian");
 }
 
 void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
@@ -191,8 +192,7 @@ size_t wp_command_completions(const wp_session *s, const char *command, const ch
     const wp_command_def *cmd = wp_command_find(command);
     char words[1024] = "";
     size_t n = 0;
-    if (cmd && option && strcmp(option, "--backend") == 0 &&
-        (cmd->options & WP_OPT_BACKEND)) {
+    if (cmd && option && strcmp(option, "--backend") == 0 && (cmd->options & WP_OPT_BACKEND)) {
         n = wp_add_word(words, sizeof words, n, "", "auto");
         for (size_t i = 0; s && i < s->nroutes; i++)
             n = wp_add_word(words, sizeof words, n, "", s->routes[i].route->name);

@@ -12,9 +12,10 @@
 int wp_check_span(uint64_t addr, uint64_t len, wp_error *err)
 {
     if (len && len - 1 > UINT64_MAX - addr)
-        return wp_fail(err, WP_EINVAL, "0x%llx + %llu bytes runs past the end of the "
-                       "64-bit address space", (unsigned long long)addr,
-                       (unsigned long long)len);
+        return wp_fail(err, WP_EINVAL,
+                       "0x%llx + %llu bytes runs past the end of the "
+                       "64-bit address space",
+                       (unsigned long long)addr, (unsigned long long)len);
     return WP_OK;
 }
 
@@ -32,17 +33,15 @@ static void source_bytes(const wp_source *src, uint64_t offset, uint8_t *out, si
 
 /* Closes the route and folds a failed restore into the result, keeping the
  * count: the bytes moved before the restore failed are still moved. */
-static int finish(wp_route_handle *h, int rc, uint64_t done, const char *verb,
-                  wp_error *err)
+static int finish(wp_route_handle *h, int rc, uint64_t done, const char *verb, wp_error *err)
 {
     wp_error close_err = {0};
     int close_rc = wp_route_close(h, &close_err);
     if (close_rc == WP_OK)
         return rc;
     if (rc == WP_OK)
-        return wp_fail(err, close_rc, "all %llu byte%s %s %s, but %s",
-                       (unsigned long long)done, wp_plural(done), done == 1 ? "was" : "were",
-                       verb, close_err.message);
+        return wp_fail(err, close_rc, "all %llu byte%s %s %s, but %s", (unsigned long long)done,
+                       wp_plural(done), done == 1 ? "was" : "were", verb, close_err.message);
     size_t n = strlen(err->message);
     snprintf(err->message + n, sizeof err->message - n, "; %s", close_err.message);
     return rc;
@@ -57,8 +56,8 @@ static int verify_wanted(int verify, int kind)
 
 /* Reads the written range back where verification is wanted.  *verified
  * only when every byte was read back and matched. */
-static int verify_range(wp_route_handle *h, int verify, uint64_t addr,
-                        const wp_source *src, wp_transfer *tr, wp_error *err)
+static int verify_range(wp_route_handle *h, int verify, uint64_t addr, const wp_source *src,
+                        wp_transfer *tr, wp_error *err)
 {
     uint8_t *got = malloc(STAGE_BYTES), *want = malloc(STAGE_BYTES);
     int rc = got && want ? WP_OK : wp_fail(err, WP_ENOMEM, "out of memory");
@@ -85,22 +84,24 @@ static int verify_range(wp_route_handle *h, int verify, uint64_t addr,
             if (rc) {
                 char why[sizeof err->message];
                 snprintf(why, sizeof why, "%s", err->message);
-                rc = wp_fail(err, rc, "all %llu byte%s written but reading them back "
-                             "failed: %s", (unsigned long long)written,
-                             written == 1 ? " was" : "s were", why);
+                rc =
+                    wp_fail(err, rc,
+                            "all %llu byte%s written but reading them back "
+                            "failed: %s",
+                            (unsigned long long)written, written == 1 ? " was" : "s were", why);
                 break;
             }
             source_bytes(src, off, want, n);
             for (size_t i = 0; i < n; i++)
                 if (got[i] != want[i]) {
-                    rc = wp_fail(err, WP_EVERIFY,
-                                 "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
-                                 "the stub acknowledged all %llu byte%s but %s%smemory "
-                                 "did not keep them", (unsigned long long)(addr + off + i),
-                                 want[i], got[i], (unsigned long long)written,
-                                 wp_plural(written),
-                                 mapless ? "" : wp_region_kind_name(r.kind),
-                                 mapless ? "" : " ");
+                    rc =
+                        wp_fail(err, WP_EVERIFY,
+                                "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
+                                "the stub acknowledged all %llu byte%s but %s%smemory "
+                                "did not keep them",
+                                (unsigned long long)(addr + off + i), want[i], got[i],
+                                (unsigned long long)written, wp_plural(written),
+                                mapless ? "" : wp_region_kind_name(r.kind), mapless ? "" : " ");
                     break;
                 }
             off += n;
@@ -161,8 +162,8 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
     return finish(h, rc, tr->done, "written", err);
 }
 
-int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
-                      uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err)
+int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr, uint8_t *out,
+                      uint64_t len, wp_transfer *tr, wp_error *err)
 {
     memset(tr, 0, sizeof *tr);
     if (!len)
@@ -196,8 +197,7 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
 static const wp_route_options default_options = {"auto", 0, -1};
 
 int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
-                      const void *buffer, size_t size, size_t *bytes_written,
-                      wp_error *err)
+                      const void *buffer, size_t size, size_t *bytes_written, wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
@@ -205,16 +205,15 @@ int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offse
     wp_source src = {buffer, size, size};
     int rc = !s || (!buffer && size)
                  ? wp_fail(err, WP_EINVAL, "no session or buffer")
-                 : wp_dataspace_write(s, opt ? opt : &default_options, offset, &src, &tr,
-                                      err);
+                 : wp_dataspace_write(s, opt ? opt : &default_options, offset, &src, &tr, err);
     if (bytes_written)
         *bytes_written = (size_t)tr.done;
     return rc;
 }
 
-int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start,
-                     size_t size, const void *pattern, size_t pattern_size,
-                     size_t *bytes_filled, wp_error *err)
+int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start, size_t size,
+                     const void *pattern, size_t pattern_size, size_t *bytes_filled,
+                     wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
@@ -222,23 +221,21 @@ int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start,
     wp_source src = {pattern, pattern_size, size};
     int rc = !s || !pattern || !pattern_size
                  ? wp_fail(err, WP_EINVAL, "empty pattern")
-                 : wp_dataspace_write(s, opt ? opt : &default_options, start, &src, &tr,
-                                      err);
+                 : wp_dataspace_write(s, opt ? opt : &default_options, start, &src, &tr, err);
     if (bytes_filled)
         *bytes_filled = (size_t)tr.done;
     return rc;
 }
 
-int wp_read_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
-                     void *buffer, size_t size, size_t *bytes_read, wp_error *err)
+int wp_read_physical(wp_session *s, const wp_route_options *opt, uint64_t offset, void *buffer,
+                     size_t size, size_t *bytes_read, wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
     wp_transfer tr = {0};
-    int rc = !s || (!buffer && size)
-                 ? wp_fail(err, WP_EINVAL, "no session or buffer")
-                 : wp_dataspace_read(s, opt ? opt : &default_options, offset, buffer, size,
-                                     &tr, err);
+    int rc = !s || (!buffer && size) ? wp_fail(err, WP_EINVAL, "no session or buffer")
+                                     : wp_dataspace_read(s, opt ? opt : &default_options,
+                                                         offset, buffer, size, &tr, err);
     if (bytes_read)
         *bytes_read = (size_t)tr.done;
     return rc;

@@ -15,15 +15,15 @@ static const char *width_flag(unsigned width)
     }
 }
 
-int wp_encode_value(uint64_t value, int negative, unsigned width, int order,
-                    uint8_t *out, const char *expr, wp_error *err)
+int wp_encode_value(uint64_t value, int negative, unsigned width, int order, uint8_t *out,
+                    const char *expr, wp_error *err)
 {
     if (width < 8) {
         unsigned bits = width * 8;
         uint64_t max_unsigned = ((uint64_t)1 << bits) - 1;
         /* Negative values may use the signed range: -1 is 0xff with -b. */
-        int fits = negative ? (int64_t)value >= -((int64_t)1 << (bits - 1))
-                            : value <= max_unsigned;
+        int fits =
+            negative ? (int64_t)value >= -((int64_t)1 << (bits - 1)) : value <= max_unsigned;
         if (!fits) {
             char shown[32];
             snprintf(shown, sizeof shown, "%s%#llx", negative ? "-" : "",
@@ -31,9 +31,9 @@ int wp_encode_value(uint64_t value, int negative, unsigned width, int order,
             bool literal = strcmp(shown, expr) == 0;
             return wp_fail(err, WP_EINVAL,
                            "value '%s'%s%s%s does not fit in %u byte%s (%s); use a wider "
-                           "-w, -d or -q", expr, literal ? "" : " (", literal ? "" : shown,
-                           literal ? "" : ")", width, width == 1 ? "" : "s",
-                           width_flag(width));
+                           "-w, -d or -q",
+                           expr, literal ? "" : " (", literal ? "" : shown, literal ? "" : ")",
+                           width, width == 1 ? "" : "s", width_flag(width));
         }
     }
     for (unsigned i = 0; i < width; i++) {
@@ -60,11 +60,24 @@ static int utf8_next(const unsigned char **p, const unsigned char *end, uint32_t
     uint32_t c = s[0];
     int n;
     uint32_t min;
-    if (c < 0x80) { *cp = c; *p = s + 1; return 0; }
-    else if ((c & 0xe0) == 0xc0) { n = 1; c &= 0x1f; min = 0x80; }
-    else if ((c & 0xf0) == 0xe0) { n = 2; c &= 0x0f; min = 0x800; }
-    else if ((c & 0xf8) == 0xf0) { n = 3; c &= 0x07; min = 0x10000; }
-    else return -1;
+    if (c < 0x80) {
+        *cp = c;
+        *p = s + 1;
+        return 0;
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 1;
+        c &= 0x1f;
+        min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        c &= 0x0f;
+        min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3;
+        c &= 0x07;
+        min = 0x10000;
+    } else
+        return -1;
     if (end - s <= n)
         return -1;
     for (int i = 1; i <= n; i++) {
@@ -131,7 +144,8 @@ int wp_unescape(const char *text, wp_buf *out, wp_error *err)
             if (p[1] == 'x') {
                 int hi = hex_digit(p[2]), lo = hi < 0 ? -1 : hex_digit(p[3]);
                 if (hi < 0)
-                    return wp_fail(err, WP_EINVAL, "--string: \\x needs one or two hex "
+                    return wp_fail(err, WP_EINVAL,
+                                   "--string: \\x needs one or two hex "
                                    "digits (\\x41); write \\\\ for a backslash");
                 c = (char)(lo < 0 ? hi : hi * 16 + lo);
                 p += lo < 0 ? 2 : 3;
@@ -139,12 +153,15 @@ int wp_unescape(const char *text, wp_buf *out, wp_error *err)
                 c = to[hit - from];
                 p++;
             } else if (!p[1]) {
-                return wp_fail(err, WP_EINVAL, "--string ends in a lone backslash; write "
+                return wp_fail(err, WP_EINVAL,
+                               "--string ends in a lone backslash; write "
                                "\\\\ for a backslash");
             } else {
-                return wp_fail(err, WP_EINVAL, "--string: unknown escape '\\%c'; the "
+                return wp_fail(err, WP_EINVAL,
+                               "--string: unknown escape '\\%c'; the "
                                "escapes are \\n \\t \\r \\0 \\xNN \\\\ \\a \\b "
-                               "\\e \\f \\v \\\" \\'", p[1]);
+                               "\\e \\f \\v \\\" \\'",
+                               p[1]);
             }
         }
         if (wp_buf_append(out, &c, 1))

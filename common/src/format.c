@@ -19,12 +19,11 @@ void wp_format_hexdump(wp_buf *out, uint64_t addr, const uint8_t *data, size_t l
             wp_buf_printf(out, " %0*llx", (int)width * 2,
                           (unsigned long long)wp_decode_unit(data + off + i, width, order));
         }
-        for (; i < n; i++)   /* a tail shorter than one unit, byte by byte */
+        for (; i < n; i++) /* a tail shorter than one unit, byte by byte */
             wp_buf_printf(out, " %02x", data[off + i]);
         /* Pad short last lines so the ASCII column lines up. */
         size_t full = per_line / width * (width * 2 + 1) + (width == 1);
-        size_t used = (n / width) * (width * 2 + 1) + (n % width) * 3 +
-                      (width == 1 && n > 8);
+        size_t used = (n / width) * (width * 2 + 1) + (n % width) * 3 + (width == 1 && n > 8);
         wp_buf_printf(out, "%*s  |", (int)(full - used), "");
         for (i = 0; i < n; i++) {
             uint8_t c = data[off + i];

@@ -12,8 +12,8 @@ struct wp_route_handle {
     wp_route_slot *slot;
     const wp_memmap *map;
     int force;
-    int began;                /* in physical mode: end() on close */
-    int wrote;                /* anything sent that may have changed memory */
+    int began; /* in physical mode: end() on close */
+    int wrote; /* anything sent that may have changed memory */
     uint64_t progress_done, progress_total;
 };
 
@@ -23,8 +23,10 @@ int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *e
         const char *how = s->host.connect_command;
         const char *at = how ? strstr(how, "%s") : NULL;
         if (at)
-            return wp_fail(err, WP_ESTATE, "no target: connect to a stub first (for QEMU: "
-                           "%.*slocalhost:1234%.40s)", (int)(at - how), how, at + 2);
+            return wp_fail(err, WP_ESTATE,
+                           "no target: connect to a stub first (for QEMU: "
+                           "%.*slocalhost:1234%.40s)",
+                           (int)(at - how), how, at + 2);
         return wp_fail(err, WP_ESTATE, "no target: connect to a stub first");
     }
     if (!info->stopped)
@@ -140,8 +142,7 @@ void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total)
 }
 
 /* A message names the whole region that refuses, so the user sees the map. */
-int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write,
-                   wp_error *err)
+int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write, wp_error *err)
 {
     int rc = wp_check_span(addr, len, err);
     if (rc || !h->map || h->force || !len)
@@ -157,12 +158,13 @@ int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write
             return wp_fail(err, WP_EREFUSED,
                            "0x%llx-0x%llx is unassigned in %s's physical map (the stub "
                            "would %s and answer OK); nothing was %s (--force to %s anyway)",
-                           from, to, route,
-                           is_write ? "drop the bytes" : "make up the bytes", verb, how);
+                           from, to, route, is_write ? "drop the bytes" : "make up the bytes",
+                           verb, how);
         if (r.kind == WP_REGION_ROM && is_write)
             return wp_fail(err, WP_EREFUSED,
                            "0x%llx-0x%llx is ROM (%s); nothing was written (--force to "
-                           "write anyway)", from, to, r.name);
+                           "write anyway)",
+                           from, to, r.name);
         if (r.kind == WP_REGION_DEVICE && !is_write)
             return wp_fail(err, WP_EREFUSED,
                            "0x%llx-0x%llx is a device (%s) and reading it may have "
@@ -175,8 +177,8 @@ int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write
 }
 
 /* One loop for both directions: chunk, check Ctrl-C, move, count. */
-static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *buf,
-                    size_t size, size_t *done, wp_error *err)
+static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *buf, size_t size,
+                    size_t *done, wp_error *err)
 {
     const wp_route *r = h->slot->route;
     wp_session *s = h->s;

@@ -8,7 +8,7 @@
 #include "writephys.h"
 
 #define WP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define WP_MAX_ROUTES 16
+#define WP_MAX_ROUTES   16
 #define WP_MAX_TRANSFER (1ull << 30) /* one command moves at most 1 GiB */
 
 /* ---- error.c ---- */
@@ -17,8 +17,7 @@ int wp_fail(wp_error *err, int status, const char *fmt, ...)
 /* Prefixes err's message with a formatted context ("3 of 8 bytes written; "). */
 int wp_fail_prefix(wp_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int wp_buf_printf(wp_buf *buf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int wp_buf_printf(wp_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int wp_buf_reserve(wp_buf *buf, size_t extra);
 void wp_buf_clear(wp_buf *buf);
 const char *wp_plural(uint64_t n);
@@ -33,11 +32,11 @@ struct wp_session {
     wp_host host;
     wp_route_slot routes[WP_MAX_ROUTES];
     size_t nroutes;
-    uint64_t generation;      /* the host's, when the routes last learnt */
+    uint64_t generation; /* the host's, when the routes last learnt */
     int generation_known;
-    int handle_open;          /* one route handle at a time */
-    wp_buf reply;             /* reused for every packet */
-    wp_buf help;              /* the text wp_command_help returned last */
+    int handle_open; /* one route handle at a time */
+    wp_buf reply;    /* reused for every packet */
+    wp_buf help;     /* the text wp_command_help returned last */
 };
 
 /* Drops what every route learnt (new stop or connection). */
@@ -62,13 +61,13 @@ struct wp_command_def;
 
 typedef struct wp_request {
     const struct wp_command_def *cmd;
-    const char *name;         /* the command's, prefixes messages */
-    int data;                 /* wp_data_kind */
-    unsigned width;           /* 1, 2, 4 or 8 */
+    const char *name; /* the command's, prefixes messages */
+    int data;         /* wp_data_kind */
+    unsigned width;   /* 1, 2, 4 or 8 */
     int width_given;
-    int byte_order;           /* WP_ORDER_* */
-    const char *address;      /* expression */
-    const char **values;      /* the positionals after ADDRESS, borrowed from argv */
+    int byte_order;      /* WP_ORDER_* */
+    const char *address; /* expression */
+    const char **values; /* the positionals after ADDRESS, borrowed from argv */
     size_t nvalues;
     const char *text;
     int utf16, zero;
@@ -78,22 +77,29 @@ typedef struct wp_request {
     uint64_t length;
     int has_length;
     const char *output;
-    const char *backend;      /* a route name or "auto" */
-    int verify;               /* -1 auto, 0, 1 */
+    const char *backend; /* a route name or "auto" */
+    int verify;          /* -1 auto, 0, 1 */
     int force, dry_run;
-    int help;                 /* --help / -h: print the help, run nothing */
+    int help; /* --help / -h: print the help, run nothing */
 } wp_request;
 
 /* Option bits: which options a command accepts. */
 enum wp_option_bit {
-    WP_OPT_WIDTH = 1 << 0, WP_OPT_ORDER = 1 << 1, WP_OPT_STRING = 1 << 2,
-    WP_OPT_FILE = 1 << 3, WP_OPT_LENGTH = 1 << 4, WP_OPT_FILL = 1 << 5,
-    WP_OPT_OUTPUT = 1 << 6, WP_OPT_BACKEND = 1 << 7, WP_OPT_VERIFY = 1 << 8,
-    WP_OPT_DRY_RUN = 1 << 9, WP_OPT_FORCE = 1 << 10
+    WP_OPT_WIDTH = 1 << 0,
+    WP_OPT_ORDER = 1 << 1,
+    WP_OPT_STRING = 1 << 2,
+    WP_OPT_FILE = 1 << 3,
+    WP_OPT_LENGTH = 1 << 4,
+    WP_OPT_FILL = 1 << 5,
+    WP_OPT_OUTPUT = 1 << 6,
+    WP_OPT_BACKEND = 1 << 7,
+    WP_OPT_VERIFY = 1 << 8,
+    WP_OPT_DRY_RUN = 1 << 9,
+    WP_OPT_FORCE = 1 << 10
 };
 
-int wp_parse_command(const wp_session *s, int argc, const char *const *argv,
-                     wp_request *req, wp_error *err);
+int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
+                     wp_error *err);
 void wp_request_free(wp_request *req);
 /* The one integer parser: C-style 0x/0 prefixes; sizes may end in K, M, G. */
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out);
@@ -103,15 +109,14 @@ int wp_split_args(const char *line, wp_buf *words, size_t *count, wp_error *err)
 int wp_expand_path(const char *path, char *out, size_t cap);
 /* Appends the names of the options in `mask` to a space-separated list. */
 size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len);
-size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes,
-                   const char *word);
+size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const char *word);
 
 /* ---- commands.c: the command table ---- */
 typedef struct wp_command_def {
     const char *name;
-    const char *usage;        /* "usage: ..." line for errors */
-    const char *help;         /* the text of `help NAME`; "@ROUTES@" lists routes */
-    unsigned options;         /* wp_option_bit mask */
+    const char *usage; /* "usage: ..." line for errors */
+    const char *help;  /* the text of `help NAME`; "@ROUTES@" lists routes */
+    unsigned options;  /* wp_option_bit mask */
     /* Rules that need the whole line; npos counts ADDRESS and the rest. */
     int (*check)(wp_request *r, size_t npos, wp_error *err);
     int (*run)(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
@@ -131,8 +136,8 @@ void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- encode.c: values to bytes ---- */
-int wp_encode_value(uint64_t value, int negative, unsigned width, int order,
-                    uint8_t *out, const char *expr, wp_error *err);
+int wp_encode_value(uint64_t value, int negative, unsigned width, int order, uint8_t *out,
+                    const char *expr, wp_error *err);
 int wp_encode_utf16le(const char *utf8, size_t len, int zero, wp_buf *out, wp_error *err);
 /* C escapes of --string (\n \t \0 \xNN \\ ...), the same in every front end. */
 int wp_unescape(const char *text, wp_buf *out, wp_error *err);
@@ -167,17 +172,17 @@ typedef struct wp_source {
 
 typedef struct wp_transfer {
     const wp_route *route;
-    int verified;             /* read back and compared */
-    int unverified;           /* why not: the wp_region_kind of a range skipped */
-    uint64_t done;            /* the first address not moved is addr + done */
+    int verified;   /* read back and compared */
+    int unverified; /* why not: the wp_region_kind of a range skipped */
+    uint64_t done;  /* the first address not moved is addr + done */
 } wp_transfer;
 
 /* Refuses a range that wraps past 2^64. */
 int wp_check_span(uint64_t addr, uint64_t len, wp_error *err);
 int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
                        const wp_source *src, wp_transfer *tr, wp_error *err);
-int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
-                      uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err);
+int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr, uint8_t *out,
+                      uint64_t len, wp_transfer *tr, wp_error *err);
 
 /* ---- handle.c ---- */
 /* A handle for checks only (dry runs): the route is chosen and probed and
@@ -195,6 +200,5 @@ void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total);
 /* ---- format.c: every message the user sees ---- */
 void wp_format_hexdump(wp_buf *out, uint64_t addr, const uint8_t *data, size_t len,
                        unsigned width, int order);
-void wp_format_bytes_preview(wp_buf *out, const uint8_t *data, uint64_t len,
-                             size_t limit);
+void wp_format_bytes_preview(wp_buf *out, const uint8_t *data, uint64_t len, size_t limit);
 #endif

@@ -32,7 +32,7 @@ static int kind_from_text(const char *t, size_t n)
     /* romd is a flash in read mode: writes reach its command interface. */
     if ((n == 3 && strncmp(t, "rom", 3) == 0) || (n == 4 && strncmp(t, "romd", 4) == 0))
         return WP_REGION_ROM;
-    return WP_REGION_DEVICE;   /* i/o, ramd, iommu: reads may have side effects */
+    return WP_REGION_DEVICE; /* i/o, ramd, iommu: reads may have side effects */
 }
 
 /* "  0000000000000000-00000000000bffff (prio 0, ram): pc.ram" */
@@ -93,7 +93,7 @@ int wp_memmap_parse(const char *text, wp_memmap *map, wp_error *err)
 
         if (strncmp(buf, "FlatView #", 10) == 0) {
             if (is_memory)
-                break;      /* the memory view is complete */
+                break; /* the memory view is complete */
             in_view = true;
             continue;
         }
@@ -110,7 +110,7 @@ int wp_memmap_parse(const char *text, wp_memmap *map, wp_error *err)
             continue;
         wp_region r;
         if (parse_region_line(buf, &r) != 0)
-            continue;   /* "Root memory region:", other AS lines, blanks */
+            continue; /* "Root memory region:", other AS lines, blanks */
         if (map->count == cap) {
             cap = cap ? cap * 2 : 32;
             wp_region *grown = realloc(map->regions, cap * sizeof *grown);

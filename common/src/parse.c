@@ -11,17 +11,33 @@
 #include "internal.h"
 
 enum opt_id {
-    OPT_WIDTH_B, OPT_WIDTH_W, OPT_WIDTH_D, OPT_WIDTH_Q,
-    OPT_STRING, OPT_UTF16, OPT_ZERO, OPT_FILE, OPT_SKIP, OPT_LENGTH, OPT_FILL,
-    OPT_OUTPUT, OPT_BACKEND, OPT_VERIFY, OPT_NO_VERIFY, OPT_DRY_RUN, OPT_FORCE,
-    OPT_BIG, OPT_LITTLE, OPT_HELP
+    OPT_WIDTH_B,
+    OPT_WIDTH_W,
+    OPT_WIDTH_D,
+    OPT_WIDTH_Q,
+    OPT_STRING,
+    OPT_UTF16,
+    OPT_ZERO,
+    OPT_FILE,
+    OPT_SKIP,
+    OPT_LENGTH,
+    OPT_FILL,
+    OPT_OUTPUT,
+    OPT_BACKEND,
+    OPT_VERIFY,
+    OPT_NO_VERIFY,
+    OPT_DRY_RUN,
+    OPT_FORCE,
+    OPT_BIG,
+    OPT_LITTLE,
+    OPT_HELP
 };
 
 static const struct option_row {
     const char *long_name;
     char short_name;
     int takes_value;
-    unsigned bit;             /* wp_option_bit; 0: every command */
+    unsigned bit; /* wp_option_bit; 0: every command */
     enum opt_id id;
 } options[] = {
     {"byte", 'b', 0, WP_OPT_WIDTH, OPT_WIDTH_B},
@@ -48,8 +64,7 @@ static const struct option_row {
 
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
 {
-    if (!text || !*text || isspace((unsigned char)*text) || *text == '-' ||
-        *text == '+')
+    if (!text || !*text || isspace((unsigned char)*text) || *text == '-' || *text == '+')
         return WP_EINVAL;
     int base = 10;
     const char *p = text;
@@ -69,9 +84,12 @@ int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
     unsigned shift = 0;
     if (allow_size_suffix && *end) {
         switch (*end) {
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
+        case 'k':
+        case 'K': shift = 10; break;
+        case 'm':
+        case 'M': shift = 20; break;
+        case 'g':
+        case 'G': shift = 30; break;
         default: return WP_EINVAL;
         }
         end++;
@@ -125,8 +143,7 @@ static const struct option_row *find_option(const char *arg, const char **inline
 /* "-5" and "-$rax" are values, not options. */
 static bool looks_negative_value(const char *arg)
 {
-    return arg[0] == '-' && (isdigit((unsigned char)arg[1]) || arg[1] == '$' ||
-                             arg[1] == '(');
+    return arg[0] == '-' && (isdigit((unsigned char)arg[1]) || arg[1] == '$' || arg[1] == '(');
 }
 
 static int set_once_int(int *slot, int value, const char *conflict, wp_error *err)
@@ -140,8 +157,8 @@ static int set_once_int(int *slot, int value, const char *conflict, wp_error *er
 static int parse_size(const char *opt, const char *value, uint64_t *out, wp_error *err)
 {
     if (wp_parse_u64(value, true, out))
-        return wp_fail(err, WP_EINVAL,
-                       "bad number '%s' for --%s (use 4096, 0x1000 or 4K)", value, opt);
+        return wp_fail(err, WP_EINVAL, "bad number '%s' for --%s (use 4096, 0x1000 or 4K)",
+                       value, opt);
     return WP_OK;
 }
 
@@ -157,10 +174,13 @@ static int check_backend(const wp_session *s, const char *value, const char **ou
         *out = slot->route->name;
         return WP_OK;
     }
-    char names[256];
-    size_t n = wp_add_word(names, sizeof names, 0, "", "auto");
-    for (size_t i = 0; s && i < s->nroutes; i++)
-        n = wp_add_word(names, sizeof names, n, "", s->routes[i].route->name);
+    char names[256] = "auto";
+    size_t count = s ? s->nroutes : 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(names);
+        snprintf(names + n, sizeof names - n, "%s%s", i + 1 == count ? " or " : ", ",
+                 s->routes[i].route->name);
+    }
     return wp_fail(err, WP_EINVAL, "unknown backend '%s' (choose %s)", value, names);
 }
 
@@ -168,7 +188,10 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
                         const char *value, int *width, int *order, wp_error *err)
 {
     switch (o->id) {
-    case OPT_WIDTH_B: case OPT_WIDTH_W: case OPT_WIDTH_D: case OPT_WIDTH_Q:
+    case OPT_WIDTH_B:
+    case OPT_WIDTH_W:
+    case OPT_WIDTH_D:
+    case OPT_WIDTH_Q:
         return set_once_int(width, 1 << (o->id - OPT_WIDTH_B),
                             "choose one width: -b, -w, -d or -q", err);
     case OPT_BIG:
@@ -185,12 +208,8 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
             return wp_fail(err, WP_EINVAL, "--file needs a path");
         r->file = value;
         return WP_OK;
-    case OPT_SKIP:
-        r->has_skip = 1;
-        return parse_size("skip", value, &r->skip, err);
-    case OPT_LENGTH:
-        r->has_length = 1;
-        return parse_size("length", value, &r->length, err);
+    case OPT_SKIP: r->has_skip = 1; return parse_size("skip", value, &r->skip, err);
+    case OPT_LENGTH: r->has_length = 1; return parse_size("length", value, &r->length, err);
     case OPT_FILL: r->data = WP_DATA_FILL; return WP_OK;
     case OPT_OUTPUT:
         if (!*value)
@@ -199,11 +218,9 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         return WP_OK;
     case OPT_BACKEND: return check_backend(s, value, &r->backend, err);
     case OPT_VERIFY:
-        return set_once_int(&r->verify, 1, "--verify and --no-verify cannot be combined",
-                            err);
+        return set_once_int(&r->verify, 1, "--verify and --no-verify cannot be combined", err);
     case OPT_NO_VERIFY:
-        return set_once_int(&r->verify, 0, "--verify and --no-verify cannot be combined",
-                            err);
+        return set_once_int(&r->verify, 0, "--verify and --no-verify cannot be combined", err);
     case OPT_DRY_RUN: r->dry_run = 1; return WP_OK;
     case OPT_FORCE: r->force = 1; return WP_OK;
     case OPT_HELP: return WP_OK;
@@ -254,15 +271,13 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
         const char *value;
         const struct option_row *o = find_option(arg, &value);
         if (!o)
-            return wp_fail(err, WP_EINVAL, "unknown option '%s'; see 'help %s'", arg,
-                           r->name);
+            return wp_fail(err, WP_EINVAL, "unknown option '%s'; see 'help %s'", arg, r->name);
         if (o->id == OPT_HELP) {
-            r->help = 1;   /* the help wins over whatever else the line holds */
+            r->help = 1; /* the help wins over whatever else the line holds */
             return WP_OK;
         }
         if (o->bit && !(o->bit & r->cmd->options))
-            return wp_fail(err, WP_EINVAL, "option '%s' does not apply to %s", arg,
-                           r->name);
+            return wp_fail(err, WP_EINVAL, "option '%s' does not apply to %s", arg, r->name);
         /* One rule for every option: at most once.  Alternatives of one
          * choice (-b/-w, --verify/--no-verify) say which to keep. */
         size_t row = (size_t)(o - options);
@@ -297,8 +312,7 @@ void wp_request_free(wp_request *r)
 }
 
 /* Appends a word to a space-separated list, keeping its would-be length. */
-size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes,
-                   const char *word)
+size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const char *word)
 {
     if (len < cap)
         snprintf(list + len, cap - len, "%s%s%s", len ? " " : "", dashes, word);

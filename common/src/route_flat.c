@@ -10,20 +10,25 @@ static int flat_probe(wp_session *s, void *state, wp_error *err)
     (void)state;
     const wp_host *host = wp_session_host(s);
     if (!host->read_memory || !host->write_memory)
-        return wp_fail(err, WP_ENOROUTE, "this debugger offers no memory access for "
-                                         "the flat route");
+        return wp_fail(err, WP_ENOROUTE,
+                       "this debugger offers no memory access for "
+                       "the flat route");
     return WP_OK;
 }
 
 static int flat_begin(wp_session *s, void *state, wp_error *err)
 {
-    (void)s; (void)state; (void)err;
+    (void)s;
+    (void)state;
+    (void)err;
     return WP_OK;
 }
 
 static int flat_end(wp_session *s, void *state, wp_error *err)
 {
-    (void)s; (void)state; (void)err;
+    (void)s;
+    (void)state;
+    (void)err;
     return WP_OK;
 }
 
@@ -38,8 +43,8 @@ static int refused(int rc, wp_error *err, const char *what)
     return err->status = WP_ETARGET;
 }
 
-static int flat_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
-                      size_t len, wp_error *err)
+static int flat_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
+                      wp_error *err)
 {
     (void)state;
     const wp_host *host = wp_session_host(s);
@@ -61,7 +66,10 @@ static int flat_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, si
 static size_t flat_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
                          size_t remaining)
 {
-    (void)s; (void)state; (void)is_write; (void)addr;
+    (void)s;
+    (void)state;
+    (void)is_write;
+    (void)addr;
     return remaining < FLAT_CHUNK ? remaining : FLAT_CHUNK;
 }
 

@@ -14,12 +14,12 @@
 
 typedef struct qemu_state {
     /* learnt once per stop */
-    int probed;               /* 0 unknown, 1 has PhyMemMode, -1 has not */
+    int probed; /* 0 unknown, 1 has PhyMemMode, -1 has not */
     size_t packet_size;
     int map_loaded;
     wp_memmap map;
     /* per open route */
-    int switched;             /* end() must switch back to virtual mode */
+    int switched; /* end() must switch back to virtual mode */
     wp_buf packet;
 } qemu_state;
 
@@ -128,8 +128,8 @@ static void qemu_restore_hint(wp_session *s, char *buf, size_t cap)
     snprintf(buf, cap, "the stub may still be in physical mode (%s restores it)", how);
 }
 
-static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
-                      size_t len, wp_error *err)
+static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
+                      wp_error *err)
 {
     qemu_state *q = state;
     const wp_buf *reply;

@@ -16,12 +16,12 @@ const wp_route *const wp_builtin_routes[] = {
 };
 const size_t wp_builtin_route_count = WP_ARRAY_LEN(wp_builtin_routes);
 
-static int usable(wp_session *s, wp_route_slot *slot, const wp_target_info *info,
-                  wp_error *err)
+static int usable(wp_session *s, wp_route_slot *slot, const wp_target_info *info, wp_error *err)
 {
     if ((slot->route->flags & WP_ROUTE_REMOTE) && !info->remote)
-        return wp_fail(err, WP_ENOROUTE, "the target is not a gdb-remote connection; "
-                                         "physical memory needs a stub such as QEMU's");
+        return wp_fail(err, WP_ENOROUTE,
+                       "the target is not a gdb-remote connection; "
+                       "physical memory needs a stub such as QEMU's");
     return slot->route->probe(s, slot->state, err);
 }
 
@@ -57,8 +57,10 @@ static int select_auto(wp_session *s, const wp_target_info *info, wp_route_slot 
                      tried++ ? "; " : "", slot->route->name, e.message);
     }
     if (!info->remote)
-        return wp_fail(err, WP_ENOROUTE, "the target is not a gdb-remote connection; "
-                       "physical memory needs a stub such as QEMU's%s", hints);
+        return wp_fail(err, WP_ENOROUTE,
+                       "the target is not a gdb-remote connection; "
+                       "physical memory needs a stub such as QEMU's%s",
+                       hints);
     return wp_fail(err, WP_ENOROUTE, "no route to physical memory (%s)%s", why, hints);
 }
 

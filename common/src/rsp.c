@@ -18,9 +18,12 @@ size_t wp_hex_encode(const uint8_t *in, size_t len, char *out)
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -58,7 +61,7 @@ static int is_error_reply(const char *reply, size_t len)
     if (len >= 1 && reply[0] == 'E' && len == 3 && hexval(reply[1]) >= 0 &&
         hexval(reply[2]) >= 0)
         return 1;
-    return len >= 2 && reply[0] == 'E' && reply[1] == '.';   /* E.text */
+    return len >= 2 && reply[0] == 'E' && reply[1] == '.'; /* E.text */
 }
 
 int wp_rsp_expect_ok(const char *reply, size_t len, wp_error *err, const char *what)
@@ -69,9 +72,11 @@ int wp_rsp_expect_ok(const char *reply, size_t len, wp_error *err, const char *w
     quote_reply(reply, len, q, sizeof q);
     if (is_error_reply(reply, len))
         return wp_fail(err, WP_ETARGET, "the stub refused %s (%s)", what, q);
-    if (len == 0)   /* LLDB shows a lost connection as an empty reply, too */
-        return wp_fail(err, WP_ETARGET, "empty reply to %s (the stub does not support it, "
-                       "or the connection was lost)", what);
+    if (len == 0) /* LLDB shows a lost connection as an empty reply, too */
+        return wp_fail(err, WP_ETARGET,
+                       "empty reply to %s (the stub does not support it, "
+                       "or the connection was lost)",
+                       what);
     return wp_fail(err, WP_EPROTO, "unexpected reply to %s: '%s'", what, q);
 }
 
@@ -80,7 +85,7 @@ int wp_rsp_decode_memory(const char *reply, size_t len, uint8_t *out, size_t wan
 {
     if (len && len % 2 == 0 && len / 2 <= want && !is_error_reply(reply, len) &&
         wp_hex_decode(reply, len, out) == WP_OK)
-        return (int)(len / 2);   /* a stub may return fewer bytes than asked */
+        return (int)(len / 2); /* a stub may return fewer bytes than asked */
     /* Only a failure pays for quoting the reply. */
     char q[40];
     quote_reply(reply, len, q, sizeof q);

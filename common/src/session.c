@@ -20,8 +20,9 @@ static int add_route(wp_session *s, const wp_route *r, wp_error *err)
 {
     if (!r || !r->name || !*r->name || !r->probe || !r->begin || !r->end || !r->write ||
         !r->read || !r->chunk)
-        return wp_fail(err, WP_EINVAL, "a route needs a name, probe, begin, end, write, "
-                                       "read and chunk");
+        return wp_fail(err, WP_EINVAL,
+                       "a route needs a name, probe, begin, end, write, "
+                       "read and chunk");
     if (strcmp(r->name, "auto") == 0 || wp_session_find_route(s, r->name))
         return wp_fail(err, WP_EINVAL, "a route named '%s' exists already", r->name);
     if (s->nroutes == WP_MAX_ROUTES)
@@ -36,7 +37,8 @@ static int add_route(wp_session *s, const wp_route *r, wp_error *err)
 wp_session *wp_session_new(const wp_host *host, wp_error *err)
 {
     if (!host || host->api_version != WP_API_VERSION || host->size != sizeof(wp_host)) {
-        wp_fail(err, WP_EVERSION, "the debugger plugin was built for writephys API %u, "
+        wp_fail(err, WP_EVERSION,
+                "the debugger plugin was built for writephys API %u, "
                 "but the core is %s (API %d); rebuild the plugin and the core together",
                 host ? host->api_version : 0u, WP_VERSION, WP_API_VERSION);
         return NULL;

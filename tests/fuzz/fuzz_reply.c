@@ -8,17 +8,15 @@
 #include "fuzz_util.h"
 #include "internal.h"
 
-static const char mtree[] =
-    "FlatView #0\n AS \"memory\", root: system\n"
-    "  0000000000000000-00000000000fffff (prio 0, ram): ram\n";
+static const char mtree[] = "FlatView #0\n AS \"memory\", root: system\n"
+                            "  0000000000000000-00000000000fffff (prio 0, ram): ram\n";
 
 typedef struct replies {
     const char *next;
     const char *end;
 } replies;
 
-static int send_packet(void *ctx, const char *packet, size_t len, wp_buf *reply,
-                       wp_error *err)
+static int send_packet(void *ctx, const char *packet, size_t len, wp_buf *reply, wp_error *err)
 {
     (void)packet;
     (void)len;

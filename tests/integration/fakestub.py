@@ -22,6 +22,16 @@ DROP_OK = "<OK, dropped>"
 MUTE = "<no reply, to this or anything after>"
 
 
+PACKET_SIZE = 0x1000        # what the stub offers in qSupported
+
+
+def m_chunk(addr, remaining, packet_size=PACKET_SIZE):
+    """Data bytes in one M packet at addr: what fits in PacketSize-1 payload
+    characters after the "Maddr,len:" header (the core's rule, rsp.c)."""
+    header = 1 + len("%x" % addr) + 1 + len("%x" % remaining) + 1
+    return min((packet_size - 1 - header) // 2, remaining)
+
+
 def kind_of(p):
     if p.startswith("M"):
         return "M"
@@ -36,8 +46,7 @@ def checksum(payload):
 
 
 class FakeStub:
-    def __init__(self, phys=True, fail_m_at=None, drop_at_m=None, fail_reply="E14",
-                 faults=None, on_packet=None):
+    def __init__(self, phys=True, faults=None, on_packet=None):
         """faults maps (kind, n) to what the nth packet of that kind gets: a
         reply, HANGUP, SILENT, MUTE (silent from then on), or DROP_OK (OK,
         but the bytes are dropped).
@@ -45,10 +54,7 @@ class FakeStub:
         (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0)."""
         self.phys = phys
         self.faults = dict(faults or {})
-        if fail_m_at:
-            self.faults[("M", fail_m_at)] = fail_reply
-        if drop_at_m:
-            self.faults[("M", drop_at_m)] = HANGUP
+        self.unexpected = []       # packets nobody should send; checked on exit
         self.on_packet = on_packet      # called with (kind, count) before replying
         self.counts = {}
         self.mute = False
@@ -89,7 +95,7 @@ class FakeStub:
 
     def answer(self, p):
         if p.startswith("qSupported"):
-            return "PacketSize=1000;qXfer:features:read-;vContSupported+"
+            return "PacketSize=%x;qXfer:features:read-;vContSupported+" % PACKET_SIZE
         if p == "qqemu.Supported":
             return "sstepbits;sstep;PhyMemMode" if self.phys else ""
         if p == "qqemu.PhyMemMode":
@@ -107,7 +113,14 @@ class FakeStub:
             return self.read_memory(p)
         if p[0] == "X":
             return ""              # binary writes unsupported, as in QEMU
+        if p.lower().startswith("qqemu") or not (p[0] in "qQvj_" or p in self.CHATTER or
+                                                  p[0] in "HZzpPgDkx"):
+            self.unexpected.append(p)
         return self.general(p)
+
+    # The debuggers' own handshake and status packets (answered as below or
+    # with "", unsupported); anything else is a packet nobody should send.
+    CHATTER = {"?", "g", "D", "k", "vCont?"}
 
     def general(self, p):
         replies = {"?": "S05", "qfThreadInfo": "m1", "qsThreadInfo": "l", "qAttached": "1",
@@ -127,8 +140,14 @@ class FakeStub:
         return "OK"
 
     def write_memory(self, p):
-        head, data = p[1:].split(":", 1)
-        addr, length = (int(x, 16) for x in head.split(","))
+        try:
+            head, data = p[1:].split(":", 1)
+            addr, length = (int(x, 16) for x in head.split(","))
+            if len(data) != 2 * length:
+                raise ValueError(p)
+        except ValueError:
+            self.unexpected.append(p)
+            return "E22"
         if self.mode == 0:
             self.virtual_writes += 1
             return "OK"
@@ -197,5 +216,8 @@ class FakeStub:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.close()
+        # A test fails on a packet the stub does not know, unless it failed already.
+        if exc_type is None:
+            assert not self.unexpected, "unexpected packets: %r" % self.unexpected[:5]

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from fakestub import FakeStub
+from fakestub import HANGUP, FakeStub, m_chunk
 from harness import run_gdb, run_text
 
 DEBUGGERS = ["gdb", "lldb"]
@@ -34,12 +34,7 @@ def test_no_physical_mode_sends_no_write(debugger):
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)
 def test_switch_refused_sends_no_write(debugger):
-    with FakeStub() as stub:
-        original = stub.handle
-
-        def refuse(p):
-            return "E01" if p == "Qqemu.PhyMemMode:1" else original(p)
-        stub.handle = refuse
+    with FakeStub(faults={("switch", 1): "E01"}) as stub:
         out = run_text(debugger, ["writephys 0x1000 1"], port=stub.port)
     assert out[0].startswith("writephys: the stub refused the switch to physical mode (E01)")
     assert writes_in(stub.log) == []
@@ -47,7 +42,7 @@ def test_switch_refused_sends_no_write(debugger):
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)
 def test_error_mid_write_reports_exact_count(debugger):
-    with FakeStub(fail_m_at=3) as stub:
+    with FakeStub(faults={("M", 3): "E14"}) as stub:
         out = run_text(debugger, ["writephys --fill --length 20000 0x1000 0xab",
                                   "readphys 0x1000 --length 4"], port=stub.port)
     assert stub.accepted > 0
@@ -62,7 +57,7 @@ def test_error_mid_write_reports_exact_count(debugger):
 
 
 def test_gdb_sets_bytes_written_on_failure():
-    with FakeStub(fail_m_at=2) as stub:
+    with FakeStub(faults={("M", 2): "E14"}) as stub:
         r = run_gdb(["writephys --fill --length 5000 0x1000 1", "value:$_writephys_written"],
                     port=stub.port)
     assert r[1]["output"] == str(stub.accepted)
@@ -70,7 +65,7 @@ def test_gdb_sets_bytes_written_on_failure():
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)
 def test_garbage_reply_mid_write(debugger):
-    with FakeStub(fail_m_at=2, fail_reply="zz") as stub:
+    with FakeStub(faults={("M", 2): "zz"}) as stub:
         out = run_text(debugger, ["writephys --fill --length 5000 0x1000 1"], port=stub.port)
     assert out[0].startswith("writephys: %d of 5000 bytes written" % stub.accepted)
     assert "unexpected reply to the write: 'zz'" in out[0]
@@ -79,7 +74,7 @@ def test_garbage_reply_mid_write(debugger):
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)
 def test_dropped_connection_is_one_clear_line(debugger):
-    with FakeStub(drop_at_m=2) as stub:
+    with FakeStub(faults={("M", 2): HANGUP}) as stub:
         out = run_text(debugger, ["writephys --fill --length 5000 0x1000 1",
                                   "writephys 0x1000 1", "help readphys"], port=stub.port)
     assert out[0].startswith("writephys: %d of 5000 bytes written" % stub.accepted), out[0]
@@ -90,7 +85,8 @@ def test_dropped_connection_is_one_clear_line(debugger):
         assert out[1].startswith("writephys: no target"), out[1]
     else:
         assert "connection was lost" in out[0] and "connection was lost" in out[1], out
-    assert writes_in(stub.log)[-1].startswith("M17fa,")   # nothing after the drop
+    second = 0x1000 + m_chunk(0x1000, 5000)
+    assert writes_in(stub.log)[-1].startswith("M%x," % second)   # nothing after the drop
     assert "Usage: readphys" in out[2]   # the debugger survived
 
 

@@ -5,12 +5,13 @@ import re
 
 import pytest
 
-from fakestub import DROP_OK, HANGUP, MUTE, SILENT, FakeStub
+from fakestub import DROP_OK, HANGUP, MUTE, SILENT, FakeStub, m_chunk
 from harness import run_text
 
 BASE = 0x1000
 LENGTH = 6000          # three M packets at PacketSize 4096
 PATTERN = 0x5a
+SECOND_M = "%#x" % (BASE + m_chunk(BASE, LENGTH))   # where the 2nd M packet writes
 
 # (name, faults, words the one-line error must hold)
 CASES = [
@@ -23,7 +24,7 @@ CASES = [
     ("reply to the wrong packet (a mode)", {("M", 2): "1"}, "unexpected reply"),
     ("reply to the wrong packet (memory)", {("M", 2): "00ff"}, "unexpected reply"),
     ("empty reply to M", {("M", 2): ""}, "empty reply to the write"),
-    ("OK but dropped", {("M", 2): DROP_OK}, "read-back differs at 0x17fa"),
+    ("OK but dropped", {("M", 2): DROP_OK}, "read-back differs at " + SECOND_M),
     ("E reply to the read-back", {("m", 1): "E03"}, "reading them back failed: the read failed at 0x1000"),
     ("odd-length read-back", {("m", 2): "abc"}, "malformed reply to a memory read"),
     ("over-long read-back", {("m", 1): "00" * 5000}, "malformed reply to a memory read"),
@@ -38,11 +39,11 @@ CASES = [
      "still reports virtual mode"),
     ("confirmation query fails", {("query", 2): "x"}, "cannot confirm"),
     ("restore refused", {("restore", 1): "E01"}, "may still be in physical mode"),
-    ("silent on the 2nd M", {("M", 2): SILENT}, "written; the write failed at 0x17fa"),
-    ("hang-up on the 2nd M", {("M", 2): HANGUP}, "written; the write failed at 0x17fa"),
+    ("silent on the 2nd M", {("M", 2): SILENT}, "written; the write failed at " + SECOND_M),
+    ("hang-up on the 2nd M", {("M", 2): HANGUP}, "written; the write failed at " + SECOND_M),
     # Each debugger gives up after its packet timeout, twice (the write, then
     # the restore): about 10 s, not a hang.
-    ("silent from the 2nd M on", {("M", 2): MUTE}, "written; the write failed at 0x17fa"),
+    ("silent from the 2nd M on", {("M", 2): MUTE}, "written; the write failed at " + SECOND_M),
 ]
 
 

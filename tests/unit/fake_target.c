@@ -66,8 +66,10 @@ static const char *fault_for(fake_target *t, const char *kind)
 
 static int hexv(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
     return -1;
 }
 
@@ -135,17 +137,19 @@ static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_
     t->packets++;
     if (len > t->max_payload)
         t->max_payload = len;
-    const char *kind = p[0] == 'M' ? "M" : p[0] == 'm' ? "m"
-                     : strcmp(p, "qqemu.PhyMemMode") == 0 ? "query"
-                     : strcmp(p, "Qqemu.PhyMemMode:1") == 0 ? "switch"
-                     : strcmp(p, "Qqemu.PhyMemMode:0") == 0 ? "restore" : "other";
+    const char *kind = p[0] == 'M'                            ? "M"
+                       : p[0] == 'm'                          ? "m"
+                       : strcmp(p, "qqemu.PhyMemMode") == 0   ? "query"
+                       : strcmp(p, "Qqemu.PhyMemMode:1") == 0 ? "switch"
+                       : strcmp(p, "Qqemu.PhyMemMode:0") == 0 ? "restore"
+                                                              : "other";
     const char *fault = fault_for(t, kind);
     if (t->lost || (fault && strcmp(fault, FAKE_LOSE) == 0)) {
         t->lost = 1;
         wp_error_set(err, WP_EHOST, "Remote connection closed");
         return WP_EHOST;
     }
-    if (len + 1 > t->packet_size)   /* as QEMU: the line buffer overflows */
+    if (len + 1 > t->packet_size) /* as QEMU: the line buffer overflows */
         return reply(out, "E22");
     if (fault && strcmp(fault, FAKE_CTRL_C) == 0)
         t->interrupted = 1;

@@ -10,15 +10,15 @@
 
 #include "writephys.h"
 
-#define FAKE_RAM_SIZE 0x100000u          /* RAM at 0 */
-#define FAKE_ROM_BASE 0x100000u          /* 64 KiB ROM */
-#define FAKE_ROM_SIZE 0x10000u
-#define FAKE_DEV_BASE 0x200000u          /* 4 KiB device */
-#define FAKE_DEV_SIZE 0x1000u
+#define FAKE_RAM_SIZE   0x100000u /* RAM at 0 */
+#define FAKE_ROM_BASE   0x100000u /* 64 KiB ROM */
+#define FAKE_ROM_SIZE   0x10000u
+#define FAKE_DEV_BASE   0x200000u /* 4 KiB device */
+#define FAKE_DEV_SIZE   0x1000u
 #define FAKE_MAX_FAULTS 8
 
 /* Special fault replies; any other text is sent as the reply. */
-#define FAKE_LOSE "<lose the connection, from this packet on>"
+#define FAKE_LOSE   "<lose the connection, from this packet on>"
 #define FAKE_IGNORE "<answer OK, change nothing>"
 #define FAKE_CTRL_C "<act, then the user presses Ctrl-C>"
 
@@ -27,27 +27,27 @@
  * (Qqemu.PhyMemMode:0), "any" (every packet, counted together). */
 typedef struct fake_fault {
     const char *kind;
-    int nth;                            /* 1-based, among packets of that kind */
+    int nth; /* 1-based, among packets of that kind */
     const char *reply;
 } fake_fault;
 
 typedef struct fake_target {
     uint8_t ram[FAKE_RAM_SIZE];
     uint8_t rom[FAKE_ROM_SIZE];
-    uint8_t virt[0x1000];               /* what a virtual-mode write would hit */
-    int has_phys;                       /* PhyMemMode offered */
-    int mode;                           /* 1 physical */
+    uint8_t virt[0x1000]; /* what a virtual-mode write would hit */
+    int has_phys;         /* PhyMemMode offered */
+    int mode;             /* 1 physical */
     size_t packet_size;
     fake_fault faults[FAKE_MAX_FAULTS];
     int connected, stopped, remote, big_endian;
-    uint64_t generation;                /* what target_info reports */
-    const char *mtree;                  /* monitor output; default is built in */
+    uint64_t generation; /* what target_info reports */
+    const char *mtree;   /* monitor output; default is built in */
     /* observed */
     int packets, m_packets, virtual_writes, lost, flushes, interrupted, monitors;
-    int unexpected;                     /* packets the fake does not know */
-    int counts[6];                      /* per kind, for faults */
+    int unexpected; /* packets the fake does not know */
+    int counts[6];  /* per kind, for faults */
     size_t max_payload;
-    char log[64][64];                   /* first 64 packets, truncated */
+    char log[64][64]; /* first 64 packets, truncated */
 } fake_target;
 
 void fake_init(fake_target *t);

@@ -1,7 +1,7 @@
 /* Whole command lines through wp_command_run: the text both debuggers print. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "fake_target.h"
@@ -51,7 +51,7 @@ static void expect_error(const char *line, const char *part)
     if (!strstr(res.error.message, part))
         fprintf(stderr, "\n  '%s' said '%s'\n", line, res.error.message);
     CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, part));
-    CU_ASSERT_EQUAL(T.packets, packets);   /* bad input sends nothing */
+    CU_ASSERT_EQUAL(T.packets, packets); /* bad input sends nothing */
     wp_result_free(&res);
 }
 
@@ -188,7 +188,7 @@ static void test_readphys_output(void)
     unlink(path);
     snprintf(line, sizeof line, "readphys 0x300000 --output %s", path);
     expect_error(line, "unassigned");
-    CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);   /* and creates none */
+    CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0); /* and creates none */
     expect_error("readphys 0x900 --length 2M", "too long to print");
 }
 

@@ -83,7 +83,7 @@ static void test_bytes_written_at_every_position(void)
         snprintf(count, sizeof count, "%zu of %zu bytes written", expect, len);
         CU_ASSERT_PTR_NOT_NULL(strstr(err.message, count));
         CU_ASSERT_EQUAL(memcmp(T.ram + 0x2000, data, expect), 0);
-        CU_ASSERT_EQUAL(T.ram[0x2000 + expect], 0);   /* nothing beyond */
+        CU_ASSERT_EQUAL(T.ram[0x2000 + expect], 0); /* nothing beyond */
         CU_ASSERT_EQUAL(T.mode, 0);
         CU_ASSERT_EQUAL(T.flushes, expect ? 1 : 0);
     }
@@ -142,7 +142,10 @@ static void test_mode_restored_on_every_path(void)
 static void test_no_route_no_write(void)
 {
     uint8_t data[16] = {0xaa};
-    struct { const char *what; int has_phys, refuse, noop; } cases[] = {
+    struct {
+        const char *what;
+        int has_phys, refuse, noop;
+    } cases[] = {
         {"no PhyMemMode", 0, 0, 0},
         {"switch refused", 1, 1, 0},
         {"switch ignored", 1, 0, 1},
@@ -179,7 +182,11 @@ static void test_no_route_no_write(void)
 static void test_target_state_refusals(void)
 {
     uint8_t data[4] = {1, 2, 3, 4};
-    struct { int connected, stopped, remote; int rc; const char *message; } cases[] = {
+    struct {
+        int connected, stopped, remote;
+        int rc;
+        const char *message;
+    } cases[] = {
         {0, 1, 1, WP_ESTATE, "no target"},
         {1, 0, 1, WP_ESTATE, "running"},
         {1, 1, 0, WP_ENOROUTE, "not a gdb-remote"},
@@ -202,13 +209,19 @@ static void test_memory_map_decisions(void)
 {
     uint8_t data[32];
     memset(data, 0x5a, sizeof data);
-    struct { uint64_t addr; size_t len; int force; int rc; const char *message; } cases[] = {
-        {FAKE_RAM_SIZE - 16, 32, 0, WP_EREFUSED, "is ROM"},          /* straddles RAM end */
+    struct {
+        uint64_t addr;
+        size_t len;
+        int force;
+        int rc;
+        const char *message;
+    } cases[] = {
+        {FAKE_RAM_SIZE - 16, 32, 0, WP_EREFUSED, "is ROM"}, /* straddles RAM end */
         {FAKE_DEV_BASE + FAKE_DEV_SIZE - 4, 8, 0, WP_EREFUSED, "unassigned"},
         {0x300000, 4, 0, WP_EREFUSED, "unassigned"},
-        {0x300000, 4, 1, WP_OK, ""},             /* forced: unassigned reads prove nothing */
+        {0x300000, 4, 1, WP_OK, ""}, /* forced: unassigned reads prove nothing */
         {FAKE_ROM_BASE, 4, 1, WP_EVERIFY, "rom memory did not keep"},
-        {FAKE_DEV_BASE, 4, 0, WP_OK, ""},                            /* not verified */
+        {FAKE_DEV_BASE, 4, 0, WP_OK, ""}, /* not verified */
     };
     static uint8_t before[FAKE_RAM_SIZE];
     for (size_t i = 0; i < WP_ARRAY_LEN(cases); i++) {
@@ -224,14 +237,15 @@ static void test_memory_map_decisions(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(err.message, cases[i].message));
         if (rc == WP_EREFUSED) {
             CU_ASSERT_EQUAL(T.m_packets, 0);
-            CU_ASSERT_EQUAL(fake_count_prefix(&T, "Qqemu"), 0);   /* not even the switch */
+            CU_ASSERT_EQUAL(fake_count_prefix(&T, "Qqemu"), 0); /* not even the switch */
             CU_ASSERT_EQUAL(done, 0);
             /* This row's own range, where it lies in RAM, is untouched. */
             uint64_t end = cases[i].addr + cases[i].len;
             if (cases[i].addr < FAKE_RAM_SIZE)
-                CU_ASSERT_EQUAL(memcmp(T.ram + cases[i].addr, before + cases[i].addr,
-                                       (end < FAKE_RAM_SIZE ? end : FAKE_RAM_SIZE) -
-                                           cases[i].addr), 0);
+                CU_ASSERT_EQUAL(
+                    memcmp(T.ram + cases[i].addr, before + cases[i].addr,
+                           (end < FAKE_RAM_SIZE ? end : FAKE_RAM_SIZE) - cases[i].addr),
+                    0);
             /* And the region the refusal names overlaps this row's range. */
             unsigned long long from = 0, to = 0;
             CU_ASSERT_EQUAL(sscanf(err.message, "0x%llx-0x%llx", &from, &to), 2);
@@ -271,8 +285,7 @@ static void test_read_and_fill(void)
     CU_ASSERT_EQUAL(memcmp(out, T.ram + 0x4000, sizeof out), 0);
     CU_ASSERT_EQUAL(T.mode, 0);
     /* Device reads need --force: they may have side effects. */
-    CU_ASSERT_EQUAL(wp_read_physical(S, &AUTO, FAKE_DEV_BASE, out, 4, &got, &err),
-                    WP_EREFUSED);
+    CU_ASSERT_EQUAL(wp_read_physical(S, &AUTO, FAKE_DEV_BASE, out, 4, &got, &err), WP_EREFUSED);
     /* Fill: the pattern repeats, also across packet boundaries. */
     const uint8_t pat[3] = {1, 2, 3};
     size_t filled = 0;

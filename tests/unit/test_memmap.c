@@ -51,7 +51,7 @@ static void test_x86(void)
     wp_memmap map;
     wp_error err = {0};
     CU_ASSERT_EQUAL_FATAL(wp_memmap_parse(x86_mtree, &map, &err), WP_OK);
-    CU_ASSERT_EQUAL(map.count, 7);   /* only the AS "memory" view */
+    CU_ASSERT_EQUAL(map.count, 7); /* only the AS "memory" view */
     wp_region r = wp_memmap_lookup(&map, 0x1000);
     CU_ASSERT_EQUAL(r.kind, WP_REGION_RAM);
     CU_ASSERT_STRING_EQUAL(r.name, "pc.ram");
@@ -60,7 +60,7 @@ static void test_x86(void)
     CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0xfffff).kind, WP_REGION_ROM);
     r = wp_memmap_lookup(&map, 0x3ffffff);
     CU_ASSERT_EQUAL(r.kind, WP_REGION_RAM);
-    r = wp_memmap_lookup(&map, 0x4000000);   /* just past RAM */
+    r = wp_memmap_lookup(&map, 0x4000000); /* just past RAM */
     CU_ASSERT_EQUAL(r.kind, WP_REGION_UNASSIGNED);
     CU_ASSERT_EQUAL(r.start, 0x4000000);
     CU_ASSERT_EQUAL(r.last, 0xfebfffff);
@@ -76,10 +76,10 @@ static void test_arm_kinds(void)
     wp_error err = {0};
     CU_ASSERT_EQUAL_FATAL(wp_memmap_parse(arm_mtree, &map, &err), WP_OK);
     CU_ASSERT_EQUAL(map.count, 5);
-    CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0).kind, WP_REGION_ROM);       /* romd flash */
+    CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0).kind, WP_REGION_ROM); /* romd flash */
     CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0x9000000).kind, WP_REGION_DEVICE);
     CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0x40000000).kind, WP_REGION_RAM);
-    CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0x50000000).kind, WP_REGION_RAM);  /* nv-ram */
+    CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0x50000000).kind, WP_REGION_RAM); /* nv-ram */
     CU_ASSERT_EQUAL(wp_memmap_lookup(&map, 0x60000000).kind, WP_REGION_DEVICE);
     wp_region r = wp_memmap_lookup(&map, 0x48000000);
     CU_ASSERT_EQUAL(r.kind, WP_REGION_UNASSIGNED);
@@ -95,9 +95,9 @@ static void test_bad_maps(void)
         "",
         "unknown command: 'info'\n",
         "FlatView #0\n AS \"I/O\", root: io\n  0-7 (prio 0, i/o): x\n",
-        "FlatView #0\n AS \"memory\", root: system\n",   /* no regions */
+        "FlatView #0\n AS \"memory\", root: system\n", /* no regions */
         "FlatView #0\n AS \"memory\", root: system\n"
-        "  0000-0fff (prio 0, ram): a\n  0800-1fff (prio 0, ram): b\n",   /* overlap */
+        "  0000-0fff (prio 0, ram): a\n  0800-1fff (prio 0, ram): b\n", /* overlap */
     };
     for (size_t i = 0; i < WP_ARRAY_LEN(bad); i++) {
         wp_memmap map;
@@ -113,7 +113,9 @@ static void test_bad_maps(void)
                                     "  zz-10 (prio 0, ram): a\n"
                                     "  20-10 (prio 0, ram): backwards\n"
                                     "  100-1ff (prio 0 ram): nocomma\n"
-                                    "  1000-1fff (prio 0, ram): good\n", &map, &err), WP_OK);
+                                    "  1000-1fff (prio 0, ram): good\n",
+                                    &map, &err),
+                    WP_OK);
     CU_ASSERT_EQUAL(map.count, 1);
     wp_memmap_free(&map);
 }

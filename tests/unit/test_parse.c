@@ -6,7 +6,7 @@
 #include "test_util.h"
 
 static fake_target T;
-static wp_session *S;   /* the route registry that --backend is checked against */
+static wp_session *S; /* the route registry that --backend is checked against */
 
 static int parse_line(const char *line, wp_request *r, wp_error *err)
 {
@@ -19,7 +19,7 @@ static int parse_line(const char *line, wp_request *r, wp_error *err)
 
 static const struct bad_case {
     const char *line;
-    const char *message;   /* a part of the one-line error */
+    const char *message; /* a part of the one-line error */
 } bad_cases[] = {
     {"writephys", "missing ADDRESS"},
     {"writephys 0x1000", "no VALUE to write"},
@@ -93,8 +93,10 @@ static void test_values_and_widths(void)
     CU_ASSERT_EQUAL(r.byte_order, WP_ORDER_TARGET);
     wp_request_free(&r);
 
-    static const struct { const char *flag; unsigned width; } widths[] = {
-        {"-b", 1}, {"-w", 2}, {"-d", 4}, {"-q", 8}, {"--byte", 1}, {"--qword", 8}};
+    static const struct {
+        const char *flag;
+        unsigned width;
+    } widths[] = {{"-b", 1}, {"-w", 2}, {"-d", 4}, {"-q", 8}, {"--byte", 1}, {"--qword", 8}};
     for (size_t i = 0; i < WP_ARRAY_LEN(widths); i++) {
         char line[64];
         snprintf(line, sizeof line, "writephys %s 0 1", widths[i].flag);
@@ -122,16 +124,16 @@ static void test_data_forms(void)
 {
     wp_request r;
     wp_error err;
-    CU_ASSERT_EQUAL(parse_line("writephys --string hello~world --utf16 --zero 0x10", &r,
-                               &err), WP_OK);
+    CU_ASSERT_EQUAL(parse_line("writephys --string hello~world --utf16 --zero 0x10", &r, &err),
+                    WP_OK);
     CU_ASSERT_EQUAL(r.data, WP_DATA_STRING);
     CU_ASSERT_STRING_EQUAL(r.text, "hello world");
     CU_ASSERT(r.utf16 && r.zero);
     wp_request_free(&r);
     CU_ASSERT_EQUAL(parse_line("writephys --string= --zero 0x10", &r, &err), WP_OK);
     wp_request_free(&r);
-    CU_ASSERT_EQUAL(parse_line("writephys --file=blob --skip 0x200 --length 4K 0x10", &r,
-                               &err), WP_OK);
+    CU_ASSERT_EQUAL(parse_line("writephys --file=blob --skip 0x200 --length 4K 0x10", &r, &err),
+                    WP_OK);
     CU_ASSERT_EQUAL(r.data, WP_DATA_FILE);
     CU_ASSERT_STRING_EQUAL(r.file, "blob");
     CU_ASSERT_EQUAL(r.skip, 0x200);
@@ -142,8 +144,9 @@ static void test_data_forms(void)
     CU_ASSERT_EQUAL(r.length, 1 << 20);
     CU_ASSERT_EQUAL(r.nvalues, 2);
     wp_request_free(&r);
-    CU_ASSERT_EQUAL(parse_line("writephys --dry-run --force --no-verify --backend flat 0 1",
-                               &r, &err), WP_OK);
+    CU_ASSERT_EQUAL(
+        parse_line("writephys --dry-run --force --no-verify --backend flat 0 1", &r, &err),
+        WP_OK);
     CU_ASSERT(r.dry_run && r.force);
     CU_ASSERT_EQUAL(r.verify, 0);
     CU_ASSERT_STRING_EQUAL(r.backend, "flat");
@@ -159,8 +162,8 @@ static void test_readphys(void)
     CU_ASSERT_EQUAL(r.length, 128);
     CU_ASSERT_PTR_NULL(r.output);
     wp_request_free(&r);
-    CU_ASSERT_EQUAL(parse_line("readphys 0x1000 --length 0x40 --output out.bin", &r,
-                               &err), WP_OK);
+    CU_ASSERT_EQUAL(parse_line("readphys 0x1000 --length 0x40 --output out.bin", &r, &err),
+                    WP_OK);
     CU_ASSERT_EQUAL(r.length, 64);
     CU_ASSERT_STRING_EQUAL(r.output, "out.bin");
     wp_request_free(&r);
@@ -168,7 +171,12 @@ static void test_readphys(void)
 
 static void test_integer_parser(void)
 {
-    static const struct { const char *text; bool sizes; int rc; uint64_t value; } cases[] = {
+    static const struct {
+        const char *text;
+        bool sizes;
+        int rc;
+        uint64_t value;
+    } cases[] = {
         {"0", false, WP_OK, 0},
         {"4096", false, WP_OK, 4096},
         {"0x1000", false, WP_OK, 0x1000},

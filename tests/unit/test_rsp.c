@@ -18,7 +18,11 @@ static void test_hex(void)
 
 static void test_replies(void)
 {
-    static const struct { const char *reply; int rc; const char *message; } cases[] = {
+    static const struct {
+        const char *reply;
+        int rc;
+        const char *message;
+    } cases[] = {
         {"OK", WP_OK, ""},
         {"E14", WP_ETARGET, "refused"},
         {"E.bad address", WP_ETARGET, "refused"},
@@ -49,7 +53,7 @@ static void test_memory_replies(void)
     wp_error err = {0};
     CU_ASSERT_EQUAL(wp_rsp_decode_memory("deadbeef", 8, out, 4, &err), 4);
     CU_ASSERT_EQUAL(out[0], 0xde);
-    CU_ASSERT_EQUAL(wp_rsp_decode_memory("dead", 4, out, 4, &err), 2);   /* short read */
+    CU_ASSERT_EQUAL(wp_rsp_decode_memory("dead", 4, out, 4, &err), 2); /* short read */
     CU_ASSERT_EQUAL(wp_rsp_decode_memory("E14", 3, out, 4, &err), WP_ETARGET);
     CU_ASSERT_EQUAL(wp_rsp_decode_memory("", 0, out, 4, &err), WP_EPROTO);
     CU_ASSERT_EQUAL(wp_rsp_decode_memory("deadbeef00", 10, out, 4, &err), WP_EPROTO);
@@ -72,7 +76,7 @@ static void test_features(void)
     CU_ASSERT_EQUAL(wp_rsp_packet_size("a+;PacketSize=3fff", &size), WP_OK);
     CU_ASSERT_EQUAL(size, 0x3fff);
     CU_ASSERT_EQUAL(wp_rsp_packet_size("PacketSize=zz", &size), WP_EPROTO);
-    CU_ASSERT_EQUAL(wp_rsp_packet_size("PacketSize=10", &size), WP_EPROTO);   /* too small */
+    CU_ASSERT_EQUAL(wp_rsp_packet_size("PacketSize=10", &size), WP_EPROTO); /* too small */
     CU_ASSERT_EQUAL(wp_rsp_packet_size("multiprocess+", &size), WP_EPROTO);
 }
 
@@ -85,11 +89,11 @@ static void test_chunks(void)
         for (size_t j = 0; j < WP_ARRAY_LEN(addrs); j++) {
             size_t n = wp_rsp_write_chunk(sizes[i], addrs[j], 1 << 20);
             char header[64];
-            int h = snprintf(header, sizeof header, "M%llx,%zx:",
-                             (unsigned long long)addrs[j], n);
+            int h =
+                snprintf(header, sizeof header, "M%llx,%zx:", (unsigned long long)addrs[j], n);
             CU_ASSERT(n > 0);
             CU_ASSERT((size_t)h + 2 * n <= sizes[i] - 1);
-            CU_ASSERT((size_t)h + 2 * n + 8 > sizes[i] - 1);   /* little room wasted */
+            CU_ASSERT((size_t)h + 2 * n + 8 > sizes[i] - 1); /* little room wasted */
         }
     CU_ASSERT_EQUAL(wp_rsp_write_chunk(0x1000, 0, 5), 5);
     CU_ASSERT_EQUAL(wp_rsp_read_chunk(0x1000, 1 << 20), 2047);

@@ -8,14 +8,12 @@
 #define MAX_ARGS 32
 
 /* Splits a command line on spaces; '~' inside a word stands for a space. */
-static inline int split_args(const char *line, char *storage, size_t cap,
-                             const char **argv)
+static inline int split_args(const char *line, char *storage, size_t cap, const char **argv)
 {
     strncpy(storage, line, cap - 1);
     storage[cap - 1] = '\0';
     int argc = 0;
-    for (char *tok = strtok(storage, " "); tok && argc < MAX_ARGS;
-         tok = strtok(NULL, " ")) {
+    for (char *tok = strtok(storage, " "); tok && argc < MAX_ARGS; tok = strtok(NULL, " ")) {
         for (char *c = tok; *c; c++)
             if (*c == '~')
                 *c = ' ';
