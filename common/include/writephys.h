@@ -209,6 +209,10 @@ typedef struct wp_route {
     /** How the user restores the target when end() failed, phrased for the
      * debugger in use (see wp_host.packet_command).  Optional. */
     void (*restore_hint)(wp_session *s, char *buf, size_t cap);
+    /** After probe: "" when the route has shown that its addresses are
+     * physical, else why it could not ("the debugger's address; ...").
+     * Optional: a route without it always reaches physical addresses. */
+    void (*claim)(wp_session *s, void *state, char *buf, size_t cap);
 } wp_route;
 
 /** Adds a route after the built-in ones.  WP_EINVAL for a name in use or a
@@ -221,6 +225,13 @@ WP_EXPORT int wp_session_add_route(wp_session *s, const wp_route *route, wp_erro
 WP_EXPORT int wp_session_send(wp_session *s, const char *packet, size_t len,
                               const wp_buf **reply, wp_error *err);
 WP_EXPORT const wp_host *wp_session_host(const wp_session *s);
+/** Whether an exchange ended without an answer (a timeout, a lost link), so
+ * that a late reply may still be on its way and every reply after it one
+ * packet late.  wp_session_send sets it on a host failure; a route sets it
+ * for an empty reply that stands for a timeout, and clears it once it has
+ * seen replies in step with its packets. */
+WP_EXPORT int wp_session_link_doubtful(const wp_session *s);
+WP_EXPORT void wp_session_set_link_doubt(wp_session *s, int doubtful);
 /** Parses `info mtree -f` output (QEMU's flat views) into a map; free with
  * wp_memmap_free. */
 WP_EXPORT int wp_memmap_parse(const char *text, wp_memmap *map, wp_error *err);
@@ -253,6 +264,11 @@ WP_EXPORT int wp_route_write(wp_route_handle *h, uint64_t addr, const void *buf,
                              size_t *done, wp_error *err);
 WP_EXPORT int wp_route_read(wp_route_handle *h, uint64_t addr, void *buf, size_t size,
                             size_t *done, wp_error *err);
+/** After a failed wp_route_write: the bytes after *done whose fate is
+ * unknown, because the exchange that carried them ended without an answer
+ * (no reply, a lost link, an interrupt inside the debugger).  0 when the
+ * stub's answer is known. */
+WP_EXPORT size_t wp_route_in_doubt(const wp_route_handle *h);
 /** The map's region at addr (a RAM region from 0 to the top when the route
  * has no map). */
 WP_EXPORT wp_region wp_route_region(const wp_route_handle *h, uint64_t addr);

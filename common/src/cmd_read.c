@@ -132,13 +132,21 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc && r->output) {
         rc = save(fd, r->output, bytes, (size_t)tr.done, err);
         if (!rc)
-            wp_buf_printf(&res->text,
-                          "readphys: saved %llu byte%s from physical 0x%llx to "
-                          "%s via %s\n",
-                          (unsigned long long)tr.done, wp_plural(tr.done),
-                          (unsigned long long)addr, r->output, tr.route->name);
+            wp_buf_printf(
+                &res->text, "readphys: saved %llu byte%s from %s0x%llx%s%s%s to %s via %s\n",
+                (unsigned long long)tr.done, wp_plural(tr.done), tr.claim[0] ? "" : "physical ",
+                (unsigned long long)addr, tr.claim[0] ? " (" : "", tr.claim,
+                tr.claim[0] ? ")" : "", r->output, tr.route->name);
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);
+        /* A route without a map cannot refuse device ranges; say so. */
+        bool mapless = tr.route->flags & WP_ROUTE_MAPLESS;
+        if (tr.claim[0] || (mapless && !r->force))
+            wp_buf_printf(&res->text, "readphys: via %s%s%s%s\n", tr.route->name,
+                          tr.claim[0] ? ", at " : "", tr.claim,
+                          mapless && !r->force ? "; it has no memory map, so it could not "
+                                                 "tell RAM from a device range"
+                                               : "");
         if (wp_buf_append(&res->data, bytes, (size_t)tr.done))
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
     }
@@ -152,10 +160,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
 
 static void mi_fields(wp_result *res)
 {
-    wp_mi_field(res, "address", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
-    if (res->backend[0])
-        wp_mi_field(res, "backend", "%s", res->backend);
+    wp_mi_common(res);
     wp_mi_field(res, "bytes-read", "%llu", (unsigned long long)res->bytes_done);
     if (res->data.len) {
         /* The contents field can be long: written straight into the list. */

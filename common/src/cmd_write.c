@@ -262,7 +262,7 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
     wp_target_info info;
     wp_error ignored = {0};
     int connected = wp_session_target_info(s, &info, &ignored) == WP_OK && info.connected;
-    char where[160];
+    char where[320];
     snprintf(where, sizeof where,
              " (backend %s; no target, so no route or memory map was "
              "checked)",
@@ -274,7 +274,11 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
         if (!*rc)
             *rc = wp_route_check(h, addr, src->total, 1, err);
         if (h) {
-            snprintf(where, sizeof where, " via %s", wp_route_of(h)->name);
+            char claim[160] = "";
+            if (wp_route_of(h)->claim)
+                wp_route_of(h)->claim(s, wp_route_state(h), claim, sizeof claim);
+            snprintf(where, sizeof where, "%s%s%s via %s", claim[0] ? " (" : "", claim,
+                     claim[0] ? ")" : "", wp_route_of(h)->name);
             snprintf(res->backend, sizeof res->backend, "%s", wp_route_of(h)->name);
             wp_error close_err = {0};
             wp_route_close(h, &close_err);
@@ -284,9 +288,10 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
     }
     res->dry_run = 1;
     wp_buf_printf(&res->text,
-                  "writephys: dry run: would write %llu byte%s at physical 0x%llx"
+                  "writephys: dry run: would write %llu byte%s at %s0x%llx"
                   "%s; nothing written: ",
                   (unsigned long long)src->total, wp_plural(src->total),
+                  strstr(where, "not shown to be physical") ? "" : "physical ",
                   (unsigned long long)addr, where);
     if (r->data == WP_DATA_FILL) {
         wp_buf_printf(&res->text, "pattern ");
@@ -324,11 +329,11 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (tr.route)
             snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
         if (!rc)
-            wp_buf_printf(&res->text,
-                          "writephys: wrote %llu byte%s at physical 0x%llx via "
-                          "%s, %s\n",
-                          (unsigned long long)tr.done, wp_plural(tr.done),
-                          (unsigned long long)addr, tr.route->name, verify_note(r, &tr));
+            wp_buf_printf(
+                &res->text, "writephys: wrote %llu byte%s at %s0x%llx%s%s%s via %s, %s\n",
+                (unsigned long long)tr.done, wp_plural(tr.done), tr.claim[0] ? "" : "physical ",
+                (unsigned long long)addr, tr.claim[0] ? " (" : "", tr.claim,
+                tr.claim[0] ? ")" : "", tr.route->name, verify_note(r, &tr));
     }
     wp_buf_free(&data);
     return rc;
@@ -336,10 +341,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
 
 static void mi_fields(wp_result *res)
 {
-    wp_mi_field(res, "address", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
-    if (res->backend[0])
-        wp_mi_field(res, "backend", "%s", res->backend);
+    wp_mi_common(res);
     wp_mi_field(res, "bytes-written", "%llu", (unsigned long long)res->bytes_done);
     wp_mi_field(res, "verified", "%s", res->verified ? "yes" : "no");
     wp_mi_field(res, "dry-run", "%s", res->dry_run ? "yes" : "no");

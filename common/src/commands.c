@@ -115,6 +115,14 @@ void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
     wp_buf_printf(out, "%s=%s\n", name, value);
 }
 
+void wp_mi_common(wp_result *res)
+{
+    wp_mi_field(res, "address", "0x%llx", (unsigned long long)res->address);
+    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
+    if (res->backend[0])
+        wp_mi_field(res, "backend", "%s", res->backend);
+}
+
 static void set_error(wp_result *res, const char *name, const wp_error *err)
 {
     res->status = err->status ? err->status : WP_EHOST;

@@ -94,14 +94,19 @@ static int verify_range(wp_route_handle *h, int verify, uint64_t addr, const wp_
             source_bytes(src, off, want, n);
             for (size_t i = 0; i < n; i++)
                 if (got[i] != want[i]) {
-                    rc =
-                        wp_fail(err, WP_EVERIFY,
-                                "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
-                                "the stub acknowledged all %llu byte%s but %s%smemory "
-                                "did not keep them",
-                                (unsigned long long)(addr + off + i), want[i], got[i],
-                                (unsigned long long)written, wp_plural(written),
-                                mapless ? "" : wp_region_kind_name(r.kind), mapless ? "" : " ");
+                    /* BytesWritten counts what landed, as far as the
+                     * read-back can tell: the bytes before the first one
+                     * that differs. */
+                    uint64_t kept = off + i;
+                    rc = wp_fail(err, WP_EVERIFY,
+                                 "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
+                                 "the stub acknowledged all %llu byte%s but %s%smemory did "
+                                 "not keep them; %llu byte%s before it read back as written",
+                                 (unsigned long long)(addr + kept), want[i], got[i],
+                                 (unsigned long long)written, wp_plural(written),
+                                 mapless ? "" : wp_region_kind_name(r.kind), mapless ? "" : " ",
+                                 (unsigned long long)kept, wp_plural(kept));
+                    tr->done = kept;
                     break;
                 }
             off += n;
@@ -151,14 +156,29 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
         size_t moved = 0;
         rc = wp_route_write(h, addr + tr->done, bytes, n, &moved, err);
         tr->done += moved;
+        tr->in_doubt = wp_route_in_doubt(h);
     }
     free(stage);
-    if (rc && rc != WP_EREFUSED)
+    if (rc && tr->in_doubt) {
+        /* The stub never answered for the packet in flight: a count as a
+         * range, never rounded to one side. */
+        uint64_t first = addr + tr->done, last = first + tr->in_doubt - 1;
+        wp_fail_prefix(err, rc,
+                       "%llu to %llu of %llu bytes written (0x%llx-0x%llx were in flight, "
+                       "their outcome unknown); ",
+                       (unsigned long long)tr->done,
+                       (unsigned long long)(tr->done + tr->in_doubt),
+                       (unsigned long long)src->total, (unsigned long long)first,
+                       (unsigned long long)last);
+    } else if (rc) {
         wp_fail_prefix(err, rc, "%llu of %llu bytes written; ", (unsigned long long)tr->done,
                        (unsigned long long)src->total);
+    }
     wp_route_progress(h, 0, 0);
     if (rc == WP_OK)
         rc = verify_range(h, opt ? opt->verify : -1, addr, src, tr, err);
+    if (wp_route_of(h)->claim)
+        wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
     return finish(h, rc, tr->done, "written", err);
 }
 
@@ -186,6 +206,8 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
     size_t moved = 0;
     rc = wp_route_read(h, addr, out, (size_t)len, &moved, err);
     tr->done = moved;
+    if (wp_route_of(h)->claim)
+        wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
     if (rc && rc != WP_EREFUSED)
         wp_fail_prefix(err, rc, "%llu of %llu bytes read; ", (unsigned long long)tr->done,
                        (unsigned long long)len);

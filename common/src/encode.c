@@ -122,17 +122,6 @@ int wp_encode_utf16le(const char *utf8, size_t len, int zero, wp_buf *out, wp_er
     return WP_OK;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int wp_unescape(const char *text, wp_buf *out, wp_error *err)
 {
     static const char from[] = "abefnrtv0\\\"'";
@@ -142,7 +131,7 @@ int wp_unescape(const char *text, wp_buf *out, wp_error *err)
         if (c == '\\') {
             const char *hit = p[1] ? strchr(from, p[1]) : NULL;
             if (p[1] == 'x') {
-                int hi = hex_digit(p[2]), lo = hi < 0 ? -1 : hex_digit(p[3]);
+                int hi = wp_hex_value(p[2]), lo = hi < 0 ? -1 : wp_hex_value(p[3]);
                 if (hi < 0)
                     return wp_fail(err, WP_EINVAL,
                                    "--string: \\x needs one or two hex "

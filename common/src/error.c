@@ -96,6 +96,12 @@ int wp_fail_prefix(wp_error *err, int status, const char *fmt, ...)
     return status;
 }
 
+void wp_error_append(wp_error *err, const char *text)
+{
+    size_t n = strlen(err->message);
+    snprintf(err->message + n, sizeof err->message - n, "%s", text);
+}
+
 const char *wp_plural(uint64_t n)
 {
     return n == 1 ? "" : "s";

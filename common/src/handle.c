@@ -12,8 +12,10 @@ struct wp_route_handle {
     wp_route_slot *slot;
     const wp_memmap *map;
     int force;
-    int began; /* in physical mode: end() on close */
-    int wrote; /* anything sent that may have changed memory */
+    int began;         /* in physical mode: end() on close */
+    int wrote;         /* anything sent that may have changed memory */
+    int wrote_non_ram; /* a forced write to ROM or a device may change the map */
+    size_t in_doubt;   /* bytes of the last failed write whose fate is unknown */
     uint64_t progress_done, progress_total;
 };
 
@@ -56,6 +58,10 @@ static int leave(wp_route_handle *h, wp_error *err)
     }
     if (h->wrote && h->s->host.flush_caches)
         h->s->host.flush_caches(h->s->host.ctx);
+    /* A write to ROM or a device can change the map itself (flash put into
+     * ID mode is listed as i/o): learn the route afresh next time. */
+    if (h->wrote_non_ram && r->forget)
+        r->forget(h->slot->state);
     h->s->handle_open = 0;
     free(h);
     return rc;
@@ -75,14 +81,22 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
     if (!rc)
         rc = wp_route_select(s, opt ? opt->backend : NULL, &info, &slot, err);
     const wp_memmap *map = NULL;
-    if (!rc && slot->route->memmap)
+    if (!rc && slot->route->memmap) {
         rc = slot->route->memmap(s, slot->state, &map, err);
+        if (rc && opt && opt->force && rc != WP_EINTR) {
+            rc = WP_OK; /* --force goes on without the map */
+            map = NULL;
+        } else if (rc) {
+            wp_error_append(err, "; without the memory map RAM cannot be told from ROM, "
+                                 "devices and holes (--force goes on without it)");
+        }
+    }
     if (rc)
         return rc;
     wp_route_handle *h = calloc(1, sizeof *h);
     if (!h)
         return wp_fail(err, WP_ENOMEM, "out of memory");
-    *h = (wp_route_handle){s, slot, map, opt ? opt->force : 0, 0, 0, 0, 0};
+    *h = (wp_route_handle){.s = s, .slot = slot, .map = map, .force = opt ? opt->force : 0};
     s->handle_open = 1;
     rc = begin ? wp_route_enter(h, err) : WP_OK;
     *out = rc ? NULL : h;
@@ -120,6 +134,11 @@ int wp_route_open_checks(wp_session *s, const wp_route_options *opt, wp_route_ha
 int wp_route_close(wp_route_handle *h, wp_error *err)
 {
     return h ? leave(h, err) : WP_OK;
+}
+
+void *wp_route_state(const wp_route_handle *h)
+{
+    return h->slot->state;
 }
 
 const wp_route *wp_route_of(const wp_route_handle *h)
@@ -176,6 +195,26 @@ int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write
     }
 }
 
+static bool all_ram(const wp_memmap *map, uint64_t addr, size_t len)
+{
+    for (uint64_t a = addr; len;) {
+        wp_region r = wp_memmap_lookup(map, a);
+        if (r.kind != WP_REGION_RAM)
+            return false;
+        uint64_t span = r.last - a + 1;
+        if (!span || span >= len)
+            return true;
+        len -= (size_t)span;
+        a = r.last + 1;
+    }
+    return true;
+}
+
+size_t wp_route_in_doubt(const wp_route_handle *h)
+{
+    return h ? h->in_doubt : 0;
+}
+
 /* One loop for both directions: chunk, check Ctrl-C, move, count. */
 static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *buf, size_t size,
                     size_t *done, wp_error *err)
@@ -194,10 +233,15 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
         if (!h->began)
             return wp_fail(err, WP_ESTATE, "the route was opened for checks only");
         if (is_write) {
+            h->in_doubt = 0;
+            if (h->map && !h->wrote_non_ram)
+                h->wrote_non_ram = !all_ram(h->map, at, n);
             got = r->write(s, h->slot->state, at, buf + *done, n, err);
-            /* Flush unless the stub said it wrote nothing; a lost or
-             * interrupted exchange may have landed. */
-            h->wrote |= got == WP_OK || got == WP_EHOST || got == WP_EINTR;
+            /* A write whose exchange failed without an answer (lost link,
+             * no reply, interrupted inside the debugger) may have landed. */
+            if (got == WP_EHOST || got == WP_EINTR)
+                h->in_doubt = n;
+            h->wrote |= got == WP_OK || h->in_doubt;
             got = got ? got : (int)n;
         } else {
             got = r->read(s, h->slot->state, at, buf + *done, n, err);

@@ -17,6 +17,8 @@ int wp_fail(wp_error *err, int status, const char *fmt, ...)
 /* Prefixes err's message with a formatted context ("3 of 8 bytes written; "). */
 int wp_fail_prefix(wp_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends text to err's message, as far as it fits. */
+void wp_error_append(wp_error *err, const char *text);
 int wp_buf_printf(wp_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int wp_buf_reserve(wp_buf *buf, size_t extra);
 void wp_buf_clear(wp_buf *buf);
@@ -35,6 +37,7 @@ struct wp_session {
     uint64_t generation; /* the host's, when the routes last learnt */
     int generation_known;
     int handle_open; /* one route handle at a time */
+    int link_doubt;  /* an exchange ended without an answer: replies may lag */
     wp_buf reply;    /* reused for every packet */
     wp_buf help;     /* the text wp_command_help returned last */
 };
@@ -132,6 +135,8 @@ const wp_command_def *wp_command_find(const char *name);
 int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
                 int *negative, wp_error *err);
 int wp_resolve_order(wp_session *s, int requested, int *order, wp_error *err);
+/* The fields every command's MI record starts with: address, length, backend. */
+void wp_mi_common(wp_result *res);
 void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -146,6 +151,8 @@ uint64_t wp_decode_unit(const uint8_t *in, unsigned width, int order);
 /* ---- rsp.c: gdb-remote packet payloads ---- */
 size_t wp_hex_encode(const uint8_t *in, size_t len, char *out);
 int wp_hex_decode(const char *in, size_t hexlen, uint8_t *out);
+/* 0-15 for a hex digit, -1 otherwise. */
+int wp_hex_value(char c);
 /* Classify a reply: 0 for "OK", WP_ETARGET for "Enn", WP_EPROTO otherwise. */
 int wp_rsp_expect_ok(const char *reply, size_t len, wp_error *err, const char *what);
 int wp_rsp_decode_memory(const char *reply, size_t len, uint8_t *out, size_t want,
@@ -172,9 +179,11 @@ typedef struct wp_source {
 
 typedef struct wp_transfer {
     const wp_route *route;
-    int verified;   /* read back and compared */
-    int unverified; /* why not: the wp_region_kind of a range skipped */
-    uint64_t done;  /* the first address not moved is addr + done */
+    int verified;      /* read back and compared */
+    int unverified;    /* why not: the wp_region_kind of a range skipped */
+    uint64_t done;     /* the first address not moved is addr + done */
+    uint64_t in_doubt; /* bytes after done whose fate is unknown */
+    char claim[160];   /* "" when the route showed the address physical */
 } wp_transfer;
 
 /* Refuses a range that wraps past 2^64. */
@@ -192,6 +201,7 @@ int wp_route_open_checks(wp_session *s, const wp_route_options *opt, wp_route_ha
 /* Enters physical mode on a handle opened for checks.  On failure the
  * handle is closed (and freed). */
 int wp_route_enter(wp_route_handle *h, wp_error *err);
+void *wp_route_state(const wp_route_handle *h);
 /* "no target" (phrased for the debugger) or "running"; sends nothing. */
 int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *err);
 /* Progress for the accesses that follow: done so far of total. */

@@ -1,19 +1,117 @@
 /* The flat route: physical equals the debugger's addresses, for targets whose
  * MMU is off or absent.  Only when named; `auto` never picks it, because on a
- * target with paging on it would write to a virtual address. */
+ * target with paging on it would write to a virtual address.  So it checks
+ * the translation registers first: translation on is a refusal, and an
+ * address it could not check is never called physical. */
+#include <stdio.h>
+#include <string.h>
+
 #include "internal.h"
 
 #define FLAT_CHUNK 65536
 
+typedef struct flat_state {
+    int shown;     /* translation seen to be off */
+    char why[160]; /* otherwise, why it could not be seen */
+} flat_state;
+
+static int reg(wp_session *s, const char *name, uint64_t *value)
+{
+    const wp_host *host = wp_session_host(s);
+    wp_error ignored = {0};
+    return host->read_register ? host->read_register(host->ctx, name, value, &ignored)
+                               : WP_EHOST;
+}
+
+static int translating(wp_session *s, flat_state *f, const char *what, wp_error *err)
+{
+    (void)s;
+    (void)f;
+    return wp_fail(err, WP_ENOROUTE,
+                   "%s: the debugger's addresses are virtual, so the flat route would not "
+                   "reach physical memory; choose a physical route (auto)",
+                   what);
+}
+
+/* x86: CR0.PG.  aarch64: SCTLR_ELx.M for the current EL.  riscv: satp's
+ * mode, unless the hart runs in M-mode, which never translates. */
+static int check_translation(wp_session *s, flat_state *f, const char *arch, wp_error *err)
+{
+    uint64_t v = 0;
+    if (strstr(arch, "86")) {
+        if (reg(s, "cr0", &v))
+            return snprintf(f->why, sizeof f->why, "no cr0 register to check paging"), WP_OK;
+        if (v & (1u << 31))
+            return translating(s, f, "paging is on (CR0.PG=1)", err);
+    } else if (strstr(arch, "aarch64")) {
+        uint64_t cpsr = 0;
+        if (reg(s, "cpsr", &cpsr))
+            return snprintf(f->why, sizeof f->why, "no cpsr register to find the EL"), WP_OK;
+        unsigned el = (unsigned)(cpsr >> 2) & 3;
+        char name[16];
+        snprintf(name, sizeof name, "SCTLR_EL%u", el ? el : 1);
+        if (reg(s, name, &v))
+            return snprintf(f->why, sizeof f->why, "no %s register to check the MMU", name),
+                   WP_OK;
+        if (v & 1) {
+            char what[48];
+            snprintf(what, sizeof what, "the MMU is on (%s.M=1)", name);
+            return translating(s, f, what, err);
+        }
+    } else if (strstr(arch, "riscv")) {
+        uint64_t priv = 0;
+        if (reg(s, "priv", &priv) == WP_OK && priv == 3) {
+            f->shown = 1; /* M-mode: addresses are physical */
+            return WP_OK;
+        }
+        if (reg(s, "satp", &v))
+            return snprintf(f->why, sizeof f->why, "no satp register to check paging"), WP_OK;
+        int rv32 = strstr(arch, "rv32") != NULL;
+        uint64_t mode = rv32 ? (v >> 31) & 1 : v >> 60;
+        if (mode) {
+            char what[48];
+            snprintf(what, sizeof what, "paging is on (satp mode %llu)",
+                     (unsigned long long)mode);
+            return translating(s, f, what, err);
+        }
+    } else {
+        snprintf(f->why, sizeof f->why, "architecture '%s' is not one whose MMU it can check",
+                 arch[0] ? arch : "unknown");
+        return WP_OK;
+    }
+    f->shown = 1;
+    return WP_OK;
+}
+
+static void flat_forget(void *state)
+{
+    memset(state, 0, sizeof(flat_state));
+}
+
 static int flat_probe(wp_session *s, void *state, wp_error *err)
 {
-    (void)state;
+    flat_state *f = state;
     const wp_host *host = wp_session_host(s);
     if (!host->read_memory || !host->write_memory)
         return wp_fail(err, WP_ENOROUTE,
                        "this debugger offers no memory access for "
                        "the flat route");
-    return WP_OK;
+    wp_target_info info = {0};
+    wp_error ignored = {0};
+    if (host->target_info)
+        host->target_info(host->ctx, &info, &ignored);
+    flat_forget(f);
+    return check_translation(s, f, info.arch, err);
+}
+
+static void flat_claim(wp_session *s, void *state, char *buf, size_t cap)
+{
+    (void)s;
+    flat_state *f = state;
+    if (f->shown)
+        snprintf(buf, cap, "%s", "");
+    else
+        snprintf(buf, cap, "the debugger's address; not shown to be physical: %s", f->why);
 }
 
 static int flat_begin(wp_session *s, void *state, wp_error *err)
@@ -78,10 +176,13 @@ const wp_route wp_route_flat = {
     .summary = "physical = the debugger's own addresses, for targets whose MMU is off",
     .flags = WP_ROUTE_MAPLESS,
     .manual_hint = "if the target's MMU is off, choose --backend flat",
+    .state_size = sizeof(flat_state),
+    .forget = flat_forget,
     .probe = flat_probe,
     .begin = flat_begin,
     .end = flat_end,
     .write = flat_write,
     .read = flat_read,
     .chunk = flat_chunk,
+    .claim = flat_claim,
 };

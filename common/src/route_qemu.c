@@ -38,10 +38,49 @@ static void qemu_forget(void *state)
     wp_buf_free(&q->packet);
 }
 
+/* After an exchange that ended without an answer, a late reply may still
+ * arrive, and then every reply is one packet behind.  Two queries whose
+ * replies cannot be mistaken for each other tell: in step, the first gets
+ * a feature list and the second a mode digit. */
+static int check_in_step(wp_session *s, wp_error *err)
+{
+    const wp_buf *reply;
+    char first[40] = "";
+    int rc = send_str(s, "qqemu.Supported", &reply, err);
+    if (rc)
+        return rc;
+    bool ok1 =
+        !(reply->len == 2 && memcmp(reply->data, "OK", 2) == 0) &&
+        !(reply->len == 1 && (reply->data[0] == '0' || reply->data[0] == '1')) &&
+        (reply->len == 0 || strchr(reply->data, ';') || strstr(reply->data, "PhyMemMode"));
+    snprintf(first, sizeof first, "%.32s", reply->data ? reply->data : "");
+    rc = send_str(s, "qqemu.PhyMemMode", &reply, err);
+    if (rc)
+        return rc;
+    bool ok2 = reply->len == 1 && (reply->data[0] == '0' || reply->data[0] == '1');
+    if (first[0] == '\0' && reply->len == 0)
+        ok2 = true; /* not QEMU: both unsupported, in step */
+    if (ok1 && ok2) {
+        wp_session_set_link_doubt(s, 0);
+        return WP_OK;
+    }
+    return wp_fail(err, WP_EPROTO,
+                   "the stub's replies are out of step with the packets (it answered "
+                   "qqemu.Supported with '%s' after it had stopped answering); nothing was "
+                   "sent that writes: reconnect to the stub (detach, then connect again) "
+                   "before writing",
+                   first);
+}
+
 static int qemu_probe(wp_session *s, void *state, wp_error *err)
 {
     qemu_state *q = state;
     const wp_buf *reply;
+    if (wp_session_link_doubtful(s)) {
+        int rc = check_in_step(s, err);
+        if (rc)
+            return rc;
+    }
     if (q->probed == 0) {
         int rc = send_str(s, "qqemu.Supported", &reply, err);
         if (rc)
@@ -143,6 +182,14 @@ static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *
     int rc = wp_session_send(s, p->data, p->len, &reply, err);
     if (rc)
         return rc;
+    if (reply->len == 0) {
+        /* QEMU always answers M; nothing back is a debugger that gave up
+         * waiting (LLDB shows a timeout so): the write may still land. */
+        wp_session_set_link_doubt(s, 1);
+        return wp_fail(err, WP_EHOST,
+                       "empty reply to the write (the stub did not answer "
+                       "in time, or the connection was lost)");
+    }
     return wp_rsp_expect_ok(reply->data, reply->len, err, "the write");
 }
 
@@ -183,13 +230,16 @@ static int qemu_memmap(wp_session *s, void *state, const wp_memmap **map, wp_err
         if (rc) {
             wp_buf_free(&out);
             if (!err->message[0])
-                wp_fail(err, WP_EHOST, "could not run 'monitor info mtree -f'");
-            return err->status = rc < 0 ? rc : WP_EHOST;
+                wp_fail(err, WP_EHOST, "no answer");
+            wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE,
+                           "cannot read QEMU's memory map ('monitor info mtree -f': ");
+            wp_error_append(err, ")");
+            return err->status;
         }
         rc = wp_memmap_parse(out.data ? out.data : "", &q->map, err);
         wp_buf_free(&out);
         if (rc)
-            return rc;
+            return wp_fail_prefix(err, rc, "cannot read QEMU's memory map: ");
         q->map_loaded = 1;
     }
     *map = &q->map;

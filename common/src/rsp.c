@@ -16,7 +16,7 @@ size_t wp_hex_encode(const uint8_t *in, size_t len, char *out)
     return 2 * len;
 }
 
-static int hexval(char c)
+int wp_hex_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -32,7 +32,7 @@ int wp_hex_decode(const char *in, size_t hexlen, uint8_t *out)
     if (hexlen % 2)
         return WP_EPROTO;
     for (size_t i = 0; i < hexlen / 2; i++) {
-        int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+        int hi = wp_hex_value(in[2 * i]), lo = wp_hex_value(in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return WP_EPROTO;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -58,8 +58,8 @@ static void quote_reply(const char *reply, size_t len, char *out, size_t cap)
 
 static int is_error_reply(const char *reply, size_t len)
 {
-    if (len >= 1 && reply[0] == 'E' && len == 3 && hexval(reply[1]) >= 0 &&
-        hexval(reply[2]) >= 0)
+    if (len >= 1 && reply[0] == 'E' && len == 3 && wp_hex_value(reply[1]) >= 0 &&
+        wp_hex_value(reply[2]) >= 0)
         return 1;
     return len >= 2 && reply[0] == 'E' && reply[1] == '.'; /* E.text */
 }
@@ -118,8 +118,8 @@ int wp_rsp_packet_size(const char *reply, size_t *size)
             uint64_t v = 0;
             const char *q = p + 11;
             int digits = 0;
-            while (hexval(*q) >= 0 && digits < 8) {
-                v = v * 16 + (uint64_t)hexval(*q++);
+            while (wp_hex_value(*q) >= 0 && digits < 8) {
+                v = v * 16 + (uint64_t)wp_hex_value(*q++);
                 digits++;
             }
             if (digits == 0 || (*q && *q != ';') || v < 64)

@@ -129,6 +129,17 @@ void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_
     }
 }
 
+int wp_session_link_doubtful(const wp_session *s)
+{
+    return s && s->link_doubt;
+}
+
+void wp_session_set_link_doubt(wp_session *s, int doubtful)
+{
+    if (s)
+        s->link_doubt = doubtful != 0;
+}
+
 const wp_host *wp_session_host(const wp_session *s)
 {
     return s ? &s->host : NULL;
@@ -146,6 +157,8 @@ int wp_session_send(wp_session *s, const char *packet, size_t len, const wp_buf 
         return wp_fail(err, WP_ENOMEM, "out of memory");
     err->message[0] = '\0';
     int rc = s->host.send_packet(s->host.ctx, packet, len, &s->reply, err);
+    if (rc == WP_EHOST || rc == WP_EINTR)
+        s->link_doubt = 1;
     if (rc) {
         if (!err->message[0])
             wp_fail(err, WP_EHOST, "the debugger could not exchange a packet with the stub");

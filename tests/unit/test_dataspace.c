@@ -261,15 +261,22 @@ static void test_memory_map_decisions(void)
     T.packets = 0;
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, FAKE_DEV_BASE, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(fake_count_prefix(&T, "m"), 0);
-    /* The probe and the map are learnt once per stop, not per command... */
-    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
-    CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 1);
+    /* A write that is not plain RAM can change the map (flash in ID mode
+     * becomes i/o): the next command learns the route afresh. */
     CU_ASSERT_EQUAL(T.monitors, 1);
-    /* ...and learnt again after the host reports a new stop. */
-    T.generation++;
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.monitors, 2);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 2);
+    /* RAM writes keep the probe and the map for the rest of the stop... */
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 8, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 2);
     CU_ASSERT_EQUAL(T.monitors, 2);
+    /* ...and learn them again after the host reports a new stop. */
+    T.generation++;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 3);
+    CU_ASSERT_EQUAL(T.monitors, 3);
 }
 
 static void test_read_and_fill(void)
