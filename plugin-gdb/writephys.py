@@ -330,6 +330,20 @@ def _completions(command, option=None):
     return buf.value.decode().split()
 
 
+def _complete_path(token, word):
+    """File names that extend token ("~" expanded), relative to word."""
+    directory, base = os.path.split(os.path.expanduser(token))
+    try:
+        names = sorted(n for n in os.listdir(directory or ".") if n.startswith(base))
+    except OSError:
+        return []
+    head = token[:len(token) - len(base)]
+    full = [head + n + ("/" if os.path.isdir(os.path.join(directory or ".", n)) else "")
+            for n in names]
+    cut = len(token) - len(word or "")
+    return [f[cut:] for f in full]
+
+
 class _PhysCommand(gdb.Command):
     def __init__(self, name):
         self.wp_name = name
@@ -345,8 +359,14 @@ class _PhysCommand(gdb.Command):
         tokens = text.split(" ")
         token = tokens[-1]
         previous = tokens[-2] if len(tokens) > 1 else ""
+        for option in ("--file=", "--output="):
+            if token.startswith(option):
+                previous, token = option[:-1], token[len(option):]
+                word = word[-len(token):] if token else ""
         if previous in ("--file", "--output"):
-            return gdb.COMPLETE_FILENAME
+            # GDB's own filename completer would complete the whole argument
+            # string (options included), so paths are completed here.
+            return _complete_path(token, word)
         if previous == "--backend":
             choices = _completions(self.wp_name, previous)
         elif token.startswith("-"):
@@ -392,6 +412,19 @@ def _register(name):
     cls(name)
 
 
+def _utf8_arguments():
+    """GDB hands a command its arguments decoded with the host charset and
+    refuses those that do not decode.  Under LANG=C that charset is ASCII,
+    so `--string "Hé"` could not reach the core; UTF-8 contains ASCII, so
+    the switch changes nothing for ASCII text."""
+    try:
+        charset = gdb.host_charset()
+    except AttributeError:
+        return
+    if charset.upper() in ("ANSI_X3.4-1968", "ASCII", "US-ASCII"):
+        gdb.execute("set host-charset UTF-8", to_string=True)
+
+
 def _main():
     global _lib, _host
     if not hasattr(gdb, "RemoteTargetConnection"):
@@ -404,6 +437,7 @@ def _main():
     except _LoadError as exc:
         gdb.write("writephys: %s\n" % exc, gdb.STDERR)
         return
+    _utf8_arguments()
     try:
         _host = _GdbHost()
     except _LoadError as exc:

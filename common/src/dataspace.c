@@ -164,15 +164,15 @@ int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr
          * range, never rounded to one side. */
         uint64_t first = addr + tr->done, last = first + tr->in_doubt - 1;
         wp_fail_prefix(err, rc,
-                       "%llu to %llu of %llu bytes written (0x%llx-0x%llx were in flight, "
+                       "%llu to %llu of %llu byte%s written (0x%llx-0x%llx were in flight, "
                        "their outcome unknown); ",
                        (unsigned long long)tr->done,
                        (unsigned long long)(tr->done + tr->in_doubt),
-                       (unsigned long long)src->total, (unsigned long long)first,
-                       (unsigned long long)last);
+                       (unsigned long long)src->total, wp_plural(src->total),
+                       (unsigned long long)first, (unsigned long long)last);
     } else if (rc) {
-        wp_fail_prefix(err, rc, "%llu of %llu bytes written; ", (unsigned long long)tr->done,
-                       (unsigned long long)src->total);
+        wp_fail_prefix(err, rc, "%llu of %llu byte%s written; ", (unsigned long long)tr->done,
+                       (unsigned long long)src->total, wp_plural(src->total));
     }
     wp_route_progress(h, 0, 0);
     if (rc == WP_OK)
@@ -209,8 +209,8 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
     if (wp_route_of(h)->claim)
         wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
     if (rc && rc != WP_EREFUSED)
-        wp_fail_prefix(err, rc, "%llu of %llu bytes read; ", (unsigned long long)tr->done,
-                       (unsigned long long)len);
+        wp_fail_prefix(err, rc, "%llu of %llu byte%s read; ", (unsigned long long)tr->done,
+                       (unsigned long long)len, wp_plural(len));
     return finish(h, rc, tr->done, "read", err);
 }
 

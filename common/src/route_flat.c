@@ -38,6 +38,13 @@ static int translating(wp_session *s, flat_state *f, const char *what, wp_error 
 static int check_translation(wp_session *s, flat_state *f, const char *arch, wp_error *err)
 {
     uint64_t v = 0;
+    if (!arch[0]) {
+        /* The debugger did not say: the registers tell the family. */
+        arch = reg(s, "cr0", &v) == WP_OK    ? "x86"
+               : reg(s, "satp", &v) == WP_OK ? "riscv"
+               : reg(s, "cpsr", &v) == WP_OK ? "aarch64"
+                                             : "";
+    }
     if (strstr(arch, "86")) {
         if (reg(s, "cr0", &v))
             return snprintf(f->why, sizeof f->why, "no cr0 register to check paging"), WP_OK;
@@ -50,7 +57,10 @@ static int check_translation(wp_session *s, flat_state *f, const char *arch, wp_
         unsigned el = (unsigned)(cpsr >> 2) & 3;
         char name[16];
         snprintf(name, sizeof name, "SCTLR_EL%u", el ? el : 1);
-        if (reg(s, name, &v))
+        /* QEMU 7.2 names SCTLR_EL1 "SCTLR" in its system-register list. */
+        if (el <= 1 && reg(s, name, &v) && reg(s, "SCTLR", &v) == WP_OK)
+            snprintf(name, sizeof name, "SCTLR");
+        else if (reg(s, name, &v))
             return snprintf(f->why, sizeof f->why, "no %s register to check the MMU", name),
                    WP_OK;
         if (v & 1) {

@@ -20,6 +20,7 @@ HANGUP = "<hang up>"
 SILENT = "<no reply>"
 DROP_OK = "<OK, dropped>"
 MUTE = "<no reply, to this or anything after>"
+LATE = "<act, but reply only after the next packet arrives>"   # a stub stalled past the timeout
 
 
 PACKET_SIZE = 0x1000        # what the stub offers in qSupported
@@ -46,7 +47,7 @@ def checksum(payload):
 
 
 class FakeStub:
-    def __init__(self, phys=True, faults=None, on_packet=None):
+    def __init__(self, phys=True, faults=None, on_packet=None, mtree=True):
         """faults maps (kind, n) to what the nth packet of that kind gets: a
         reply, HANGUP, SILENT, MUTE (silent from then on), or DROP_OK (OK,
         but the bytes are dropped).
@@ -54,6 +55,8 @@ class FakeStub:
         (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0)."""
         self.phys = phys
         self.faults = dict(faults or {})
+        self.mtree = mtree         # False: the monitor does not know `info mtree`
+        self.late = None           # a reply held back by a LATE fault
         self.unexpected = []       # packets nobody should send; checked on exit
         self.on_packet = on_packet      # called with (kind, count) before replying
         self.counts = {}
@@ -91,6 +94,9 @@ class FakeStub:
             return None
         if fault == DROP_OK:
             return "OK"
+        if fault == LATE:
+            self.late = self.answer(p)
+            return SILENT
         return fault
 
     def answer(self, p):
@@ -135,7 +141,8 @@ class FakeStub:
 
     def monitor(self, command):
         if command.strip() == "info mtree -f":
-            self._output = MTREE
+            if not self.mtree:
+                return ""   # qRcmd unsupported: GDB says "Target does not support..."
             return "O" + MTREE.encode().hex()
         return "OK"
 
@@ -197,6 +204,9 @@ class FakeStub:
                         conn.sendall(b"+")
                         continue
                     frames = [reply]
+                    if self.late is not None and reply is not SILENT:
+                        frames.insert(0, self.late)   # the stalled reply, at last
+                        self.late = None
                     if reply.startswith("O") and payload.startswith("qRcmd,"):
                         frames.append("OK")   # output first, then the final OK
                     out = b"+"

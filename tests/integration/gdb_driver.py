@@ -10,7 +10,7 @@ import time
 import gdb
 
 results = []
-for command in json.load(open(os.environ["WP_COMMANDS"])):
+for command in json.load(open(os.environ["WP_COMMANDS"], encoding="utf-8")):
     entry = {"command": command, "output": "", "error": None}
     started = time.monotonic()
     try:

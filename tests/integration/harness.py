@@ -151,7 +151,7 @@ def run_debugger(args, timeout, started=None, env=None, preload=None, stdin=None
         return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
-def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=None):
+def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=None, env=None):
     """Runs GDB in batch mode over a list of commands; returns one dict per
     command: command, output, error (the one line GDB printed, or None)."""
     prefix = []
@@ -164,7 +164,7 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=No
         out_path = os.path.join(d, "results.json")
         with open(cmd_path, "w") as f:
             json.dump(prefix + list(commands), f)
-        env = dict(os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
+        env = dict(env or os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
         proc = run_debugger([require(gdb), "-nx", "-batch", "-x",
                              os.path.join(HERE, "gdb_driver.py")],
                             timeout, started, env=env, preload="WP_GDB_PRELOAD")
@@ -177,7 +177,7 @@ def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=No
     return results[len(prefix):]
 
 
-def run_lldb(commands, port=None, timeout=300, plugin=True, started=None):
+def run_lldb(commands, port=None, timeout=300, plugin=True, started=None, env=None):
     """Runs LLDB in batch mode over a list of commands (errors do not stop
     the list); returns one dict per command: command and output, as LLDB
     printed it.  "packet:P" sends P raw and gives the stub's reply."""
@@ -192,11 +192,11 @@ def run_lldb(commands, port=None, timeout=300, plugin=True, started=None):
     suffix = ["process detach"] if port is not None else []
     with tempfile.TemporaryDirectory(prefix="wp-lldb-") as d:
         script = os.path.join(d, "commands.lldb")
-        with open(script, "w") as f:
+        with open(script, "w", encoding="utf-8") as f:
             f.write("\n".join(prefix + lines + suffix) + "\n")
         proc = run_debugger([require(LLDB), "--no-lldbinit", "-b", "-o",
                      "command source -e false " + script], timeout, started,
-                    preload="WP_LLDB_PRELOAD")
+                    env=env, preload="WP_LLDB_PRELOAD")
     outputs = _split_lldb_transcript(proc.stdout, prefix + lines + suffix)
     assert len(outputs) == len(prefix + lines + suffix), proc.stdout + proc.stderr
     for line, out in zip(prefix, outputs):

@@ -41,6 +41,19 @@ COMMANDS = [
     "readphys 0xfec00000",
     "readphys 0x4000000 --length 16",
     "readphys 0x1000 --output /nonexistent/dir/file",
+    # Issue 8: a value means the same bytes in both (1, 2), one escape rule
+    # (3), flags-typed registers are integers (21), files of /proc (20), help.
+    "writephys -q 0x2200 -0xffffffff",
+    "writephys -d 0x2210 -0xffffffff",
+    "writephys -q 0x2220 -0x8000000000000001",
+    "writephys --string \"tab\\there\" 0x2230",
+    "writephys --string \"a\\0b\\x41\\\\\\\\z\" 0x2240",
+    "writephys --string 'single\\tquoted' 0x2250",
+    "writephys --string \"\\xff\\xfe\" 0x2260",
+    "writephys -q 0x2270 $cr0",
+    "writephys --force 0x4000000 0",
+    "writephys --file /proc/sys/kernel/ostype 0x2280",
+    "writephys --help",
 ]
 
 
@@ -51,10 +64,20 @@ def test_same_text_in_gdb_and_lldb():
         assert for_gdb.pmemsave(0, 0x10000) == for_lldb.pmemsave(0, 0x10000)
         # flat is physical here (real mode, paging off): it landed at 0x10c4.
         assert for_gdb.pmemsave(0x10c4, 4) == (0x600dcafe).to_bytes(4, "little")
+        # The bytes each wrote, by QEMU's own account.
+        assert for_gdb.pmemsave(0x2200, 8) == bytes([1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])
+        assert for_gdb.pmemsave(0x2230, 8) == b"tab\there"
+        assert for_gdb.pmemsave(0x2240, 6) == b"a\0bA\\z"
+        assert for_gdb.pmemsave(0x2250, 13) == b"single\tquoted"
+        assert for_gdb.pmemsave(0x2280, 6) == b"Linux\n"
+        assert for_gdb.pmemsave(0x2260, 2) == b"\xff\xfe"
+        assert for_gdb.pmemsave(0x2270, 8) == (0x60000010).to_bytes(8, "little")
     differences = [(c, g, l) for c, g, l in zip(COMMANDS, gdb, lldb) if g != l]
     assert differences == []
     # The list really exercises both outcomes.
-    assert sum(t.startswith("writephys: wrote") for t in gdb) == 9
+    assert sum(t.startswith("writephys: wrote") for t in gdb) == 17
     assert "via flat, verified" in gdb[8]
     assert sum(t.startswith(("00001000", "readphys: saved")) for t in gdb) == 4
-    assert all(t.count("\n") == 1 for t in gdb[15:]), gdb[15:]
+    assert all(t.count("\n") == 1 for t in gdb[15:-1]), gdb[15:]
+    assert "not verified (unassigned memory" in gdb[COMMANDS.index("writephys --force "
+                                                                   "0x4000000 0")]

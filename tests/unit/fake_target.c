@@ -124,9 +124,36 @@ static int do_M(fake_target *t, const char *p, size_t len, wp_buf *out)
     return reply(out, "OK");
 }
 
+static int answer(fake_target *t, const char *packet, size_t len, wp_buf *out, wp_error *err,
+                  int *late);
+
+/* Replies one packet behind after a FAKE_LATE fault, as a stub that was
+ * stalled past the debugger's timeout: each packet gets the previous reply. */
 static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_error *err)
 {
     fake_target *t = ctx;
+    int late = 0;
+    wp_buf now = {0};
+    int rc = answer(t, packet, len, &now, err, &late);
+    if (rc == WP_OK && (late || t->behind)) {
+        if (t->behind)
+            wp_buf_append(out, t->pending, strlen(t->pending));
+        snprintf(t->pending, sizeof t->pending, "%s", now.data ? now.data : "");
+        if (late && !t->behind) {
+            t->behind = 1;
+            wp_error_set(err, WP_EHOST, "Ignoring packet error, continuing...: timeout");
+            rc = WP_EHOST;
+        }
+    } else if (rc == WP_OK) {
+        wp_buf_append(out, now.data ? now.data : "", now.len);
+    }
+    wp_buf_free(&now);
+    return rc;
+}
+
+static int answer(fake_target *t, const char *packet, size_t len, wp_buf *out, wp_error *err,
+                  int *late)
+{
     char p[8192];
     if (len >= sizeof p)
         len = sizeof p - 1;
@@ -153,6 +180,8 @@ static int fake_send(void *ctx, const char *packet, size_t len, wp_buf *out, wp_
         return reply(out, "E22");
     if (fault && strcmp(fault, FAKE_CTRL_C) == 0)
         t->interrupted = 1;
+    else if (fault && strcmp(fault, FAKE_LATE) == 0)
+        *late = 1;
     else if (fault && strcmp(fault, FAKE_IGNORE) == 0)
         return reply(out, "OK");
     else if (fault) {
@@ -202,6 +231,18 @@ static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
     return reply(out, t->mtree);
 }
 
+static int fake_register(void *ctx, const char *name, uint64_t *value, wp_error *err)
+{
+    fake_target *t = ctx;
+    for (int i = 0; i < FAKE_MAX_REGS && t->regs[i].name; i++)
+        if (strcmp(t->regs[i].name, name) == 0) {
+            *value = t->regs[i].value;
+            return WP_OK;
+        }
+    wp_error_set(err, WP_EHOST, "Invalid register");
+    return WP_EHOST;
+}
+
 static int fake_info(void *ctx, wp_target_info *info, wp_error *err)
 {
     (void)err;
@@ -211,7 +252,7 @@ static int fake_info(void *ctx, wp_target_info *info, wp_error *err)
     info->stopped = t->stopped;
     info->byte_order = t->big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
     info->generation = t->generation;
-    snprintf(info->arch, sizeof info->arch, "i386:x86-64");
+    snprintf(info->arch, sizeof info->arch, "%s", t->arch ? t->arch : "i386:x86-64");
     return 0;
 }
 
@@ -261,6 +302,7 @@ wp_host fake_host(fake_target *t)
     h.read_memory = fake_read_memory;
     h.write_memory = fake_write_memory;
     h.target_info = fake_info;
+    h.read_register = fake_register;
     h.interrupted = fake_interrupted;
     h.flush_caches = fake_flush;
     return h;

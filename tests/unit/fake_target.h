@@ -18,9 +18,13 @@
 #define FAKE_MAX_FAULTS 8
 
 /* Special fault replies; any other text is sent as the reply. */
-#define FAKE_LOSE   "<lose the connection, from this packet on>"
-#define FAKE_IGNORE "<answer OK, change nothing>"
-#define FAKE_CTRL_C "<act, then the user presses Ctrl-C>"
+#define FAKE_LOSE     "<lose the connection, from this packet on>"
+#define FAKE_IGNORE   "<answer OK, change nothing>"
+#define FAKE_CTRL_C   "<act, then the user presses Ctrl-C>"
+/* Act, but answer too late: the host times out, and from then on every
+ * reply is one packet behind. */
+#define FAKE_LATE     "<act, answer after the debugger gave up>"
+#define FAKE_MAX_REGS 4
 
 /* Packet kinds for faults: "M", "m" (physical mode), "query"
  * (qqemu.PhyMemMode), "switch" (Qqemu.PhyMemMode:1), "restore"
@@ -41,7 +45,14 @@ typedef struct fake_target {
     fake_fault faults[FAKE_MAX_FAULTS];
     int connected, stopped, remote, big_endian;
     uint64_t generation; /* what target_info reports */
-    const char *mtree;   /* monitor output; default is built in */
+    const char *arch;    /* default "i386:x86-64" */
+    struct {
+        const char *name;
+        uint64_t value;
+    } regs[FAKE_MAX_REGS]; /* what read_register finds */
+    int behind;            /* replies one packet late */
+    char pending[8192];
+    const char *mtree; /* monitor output; default is built in */
     /* observed */
     int packets, m_packets, virtual_writes, lost, flushes, interrupted, monitors;
     int unexpected; /* packets the fake does not know */
