@@ -94,9 +94,9 @@ static void test_split_like_lldb(void)
         const char *words; /* joined with '|' */
     } cases[] = {
         {"a \"b c\" 'd e'", "a|b c|d e"},
-        {"\"tab\\there\"", "tab\\there"},  /* kept for the core's escapes */
+        {"\"tab\\there\"", "tab\\there"},       /* kept for the core's escapes */
         {"\"q\\\"x\" \"b\\\\s\"", "q\"x|b\\s"}, /* \" and \\ inside "..." */
-        {"'a\\tb'", "a\\tb"},               /* literal in '...' */
+        {"'a\\tb'", "a\\tb"},                   /* literal in '...' */
         {"a\\ b x\\\\y e\\tf", "a b|x\\y|e\\tf"},
         {"x\"y z\"w", "xy zw"},
         {"\"\"", ""},
