@@ -291,6 +291,69 @@ WP_EXPORT int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint6
                                size_t size, const void *pattern, size_t pattern_size,
                                size_t *bytes_filled, wp_error *err);
 
+/* ---- Virtual to physical, after IDebugDataSpaces::VirtualToPhysical ---- */
+
+enum wp_paging_mode {
+    WP_PAGING_NONE,
+    WP_PAGING_X86_32,
+    WP_PAGING_X86_PAE,
+    WP_PAGING_X86_64_4,
+    WP_PAGING_X86_64_5,
+    WP_PAGING_ARM64,
+    WP_PAGING_SV32,
+    WP_PAGING_SV39,
+    WP_PAGING_SV48,
+    WP_PAGING_SV57
+};
+
+/** What a walk starts from: the mode and the translation registers. */
+typedef struct wp_paging {
+    int mode;                   /**< wp_paging_mode */
+    uint64_t root;              /**< x86, riscv: the first table's physical address */
+    uint64_t cr4, efer;         /**< x86: PSE, NXE */
+    uint64_t tcr, ttbr0, ttbr1; /**< aarch64 */
+    int oa52;                   /**< aarch64: 52-bit output addresses */
+    int big_endian;             /**< tables in big-endian (aarch64 SCTLR.EE) */
+} wp_paging;
+
+enum wp_page_flags {
+    WP_PAGE_WRITE = 1,      /**< writable (every level allows it) */
+    WP_PAGE_USER = 2,       /**< reachable from user mode (x86 U/S, arm AP[1], riscv U) */
+    WP_PAGE_EXEC = 4,       /**< executable (not NX/XN); aarch64: by EL0 (UXN clear) */
+    WP_PAGE_KERNEL_EXEC = 8 /**< aarch64: executable at EL1 (PXN clear) */
+};
+
+/** One level of a walk: the table, the index, the entry's address and value. */
+typedef struct wp_walk_step {
+    const char *name; /**< "PML4", "PD", "L2", ... */
+    uint64_t table;
+    unsigned index;
+    uint64_t entry_addr;
+    uint64_t entry;
+} wp_walk_step;
+
+typedef struct wp_translation {
+    uint64_t virt, phys;
+    uint64_t page_size; /**< of the mapping that holds virt */
+    unsigned flags;     /**< wp_page_flags */
+    char mode[32];      /**< "x86-64 4-level", "aarch64 4K TTBR1", "riscv Sv39" */
+    unsigned nsteps;
+    wp_walk_step steps[6]; /**< every level read, the last one where it stopped */
+    int stopped;           /**< the walk ended at an invalid entry */
+} wp_translation;
+
+/** Translates virt through the target's page tables, read with the core's
+ * physical reads on the route opt names.  The mode and root come from the
+ * debugger's registers; root, when not NULL, replaces the root register
+ * (CR3, satp, or the TTBR of virt's half) to walk another address space.
+ * *out holds every level read, also when the walk stops: WP_EREFUSED for an
+ * unmapped address (the message names the level and entry), WP_EINVAL for a
+ * non-canonical address or an unknown mode, WP_ENOROUTE when a register is
+ * missing, WP_EREFUSED "paging is off" when virtual equals physical. */
+WP_EXPORT int wp_virtual_to_physical(wp_session *s, const wp_route_options *opt,
+                                     const uint64_t *root, uint64_t virt, wp_translation *out,
+                                     wp_error *err);
+
 /* ---- Commands ---- */
 
 /** The outcome of one command line, for printing and for GDB/MI. */

@@ -124,8 +124,12 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_options opt = {r->backend, r->force, 0};
     wp_transfer tr = {0};
+    uint64_t root = 0;
+    wp_address where;
     if (!rc)
-        rc = wp_dataspace_read(s, &opt, addr, bytes, r->length, &tr, err);
+        rc = wp_request_address(s, r, addr, &root, &where, err);
+    if (!rc)
+        rc = wp_dataspace_read_at(s, &opt, &where, bytes, r->length, &tr, err);
     res->bytes_done = tr.done;
     if (tr.route)
         snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
@@ -139,6 +143,11 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
                 tr.claim[0] ? ")" : "", r->output, tr.route->name);
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);
+        if (r->is_virtual) {
+            wp_buf_printf(&res->text, "readphys: virtual 0x%llx", (unsigned long long)addr);
+            wp_format_segments(&res->text, &tr.segments);
+            wp_buf_printf(&res->text, "\n");
+        }
         /* A route without a map cannot refuse device ranges; say so. */
         bool mapless = tr.route->flags & WP_ROUTE_MAPLESS;
         if (tr.claim[0] || (mapless && !r->force))
@@ -150,6 +159,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (wp_buf_append(&res->data, bytes, (size_t)tr.done))
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
     }
+    wp_segments_free(&tr.segments);
     if (fd >= 0)
         close(fd);
     if (rc && created)
@@ -180,7 +190,7 @@ const wp_command_def wp_cmd_readphys = {
     .usage = usage,
     .help = help,
     .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_LENGTH | WP_OPT_OUTPUT | WP_OPT_BACKEND |
-               WP_OPT_FORCE,
+               WP_OPT_FORCE | WP_OPT_VIRTUAL | WP_OPT_ROOT,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

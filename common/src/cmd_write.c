@@ -41,6 +41,11 @@ static const char help[] =
     "--dry-run       Check everything that sends nothing to memory and say what\n"
     "                would be written where.\n"
     "--force         Write even where the memory map says ROM or unassigned.\n"
+    "--virtual       ADDRESS is virtual: every page is translated through the\n"
+    "                target's page tables (see 'help vtop') before anything is\n"
+    "                written; an unmapped page refuses the whole write.  Read-only\n"
+    "                mappings are no obstacle: the bytes go to the physical pages.\n"
+    "--root VALUE    With --virtual: the page-table root of another address space.\n"
     "--help, -h      Show this text.\n"
     "Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
     "'--' ends the options.\n"
@@ -52,7 +57,8 @@ static const char help[] =
     "  writephys --string \"hello\\n\" --zero 0x3000\n"
     "  writephys --file blob.bin --skip 0x200 --length 4K 0x100000\n"
     "  writephys --fill --length 1M -d 0x200000 0xcafef00d\n"
-    "  writephys --dry-run -w 0x1000 0x1234\n";
+    "  writephys --dry-run -w 0x1000 0x1234\n"
+    "  writephys --virtual -q $rsp 0\n";
 
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
@@ -256,43 +262,53 @@ static const char *verify_note(const wp_request *r, const wp_transfer *tr)
            "read back anyway)";
 }
 
-static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_source *src,
-                    wp_result *res, wp_error *err, int *rc)
+/* "at physical 0x1000", "at 0x1000 (the debugger's address; ...)" or
+ * "at virtual 0xffff... (physical 0x1000)". */
+static void format_where(wp_buf *out, const wp_address *where, const wp_segments *segs,
+                         const char *claim)
+{
+    if (where->is_virtual) {
+        wp_buf_printf(out, "at virtual 0x%llx", (unsigned long long)where->addr);
+        wp_format_segments(out, segs);
+    } else if (claim[0]) {
+        wp_buf_printf(out, "at 0x%llx (%s)", (unsigned long long)where->addr, claim);
+    } else {
+        wp_buf_printf(out, "at physical 0x%llx", (unsigned long long)where->addr);
+    }
+}
+
+static int dry_run(wp_session *s, const wp_request *r, const wp_address *where,
+                   const wp_source *src, wp_result *res, wp_error *err)
 {
     wp_target_info info;
     wp_error ignored = {0};
     int connected = wp_session_target_info(s, &info, &ignored) == WP_OK && info.connected;
-    char where[320];
-    snprintf(where, sizeof where,
-             " (backend %s; no target, so no route or memory map was "
-             "checked)",
-             r->backend);
+    wp_segments segs = {0};
+    char route[16] = "", claim[160] = "";
     if (connected) {
         wp_route_options opt = {r->backend, r->force, r->verify};
-        wp_route_handle *h = NULL;
-        *rc = wp_route_open_checks(s, &opt, &h, err);
-        if (!*rc)
-            *rc = wp_route_check(h, addr, src->total, 1, err);
-        if (h) {
-            char claim[160] = "";
-            if (wp_route_of(h)->claim)
-                wp_route_of(h)->claim(s, wp_route_state(h), claim, sizeof claim);
-            snprintf(where, sizeof where, "%s%s%s via %s", claim[0] ? " (" : "", claim,
-                     claim[0] ? ")" : "", wp_route_of(h)->name);
-            snprintf(res->backend, sizeof res->backend, "%s", wp_route_of(h)->name);
-            wp_error close_err = {0};
-            wp_route_close(h, &close_err);
+        int rc = wp_resolve_segments(s, &opt, where, src->total, 1, &segs, route, sizeof route,
+                                     claim, sizeof claim, err);
+        if (rc) {
+            wp_segments_free(&segs);
+            return rc;
         }
-        if (*rc)
-            return;
+        snprintf(res->backend, sizeof res->backend, "%s", route);
+    } else if (where->is_virtual) {
+        return wp_check_target_state(s, &info, err); /* translating needs a target */
     }
     res->dry_run = 1;
-    wp_buf_printf(&res->text,
-                  "writephys: dry run: would write %llu byte%s at %s0x%llx"
-                  "%s; nothing written: ",
-                  (unsigned long long)src->total, wp_plural(src->total),
-                  strstr(where, "not shown to be physical") ? "" : "physical ",
-                  (unsigned long long)addr, where);
+    wp_buf_printf(&res->text, "writephys: dry run: would write %llu byte%s ",
+                  (unsigned long long)src->total, wp_plural(src->total));
+    format_where(&res->text, where, &segs, claim);
+    if (connected)
+        wp_buf_printf(&res->text, " via %s", route);
+    else
+        wp_buf_printf(&res->text,
+                      " (backend %s; no target, so no route or memory map was "
+                      "checked)",
+                      r->backend);
+    wp_buf_printf(&res->text, "; nothing written: ");
     if (r->data == WP_DATA_FILL) {
         wp_buf_printf(&res->text, "pattern ");
         wp_format_bytes_preview(&res->text, src->pattern, src->pattern_len, 32);
@@ -301,6 +317,8 @@ static void dry_run(wp_session *s, const wp_request *r, uint64_t addr, const wp_
         wp_format_bytes_preview(&res->text, src->pattern, src->total, 32);
         wp_buf_printf(&res->text, "\n");
     }
+    wp_segments_free(&segs);
+    return WP_OK;
 }
 
 static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
@@ -308,6 +326,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     int order = WP_ORDER_LITTLE;
     bool needs_order = r->width > 1 && (r->data == WP_DATA_VALUES || r->data == WP_DATA_FILL);
     int rc = needs_order ? wp_resolve_order(s, r->byte_order, &order, err) : WP_OK;
+    uint64_t root = 0;
+    wp_address where;
+    if (!rc)
+        rc = wp_request_address(s, r, addr, &root, &where, err);
     wp_buf data = {0};
     if (!rc)
         rc = build_data(s, r, order, &data, err);
@@ -319,21 +341,22 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc)
         rc = wp_check_span(addr, src.total, err);
     if (!rc && r->dry_run) {
-        dry_run(s, r, addr, &src, res, err, &rc);
+        rc = dry_run(s, r, &where, &src, res, err);
     } else if (!rc) {
         wp_route_options opt = {r->backend, r->force, r->verify};
         wp_transfer tr;
-        rc = wp_dataspace_write(s, &opt, addr, &src, &tr, err);
+        rc = wp_dataspace_write_at(s, &opt, &where, &src, &tr, err);
         res->bytes_done = tr.done;
         res->verified = tr.verified;
         if (tr.route)
             snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
-        if (!rc)
-            wp_buf_printf(
-                &res->text, "writephys: wrote %llu byte%s at %s0x%llx%s%s%s via %s, %s\n",
-                (unsigned long long)tr.done, wp_plural(tr.done), tr.claim[0] ? "" : "physical ",
-                (unsigned long long)addr, tr.claim[0] ? " (" : "", tr.claim,
-                tr.claim[0] ? ")" : "", tr.route->name, verify_note(r, &tr));
+        if (!rc) {
+            wp_buf_printf(&res->text, "writephys: wrote %llu byte%s ",
+                          (unsigned long long)tr.done, wp_plural(tr.done));
+            format_where(&res->text, &where, &tr.segments, tr.claim);
+            wp_buf_printf(&res->text, " via %s, %s\n", tr.route->name, verify_note(r, &tr));
+        }
+        wp_segments_free(&tr.segments);
     }
     wp_buf_free(&data);
     return rc;
@@ -352,7 +375,8 @@ const wp_command_def wp_cmd_writephys = {
     .usage = usage,
     .help = help,
     .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_STRING | WP_OPT_FILE | WP_OPT_LENGTH |
-               WP_OPT_FILL | WP_OPT_BACKEND | WP_OPT_VERIFY | WP_OPT_DRY_RUN | WP_OPT_FORCE,
+               WP_OPT_FILL | WP_OPT_BACKEND | WP_OPT_VERIFY | WP_OPT_DRY_RUN | WP_OPT_FORCE |
+               WP_OPT_VIRTUAL | WP_OPT_ROOT,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

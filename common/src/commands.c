@@ -12,6 +12,7 @@
 static const wp_command_def *const commands[] = {
     &wp_cmd_writephys,
     &wp_cmd_readphys,
+    &wp_cmd_vtop,
 };
 
 size_t wp_command_count(void)

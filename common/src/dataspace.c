@@ -54,40 +54,41 @@ static int verify_wanted(int verify, int kind)
     return kind != WP_REGION_DEVICE;
 }
 
-/* Reads the written range back where verification is wanted.  *verified
- * only when every byte was read back and matched. */
-static int verify_range(wp_route_handle *h, int verify, uint64_t addr, const wp_source *src,
-                        wp_transfer *tr, wp_error *err)
+/* Reads the written segments back where verification is wanted.
+ * tr->verified only when every byte was read back and matched. */
+static int verify_segments(wp_route_handle *h, int verify, const wp_segments *segs,
+                           const wp_source *src, wp_transfer *tr, wp_error *err)
 {
     uint8_t *got = malloc(STAGE_BYTES), *want = malloc(STAGE_BYTES);
     int rc = got && want ? WP_OK : wp_fail(err, WP_ENOMEM, "out of memory");
     int any = 0, all = 1;
     uint64_t written = tr->done;
     int mapless = (wp_route_of(h)->flags & WP_ROUTE_MAPLESS) != 0;
-    for (uint64_t off = 0; off < src->total && rc == WP_OK;) {
-        wp_region r = wp_route_region(h, addr + off);
-        uint64_t span = r.last - (addr + off) + 1;
-        if (span == 0 || span > src->total - off)
-            span = src->total - off;
-        /* Unassigned memory reads as zero whatever was written: a read-back
-         * there proves nothing. */
-        if (!verify_wanted(verify, r.kind) || r.kind == WP_REGION_UNASSIGNED) {
-            all = 0;
-            tr->unverified = r.kind;
-            off += span;
-            continue;
-        }
-        any = 1;
-        while (span && rc == WP_OK) {
+    uint64_t off = 0; /* into the source, across segments */
+    for (size_t k = 0; k < segs->count && rc == WP_OK; k++) {
+        uint64_t addr = segs->items[k].phys, end = off + segs->items[k].len;
+        while (off < end && rc == WP_OK) {
+            uint64_t at = addr + (off - (end - segs->items[k].len));
+            wp_region r = wp_route_region(h, at);
+            uint64_t span = r.last - at + 1;
+            if (span == 0 || span > end - off)
+                span = end - off;
+            /* Unassigned memory reads as zero whatever was written: a
+             * read-back there proves nothing. */
+            if (!verify_wanted(verify, r.kind) || r.kind == WP_REGION_UNASSIGNED) {
+                all = 0;
+                tr->unverified = r.kind;
+                off += span;
+                continue;
+            }
+            any = 1;
             size_t n = span < STAGE_BYTES ? (size_t)span : STAGE_BYTES, read = 0;
-            rc = wp_route_read(h, addr + off, got, n, &read, err);
+            rc = wp_route_read(h, at, got, n, &read, err);
             if (rc) {
                 char why[sizeof err->message];
                 snprintf(why, sizeof why, "%s", err->message);
                 rc =
-                    wp_fail(err, rc,
-                            "all %llu byte%s written but reading them back "
-                            "failed: %s",
+                    wp_fail(err, rc, "all %llu byte%s written but reading them back failed: %s",
                             (unsigned long long)written, written == 1 ? " was" : "s were", why);
                 break;
             }
@@ -102,7 +103,7 @@ static int verify_range(wp_route_handle *h, int verify, uint64_t addr, const wp_
                                  "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
                                  "the stub acknowledged all %llu byte%s but %s%smemory did "
                                  "not keep them; %llu byte%s before it read back as written",
-                                 (unsigned long long)(addr + kept), want[i], got[i],
+                                 (unsigned long long)(at + i), want[i], got[i],
                                  (unsigned long long)written, wp_plural(written),
                                  mapless ? "" : wp_region_kind_name(r.kind), mapless ? "" : " ",
                                  (unsigned long long)kept, wp_plural(kept));
@@ -110,7 +111,6 @@ static int verify_range(wp_route_handle *h, int verify, uint64_t addr, const wp_
                     break;
                 }
             off += n;
-            span -= n;
         }
     }
     free(got);
@@ -119,99 +119,248 @@ static int verify_range(wp_route_handle *h, int verify, uint64_t addr, const wp_
     return rc;
 }
 
-int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
-                       const wp_source *src, wp_transfer *tr, wp_error *err)
+void wp_segments_free(wp_segments *segs)
+{
+    free(segs->items);
+    memset(segs, 0, sizeof *segs);
+}
+
+static int add_segment(wp_segments *segs, uint64_t phys, uint64_t len)
+{
+    if (segs->count &&
+        segs->items[segs->count - 1].phys + segs->items[segs->count - 1].len == phys) {
+        segs->items[segs->count - 1].len += len; /* frames that follow each other */
+        return WP_OK;
+    }
+    if (segs->count == segs->cap) {
+        size_t cap = segs->cap ? segs->cap * 2 : 8;
+        wp_segment *items = realloc(segs->items, cap * sizeof *items);
+        if (!items)
+            return WP_ENOMEM;
+        segs->items = items;
+        segs->cap = cap;
+    }
+    segs->items[segs->count++] = (wp_segment){phys, len};
+    return WP_OK;
+}
+
+/* Every page of [va, va+len) translated before anything moves: one
+ * unmapped page refuses the whole range. */
+static int translate_range(wp_session *s, wp_route_handle *h, const wp_address *where,
+                           uint64_t len, wp_segments *segs, wp_error *err)
+{
+    wp_walker w = {0};
+    int rc = wp_paging_from_target(s, where->root, where->addr, &w.paging, err);
+    for (uint64_t off = 0; rc == WP_OK && off < len;) {
+        wp_translation t;
+        rc = wp_walk(h, &w, where->addr + off, &t, err);
+        if (rc)
+            break;
+        uint64_t in_page = t.page_size - (t.phys & (t.page_size - 1));
+        uint64_t n = in_page < len - off ? in_page : len - off;
+        if (add_segment(segs, t.phys, n))
+            rc = wp_fail(err, WP_ENOMEM, "out of memory");
+        off += n;
+    }
+    return rc;
+}
+
+/* Opens the route and resolves where the bytes go: the physical address
+ * as it is, or every page of a virtual range (which needs physical mode
+ * for the table reads).  Then every check that sends nothing more. */
+static int open_segments(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint64_t len, int is_write, int enter, wp_route_handle **h,
+                         wp_segments *segs, wp_error *err)
+{
+    int rc = wp_check_span(where->addr, len, err);
+    if (!rc)
+        rc = wp_route_open_checks(s, opt, h, err);
+    if (rc)
+        return rc;
+    int entered = 0;
+    if (where->is_virtual) {
+        if ((rc = wp_route_enter(*h, err))) {
+            *h = NULL; /* a failed enter closes the handle */
+            return rc;
+        }
+        entered = 1;
+        rc = translate_range(s, *h, where, len, segs, err);
+    } else if (add_segment(segs, where->addr, len)) {
+        rc = wp_fail(err, WP_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; !rc && k < segs->count; k++)
+        rc = wp_route_check(*h, segs->items[k].phys, segs->items[k].len, is_write, err);
+    if (rc) {
+        wp_error close_err = {0};
+        if (wp_route_close(*h, &close_err)) {
+            wp_error_append(err, "; ");
+            wp_error_append(err, close_err.message);
+        }
+        *h = NULL;
+        return rc;
+    }
+    if (enter && !entered && (rc = wp_route_enter(*h, err)))
+        *h = NULL;
+    return rc;
+}
+
+int wp_resolve_segments(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                        uint64_t len, int is_write, wp_segments *segs, char *route, size_t cap,
+                        char *claim, size_t claim_cap, wp_error *err)
+{
+    wp_route_handle *h = NULL;
+    int rc = open_segments(s, opt, where, len, is_write, 0, &h, segs, err);
+    if (rc)
+        return rc;
+    snprintf(route, cap, "%s", wp_route_of(h)->name);
+    claim[0] = '\0';
+    if (wp_route_of(h)->claim)
+        wp_route_of(h)->claim(s, wp_route_state(h), claim, claim_cap);
+    wp_error close_err = {0};
+    rc = wp_route_close(h, &close_err);
+    if (rc)
+        *err = close_err;
+    return rc;
+}
+
+int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                          const wp_source *src, wp_transfer *tr, wp_error *err)
 {
     memset(tr, 0, sizeof *tr);
     if (!src->total || !src->pattern_len)
         return wp_fail(err, WP_EINVAL, "empty data: nothing to write");
-    int rc = wp_check_span(addr, src->total, err);
     wp_route_handle *h = NULL;
-    if (!rc)
-        rc = wp_route_open_checks(s, opt, &h, err);
-    if (rc)
-        return rc;
-    tr->route = wp_route_of(h);
-    /* Every check before the mode switch: a refusal sends nothing more. */
-    rc = wp_route_check(h, addr, src->total, 1, err);
+    wp_segments segs = {0};
+    int rc = open_segments(s, opt, where, src->total, 1, 1, &h, &segs, err);
     if (rc) {
-        wp_route_close(h, &(wp_error){0});
+        wp_segments_free(&segs);
         return rc;
     }
-    if ((rc = wp_route_enter(h, err)))
-        return rc;
+    tr->route = wp_route_of(h);
+    tr->segments = segs;
     /* A plain buffer goes to the route as it is; a pattern is expanded in
      * stages so that a 1 GiB fill does not need 1 GiB. */
     int direct = src->pattern_len == src->total;
-    uint8_t *stage = direct || rc ? NULL : malloc(STAGE_BYTES);
-    if (!rc && !direct && !stage)
+    uint8_t *stage = direct ? NULL : malloc(STAGE_BYTES);
+    if (!direct && !stage)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_progress(h, 0, src->total);
-    while (rc == WP_OK && tr->done < src->total) {
-        uint64_t left = src->total - tr->done;
-        size_t n = direct ? (size_t)left : (left < STAGE_BYTES ? (size_t)left : STAGE_BYTES);
-        const uint8_t *bytes = direct ? src->pattern : stage;
-        if (!direct)
-            source_bytes(src, tr->done, stage, n);
-        size_t moved = 0;
-        rc = wp_route_write(h, addr + tr->done, bytes, n, &moved, err);
-        tr->done += moved;
-        tr->in_doubt = wp_route_in_doubt(h);
+    uint64_t seg_start = 0;
+    uint64_t failed_at = 0;
+    for (size_t k = 0; rc == WP_OK && k < segs.count; k++) {
+        uint64_t seg_end = seg_start + segs.items[k].len;
+        while (rc == WP_OK && tr->done < seg_end) {
+            uint64_t left = seg_end - tr->done;
+            size_t n =
+                direct ? (size_t)left : (left < STAGE_BYTES ? (size_t)left : STAGE_BYTES);
+            const uint8_t *bytes = direct ? src->pattern + tr->done : stage;
+            if (!direct)
+                source_bytes(src, tr->done, stage, n);
+            size_t moved = 0;
+            failed_at = segs.items[k].phys + (tr->done - seg_start);
+            rc = wp_route_write(h, failed_at, bytes, n, &moved, err);
+            tr->done += moved;
+            failed_at += moved;
+            tr->in_doubt = wp_route_in_doubt(h);
+        }
+        seg_start = seg_end;
     }
     free(stage);
     if (rc && tr->in_doubt) {
         /* The stub never answered for the packet in flight: a count as a
          * range, never rounded to one side. */
-        uint64_t first = addr + tr->done, last = first + tr->in_doubt - 1;
-        wp_fail_prefix(err, rc,
-                       "%llu to %llu of %llu byte%s written (0x%llx-0x%llx were in flight, "
-                       "their outcome unknown); ",
-                       (unsigned long long)tr->done,
-                       (unsigned long long)(tr->done + tr->in_doubt),
-                       (unsigned long long)src->total, wp_plural(src->total),
-                       (unsigned long long)first, (unsigned long long)last);
+        wp_fail_prefix(
+            err, rc,
+            "%llu to %llu of %llu byte%s written (0x%llx-0x%llx were in flight, "
+            "their outcome unknown); ",
+            (unsigned long long)tr->done, (unsigned long long)(tr->done + tr->in_doubt),
+            (unsigned long long)src->total, wp_plural(src->total),
+            (unsigned long long)failed_at, (unsigned long long)(failed_at + tr->in_doubt - 1));
     } else if (rc) {
         wp_fail_prefix(err, rc, "%llu of %llu byte%s written; ", (unsigned long long)tr->done,
                        (unsigned long long)src->total, wp_plural(src->total));
     }
     wp_route_progress(h, 0, 0);
     if (rc == WP_OK)
-        rc = verify_range(h, opt ? opt->verify : -1, addr, src, tr, err);
+        rc = verify_segments(h, opt ? opt->verify : -1, &segs, src, tr, err);
     if (wp_route_of(h)->claim)
         wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
     return finish(h, rc, tr->done, "written", err);
 }
 
-int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr, uint8_t *out,
-                      uint64_t len, wp_transfer *tr, wp_error *err)
+int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err)
 {
     memset(tr, 0, sizeof *tr);
     if (!len)
         return wp_fail(err, WP_EINVAL, "nothing to read: length is 0");
-    int rc = wp_check_span(addr, len, err);
     wp_route_handle *h = NULL;
-    if (!rc)
-        rc = wp_route_open_checks(s, opt, &h, err);
-    if (rc)
-        return rc;
-    tr->route = wp_route_of(h);
-    rc = wp_route_check(h, addr, len, 0, err);
+    wp_segments segs = {0};
+    int rc = open_segments(s, opt, where, len, 0, 1, &h, &segs, err);
     if (rc) {
-        wp_route_close(h, &(wp_error){0});
+        wp_segments_free(&segs);
         return rc;
     }
-    if ((rc = wp_route_enter(h, err)))
-        return rc;
+    tr->route = wp_route_of(h);
+    tr->segments = segs;
     wp_route_progress(h, 0, len);
-    size_t moved = 0;
-    rc = wp_route_read(h, addr, out, (size_t)len, &moved, err);
-    tr->done = moved;
+    for (size_t k = 0; rc == WP_OK && k < segs.count; k++) {
+        size_t moved = 0;
+        rc = wp_route_read(h, segs.items[k].phys, out + tr->done, (size_t)segs.items[k].len,
+                           &moved, err);
+        tr->done += moved;
+    }
     if (wp_route_of(h)->claim)
         wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
     if (rc && rc != WP_EREFUSED)
         wp_fail_prefix(err, rc, "%llu of %llu byte%s read; ", (unsigned long long)tr->done,
                        (unsigned long long)len, wp_plural(len));
     return finish(h, rc, tr->done, "read", err);
+}
+
+int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
+                       const wp_source *src, wp_transfer *tr, wp_error *err)
+{
+    wp_address where = {addr, 0, NULL};
+    int rc = wp_dataspace_write_at(s, opt, &where, src, tr, err);
+    wp_segments_free(&tr->segments);
+    return rc;
+}
+
+int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr, uint8_t *out,
+                      uint64_t len, wp_transfer *tr, wp_error *err)
+{
+    wp_address where = {addr, 0, NULL};
+    int rc = wp_dataspace_read_at(s, opt, &where, out, len, tr, err);
+    wp_segments_free(&tr->segments);
+    return rc;
+}
+
+int wp_virtual_to_physical(wp_session *s, const wp_route_options *opt, const uint64_t *root,
+                           uint64_t virt, wp_translation *out, wp_error *err)
+{
+    wp_error scratch;
+    err = err ? err : &scratch;
+    wp_translation none;
+    out = out ? out : &none;
+    memset(out, 0, sizeof *out);
+    if (!s)
+        return wp_fail(err, WP_EINVAL, "no session");
+    wp_walker w = {0};
+    wp_route_handle *h = NULL;
+    int rc = wp_route_open(s, opt, &h, err);
+    if (rc)
+        return rc;
+    rc = wp_paging_from_target(s, root, virt, &w.paging, err);
+    if (!rc)
+        rc = wp_walk(h, &w, virt, out, err);
+    wp_error close_err = {0};
+    int close_rc = wp_route_close(h, &close_err);
+    if (!rc && close_rc) {
+        *err = close_err;
+        rc = close_rc;
+    }
+    return rc;
 }
 
 /* ---- the public calls, shaped after IDebugDataSpaces ---- */

@@ -1,6 +1,7 @@
 /* Text the user sees: hex dumps and byte previews.  Both debuggers print
  * exactly this, so the two front ends show the same output. */
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -40,4 +41,33 @@ void wp_format_bytes_preview(wp_buf *out, const uint8_t *data, uint64_t len, siz
         wp_buf_printf(out, "%s%02x", i ? " " : "", data[i]);
     if (len > shown)
         wp_buf_printf(out, " ... (%llu more)", (unsigned long long)(len - shown));
+}
+
+void wp_format_size(char *buf, size_t cap, uint64_t size)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    unsigned u = 0;
+    while (u + 1 < WP_ARRAY_LEN(units) && size >= 1024 && size % 1024 == 0) {
+        size /= 1024;
+        u++;
+    }
+    snprintf(buf, cap, "%llu %s", (unsigned long long)size, units[u]);
+}
+
+void wp_format_translation(wp_buf *out, const wp_translation *t)
+{
+    char size[32];
+    wp_format_size(size, sizeof size, t->page_size);
+    wp_buf_printf(out, "%s page, %s, %s", size, (t->flags & WP_PAGE_WRITE) ? "rw" : "ro",
+                  (t->flags & WP_PAGE_USER) ? "user" : "kernel");
+    if (strncmp(t->mode, "aarch64", 7) == 0) {
+        if (!(t->flags & WP_PAGE_EXEC))
+            wp_buf_printf(out, ", uxn");
+        if (!(t->flags & WP_PAGE_KERNEL_EXEC))
+            wp_buf_printf(out, ", pxn");
+        if ((t->flags & WP_PAGE_EXEC) && (t->flags & WP_PAGE_KERNEL_EXEC))
+            wp_buf_printf(out, ", x");
+    } else {
+        wp_buf_printf(out, ", %s", (t->flags & WP_PAGE_EXEC) ? "x" : "nx");
+    }
 }

@@ -11,6 +11,23 @@
 #define WP_MAX_ROUTES   16
 #define WP_MAX_TRANSFER (1ull << 30) /* one command moves at most 1 GiB */
 
+/* Where a range lands: physical pieces in the order of the source. */
+typedef struct wp_segment {
+    uint64_t phys, len;
+} wp_segment;
+typedef struct wp_segments {
+    wp_segment *items;
+    size_t count, cap;
+} wp_segments;
+void wp_segments_free(wp_segments *segs);
+
+/* An address as the user gave it: physical, or virtual (with --root). */
+typedef struct wp_address {
+    uint64_t addr;
+    int is_virtual;
+    const uint64_t *root;
+} wp_address;
+
 /* ---- error.c ---- */
 int wp_fail(wp_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -83,7 +100,10 @@ typedef struct wp_request {
     const char *backend; /* a route name or "auto" */
     int verify;          /* -1 auto, 0, 1 */
     int force, dry_run;
-    int help; /* --help / -h: print the help, run nothing */
+    int help;         /* --help / -h: print the help, run nothing */
+    int is_virtual;   /* --virtual: ADDRESS goes through the page tables */
+    const char *root; /* --root: expression for another address space */
+    int walk;         /* vtop --walk */
 } wp_request;
 
 /* Option bits: which options a command accepts. */
@@ -98,7 +118,10 @@ enum wp_option_bit {
     WP_OPT_BACKEND = 1 << 7,
     WP_OPT_VERIFY = 1 << 8,
     WP_OPT_DRY_RUN = 1 << 9,
-    WP_OPT_FORCE = 1 << 10
+    WP_OPT_FORCE = 1 << 10,
+    WP_OPT_VIRTUAL = 1 << 11,
+    WP_OPT_ROOT = 1 << 12,
+    WP_OPT_WALK = 1 << 13
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
@@ -130,6 +153,12 @@ typedef struct wp_command_def {
 
 extern const wp_command_def wp_cmd_writephys;
 extern const wp_command_def wp_cmd_readphys;
+extern const wp_command_def wp_cmd_vtop;
+/* Resolves --virtual and --root into where; root_value holds the root. */
+int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
+                       wp_address *where, wp_error *err);
+/* " (physical 0x1000)" or " (physical 0x1ff8-0x1fff, 0x5000-0x5007)" */
+void wp_format_segments(wp_buf *out, const wp_segments *segs);
 const wp_command_def *wp_command_find(const char *name);
 /* Evaluates an expression; plain literals are the core's to read. */
 int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
@@ -179,17 +208,28 @@ typedef struct wp_source {
 
 typedef struct wp_transfer {
     const wp_route *route;
-    int verified;      /* read back and compared */
-    int unverified;    /* why not: the wp_region_kind of a range skipped */
-    uint64_t done;     /* the first address not moved is addr + done */
-    uint64_t in_doubt; /* bytes after done whose fate is unknown */
-    char claim[160];   /* "" when the route showed the address physical */
+    int verified;         /* read back and compared */
+    int unverified;       /* why not: the wp_region_kind of a range skipped */
+    uint64_t done;        /* the first address not moved is addr + done */
+    uint64_t in_doubt;    /* bytes after done whose fate is unknown */
+    char claim[160];      /* "" when the route showed the address physical */
+    wp_segments segments; /* the _at calls: where the bytes went; free it */
 } wp_transfer;
 
 /* Refuses a range that wraps past 2^64. */
 int wp_check_span(uint64_t addr, uint64_t len, wp_error *err);
 int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
                        const wp_source *src, wp_transfer *tr, wp_error *err);
+int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                          const wp_source *src, wp_transfer *tr, wp_error *err);
+int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err);
+/* Every check a transfer makes before it moves a byte (target, route, map,
+ * the translation of a virtual range), and then the route closed: for dry
+ * runs.  route and claim receive the route's name and claim. */
+int wp_resolve_segments(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                        uint64_t len, int is_write, wp_segments *segs, char *route, size_t cap,
+                        char *claim, size_t claim_cap, wp_error *err);
 int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr, uint8_t *out,
                       uint64_t len, wp_transfer *tr, wp_error *err);
 
@@ -207,8 +247,29 @@ int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *e
 /* Progress for the accesses that follow: done so far of total. */
 void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total);
 
+/* ---- paging.c: the page walker ---- */
+typedef struct wp_walker {
+    wp_paging paging;
+    struct {
+        int valid;
+        uint64_t addr, value;
+    } cache[6]; /* one entry per level: a range reads each entry once */
+    unsigned reads;
+} wp_walker;
+
+int wp_paging_from_target(wp_session *s, const uint64_t *root, uint64_t va, wp_paging *p,
+                          wp_error *err);
+void wp_walker_reset(wp_walker *w);
+int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp_error *err);
+const char *wp_paging_mode_name(int mode);
+void wp_describe_entry(int mode, uint64_t entry, char *buf, size_t cap);
+/* "2 MiB page, rw, user, nx" */
+void wp_format_translation(wp_buf *out, const wp_translation *t);
+
 /* ---- format.c: every message the user sees ---- */
 void wp_format_hexdump(wp_buf *out, uint64_t addr, const uint8_t *data, size_t len,
                        unsigned width, int order);
+/* "4 KiB", "2 MiB", "1 GiB" */
+void wp_format_size(char *buf, size_t cap, uint64_t size);
 void wp_format_bytes_preview(wp_buf *out, const uint8_t *data, uint64_t len, size_t limit);
 #endif

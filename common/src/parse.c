@@ -30,7 +30,10 @@ enum opt_id {
     OPT_FORCE,
     OPT_BIG,
     OPT_LITTLE,
-    OPT_HELP
+    OPT_HELP,
+    OPT_VIRTUAL,
+    OPT_ROOT,
+    OPT_WALK
 };
 
 static const struct option_row {
@@ -59,6 +62,9 @@ static const struct option_row {
     {"force", 0, 0, WP_OPT_FORCE, OPT_FORCE},
     {"big-endian", 0, 0, WP_OPT_ORDER, OPT_BIG},
     {"little-endian", 0, 0, WP_OPT_ORDER, OPT_LITTLE},
+    {"virtual", 0, 0, WP_OPT_VIRTUAL, OPT_VIRTUAL},
+    {"root", 0, 1, WP_OPT_ROOT, OPT_ROOT},
+    {"walk", 0, 0, WP_OPT_WALK, OPT_WALK},
     {"help", 'h', 0, 0, OPT_HELP},
 };
 
@@ -224,6 +230,13 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
     case OPT_DRY_RUN: r->dry_run = 1; return WP_OK;
     case OPT_FORCE: r->force = 1; return WP_OK;
     case OPT_HELP: return WP_OK;
+    case OPT_VIRTUAL: r->is_virtual = 1; return WP_OK;
+    case OPT_ROOT:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--root needs a value");
+        r->root = value;
+        return WP_OK;
+    case OPT_WALK: r->walk = 1; return WP_OK;
     }
     return wp_fail(err, WP_EINVAL, "internal: unhandled option");
 }
@@ -302,6 +315,9 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
     r->byte_order = order == -1 ? WP_ORDER_TARGET : order;
     if (npos == 0)
         return wp_fail(err, WP_EINVAL, "missing ADDRESS; %s", r->cmd->usage);
+    /* --root names another address space, so it goes with a virtual ADDRESS. */
+    if (r->root && !r->is_virtual && (r->cmd->options & WP_OPT_VIRTUAL))
+        return wp_fail(err, WP_EINVAL, "--root applies to a virtual ADDRESS: add --virtual");
     return r->cmd->check ? r->cmd->check(r, npos, err) : WP_OK;
 }
 

@@ -24,7 +24,7 @@
 /* Act, but answer too late: the host times out, and from then on every
  * reply is one packet behind. */
 #define FAKE_LATE     "<act, answer after the debugger gave up>"
-#define FAKE_MAX_REGS 4
+#define FAKE_MAX_REGS 8
 
 /* Packet kinds for faults: "M", "m" (physical mode), "query"
  * (qqemu.PhyMemMode), "switch" (Qqemu.PhyMemMode:1), "restore"

@@ -1,0 +1,572 @@
+/* The page-table walker: virtual to physical over the core's own physical
+ * reads, after WinDbg's VirtualToPhysical.  A paging mode is a row of
+ * parameters (levels, index bits, entry size, page shift); one loop walks
+ * every mode, and each architecture decodes its entries in one function.
+ * Modes: x86-64 4- and 5-level, i386 PAE and non-PAE, aarch64 stage 1 at
+ * EL1 (4K/16K/64K granules, 52-bit output where the registers say so),
+ * riscv Sv32/Sv39/Sv48/Sv57. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum entry_kind { E_INVALID, E_TABLE, E_LEAF, E_RESERVED };
+
+/* What one entry says, decoded by its architecture. */
+typedef struct decoded {
+    int kind;
+    uint64_t next;       /* E_TABLE: the next table; E_LEAF: the frame's base */
+    unsigned deny_write; /* the bits this entry takes away */
+    unsigned deny_user;
+    unsigned deny_exec;
+    unsigned deny_kernel_exec;
+    const char *why; /* E_INVALID / E_RESERVED: what is wrong */
+} decoded;
+
+static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
+{
+    return (v >> lo) & ((hi - lo == 63) ? UINT64_MAX : (((uint64_t)1 << (hi - lo + 1)) - 1));
+}
+
+/* ---- x86 ---- */
+
+static void decode_x86(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
+                       uint64_t e, decoded *d)
+{
+    int pae = p->mode != WP_PAGING_X86_32;
+    if (!(e & 1)) {
+        d->kind = E_INVALID;
+        d->why = "not present";
+        return;
+    }
+    d->deny_write = !(e & 2);
+    d->deny_user = !(e & 4);
+    d->deny_exec = pae && (p->efer & (1u << 11)) && (e >> 63);
+    d->deny_kernel_exec = d->deny_exec;
+    unsigned from_leaf = levels - 1 - level;
+    uint64_t addr_mask = pae ? 0x000ffffffffff000ull : 0xfffff000ull;
+    if (p->mode == WP_PAGING_X86_PAE && level == 0) {
+        /* PAE's 4 PDPTEs have no RW/US/NX bits; those are reserved. */
+        d->deny_write = d->deny_user = d->deny_exec = d->deny_kernel_exec = 0;
+        d->kind = E_TABLE;
+        d->next = e & addr_mask;
+        return;
+    }
+    int ps = (e >> 7) & 1;
+    if (ps && from_leaf > 0) {
+        /* PS maps a large page only in a PDE (2 MiB, 4 MiB) or a PDPTE
+         * (1 GiB, long mode); in a PML4E or PML5E it is reserved. */
+        int allowed = from_leaf == 1 ? (pae || (p->cr4 & (1u << 4))) : (from_leaf == 2 && pae);
+        if (!allowed) {
+            d->kind = E_RESERVED;
+            d->why = "reserved bit set (PS)";
+            return;
+        }
+        d->kind = E_LEAF;
+        uint64_t size_bits = shift + from_leaf * (pae ? 9 : 10);
+        if (!pae) /* 4 MiB page: bits 31:22, and PSE-36's 39:32 in bits 20:13 */
+            d->next = (e & 0xffc00000ull) | (bits(e, 20, 13) << 32);
+        else /* bit 12 is PAT in a large page */
+            d->next = e & addr_mask & ~(((uint64_t)1 << size_bits) - 1);
+        return;
+    }
+    d->kind = from_leaf == 0 ? E_LEAF : E_TABLE;
+    d->next = e & addr_mask;
+}
+
+/* ---- aarch64 ---- */
+
+static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
+                       uint64_t e, decoded *d)
+{
+    unsigned from_leaf = levels - 1 - level;
+    unsigned type = (unsigned)(e & 3);
+    if (!(type & 1)) {
+        d->kind = E_INVALID;
+        d->why = "not valid";
+        return;
+    }
+    /* Output address bits 47:shift; 52-bit forms keep 51:48 elsewhere. */
+    uint64_t oa = e & 0x0000ffffffffffffull & ~(((uint64_t)1 << shift) - 1);
+    if (shift == 16 && p->oa52)
+        oa |= bits(e, 15, 12) << 48;
+    else if (p->oa52)
+        oa = (e & 0x0003fffffffff000ull & ~(((uint64_t)1 << shift) - 1)) | bits(e, 9, 8) << 50;
+    if (type == 3 && from_leaf > 0) {
+        d->kind = E_TABLE;
+        d->next = oa;
+        /* APTable, UXNTable, PXNTable limit every level below. */
+        d->deny_write = (e >> 62) & 1;
+        d->deny_user = (e >> 61) & 1;
+        d->deny_exec = (e >> 60) & 1;
+        d->deny_kernel_exec = (e >> 59) & 1;
+        return;
+    }
+    if (type == 1 && from_leaf == 0) {
+        d->kind = E_RESERVED;
+        d->why = "reserved descriptor (block type at the last level)";
+        return;
+    }
+    /* Blocks exist at level 1 (4K, and 64K with 52 bits) and level 2. */
+    unsigned arch_level = 4 - levels + level;
+    if (type == 1 && !(arch_level == 2 || (arch_level == 1 && (shift == 12 || p->oa52)))) {
+        d->kind = E_RESERVED;
+        d->why = "reserved descriptor (block at a level without blocks)";
+        return;
+    }
+    d->kind = E_LEAF;
+    unsigned size_bits = shift + from_leaf * (shift - 3);
+    d->next = oa & ~(((uint64_t)1 << size_bits) - 1);
+    d->deny_write = (e >> 7) & 1; /* AP[2]: read-only */
+    d->deny_user = !((e >> 6) & 1);
+    d->deny_exec = (e >> 54) & 1;
+    d->deny_kernel_exec = (e >> 53) & 1;
+}
+
+/* ---- riscv ---- */
+
+static void decode_riscv(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
+                         uint64_t e, decoded *d)
+{
+    unsigned from_leaf = levels - 1 - level;
+    int sv32 = p->mode == WP_PAGING_SV32;
+    if (!(e & 1)) {
+        d->kind = E_INVALID;
+        d->why = "not valid";
+        return;
+    }
+    unsigned r = (e >> 1) & 1, w = (e >> 2) & 1, x = (e >> 3) & 1;
+    if (w && !r) {
+        d->kind = E_RESERVED;
+        d->why = "reserved (W without R)";
+        return;
+    }
+    if (!sv32 && bits(e, 63, 54)) {
+        d->kind = E_RESERVED;
+        d->why = "reserved bits 63:54 set";
+        return;
+    }
+    uint64_t ppn = sv32 ? bits(e, 31, 10) : bits(e, 53, 10);
+    if (!(r || x)) {
+        if (from_leaf == 0) {
+            d->kind = E_INVALID;
+            d->why = "a pointer at the last level";
+            return;
+        }
+        d->kind = E_TABLE;
+        d->next = ppn << 12;
+        return;
+    }
+    unsigned idx_bits = sv32 ? 10 : 9;
+    if (from_leaf && (ppn & (((uint64_t)1 << (from_leaf * idx_bits)) - 1))) {
+        d->kind = E_RESERVED;
+        d->why = "misaligned superpage";
+        return;
+    }
+    (void)shift;
+    d->kind = E_LEAF;
+    d->next = ppn << 12;
+    d->deny_write = !w;
+    d->deny_user = !((e >> 4) & 1);
+    d->deny_exec = !x;
+    d->deny_kernel_exec = !x;
+}
+
+/* ---- the modes, as rows ---- */
+
+static const struct mode_row {
+    int mode;
+    const char *name;
+    unsigned levels, index_bits, entry_size, page_shift, va_bits;
+    const char *const *level_names;
+    void (*decode)(const wp_paging *, unsigned, unsigned, unsigned, uint64_t, decoded *);
+} modes[] = {
+    {WP_PAGING_X86_32, "i386 2-level", 2, 10, 4, 12, 32,
+     (const char *const[]){"PD", "PT"}, decode_x86},
+    {WP_PAGING_X86_PAE, "i386 PAE", 3, 9, 8, 12, 32,
+     (const char *const[]){"PDPT", "PD", "PT"}, decode_x86},
+    {WP_PAGING_X86_64_4, "x86-64 4-level", 4, 9, 8, 12, 48,
+     (const char *const[]){"PML4", "PDPT", "PD", "PT"}, decode_x86},
+    {WP_PAGING_X86_64_5, "x86-64 5-level", 5, 9, 8, 12, 57,
+     (const char *const[]){"PML5", "PML4", "PDPT", "PD", "PT"}, decode_x86},
+    {WP_PAGING_SV32, "riscv Sv32", 2, 10, 4, 12, 32,
+     (const char *const[]){"L1", "L0"}, decode_riscv},
+    {WP_PAGING_SV39, "riscv Sv39", 3, 9, 8, 12, 39,
+     (const char *const[]){"L2", "L1", "L0"}, decode_riscv},
+    {WP_PAGING_SV48, "riscv Sv48", 4, 9, 8, 12, 48,
+     (const char *const[]){"L3", "L2", "L1", "L0"}, decode_riscv},
+    {WP_PAGING_SV57, "riscv Sv57", 5, 9, 8, 12, 57,
+     (const char *const[]){"L4", "L3", "L2", "L1", "L0"}, decode_riscv},
+    /* aarch64: levels and sizes come from TCR; these rows give the decoder. */
+    {WP_PAGING_ARM64, "aarch64", 0, 0, 8, 0, 0,
+     (const char *const[]){"L0", "L1", "L2", "L3"}, decode_arm},
+};
+
+static const struct mode_row *find_mode(int mode)
+{
+    for (size_t i = 0; i < WP_ARRAY_LEN(modes); i++)
+        if (modes[i].mode == mode)
+            return &modes[i];
+    return NULL;
+}
+
+/* The geometry of one walk: for aarch64 it depends on the half and TCR. */
+typedef struct geometry {
+    unsigned levels, index_bits, top_bits, page_shift, va_bits;
+    uint64_t root;
+    const char *half; /* aarch64: "TTBR0" / "TTBR1" */
+} geometry;
+
+static int arm_geometry(const wp_paging *p, uint64_t va, geometry *g, wp_error *err)
+{
+    int upper = (va >> 55) & 1;
+    unsigned tsz = upper ? (unsigned)bits(p->tcr, 21, 16) : (unsigned)bits(p->tcr, 5, 0);
+    unsigned tg = upper ? (unsigned)bits(p->tcr, 31, 30) : (unsigned)bits(p->tcr, 15, 14);
+    unsigned epd = upper ? (unsigned)bits(p->tcr, 23, 23) : (unsigned)bits(p->tcr, 7, 7);
+    /* TG0: 0 4K, 1 64K, 2 16K; TG1: 1 16K, 2 4K, 3 64K. */
+    unsigned shift = upper ? (tg == 1 ? 14 : tg == 2 ? 12 : tg == 3 ? 16 : 0)
+                           : (tg == 0 ? 12 : tg == 1 ? 16 : tg == 2 ? 14 : 0);
+    if (!shift)
+        return wp_fail(err, WP_EINVAL, "TCR_EL1 gives a reserved granule (TG%d=%u)", upper,
+                       tg);
+    if (epd)
+        return wp_fail(err, WP_EREFUSED, "walks through TTBR%d are disabled (TCR_EL1.EPD%d)",
+                       upper, upper);
+    g->va_bits = 64 - tsz;
+    if (g->va_bits < 16 || g->va_bits > 52)
+        return wp_fail(err, WP_EINVAL, "TCR_EL1.T%uSZ=%u is outside what this walker knows",
+                       upper, tsz);
+    uint64_t high = g->va_bits == 64 ? 0 : va >> g->va_bits;
+    uint64_t want = upper ? (UINT64_MAX >> g->va_bits) : 0;
+    /* TBI: bits 63:56 may carry a tag when TCR.TBIx is set. */
+    int tbi = upper ? (p->tcr >> 38) & 1 : (p->tcr >> 37) & 1;
+    if (tbi && g->va_bits <= 56) {
+        high &= (((uint64_t)1 << (56 - g->va_bits)) - 1);
+        want &= (((uint64_t)1 << (56 - g->va_bits)) - 1);
+    }
+    if (high != want)
+        return wp_fail(err, WP_EINVAL,
+                       "0x%llx is outside the %u-bit range of TTBR%d (TCR_EL1.T%dSZ=%u)",
+                       (unsigned long long)va, g->va_bits, upper, upper, tsz);
+    g->page_shift = shift;
+    g->index_bits = shift - 3;
+    g->levels = (g->va_bits - shift + g->index_bits - 1) / g->index_bits;
+    g->top_bits = g->va_bits - shift - (g->levels - 1) * g->index_bits;
+    uint64_t ttbr = upper ? p->ttbr1 : p->ttbr0;
+    g->root = ttbr & 0x0000fffffffffffeull;
+    if (p->oa52 && shift == 16)
+        g->root = (ttbr & 0x0000ffffffffffc0ull) | (bits(ttbr, 5, 2) << 48);
+    g->half = upper ? "TTBR1" : "TTBR0";
+    return WP_OK;
+}
+
+static int geometry_of(const wp_paging *p, const struct mode_row *m, uint64_t va, geometry *g,
+                       wp_error *err)
+{
+    memset(g, 0, sizeof *g);
+    if (m->mode == WP_PAGING_ARM64)
+        return arm_geometry(p, va, g, err);
+    g->levels = m->levels;
+    g->index_bits = m->index_bits;
+    g->page_shift = m->page_shift;
+    g->va_bits = m->va_bits;
+    g->top_bits = m->mode == WP_PAGING_X86_PAE ? 2 : m->index_bits;
+    g->root = p->root;
+    if (m->va_bits < 64 && m->va_bits > 32) {
+        /* Canonical: the bits above the top one copy it. */
+        uint64_t top = va >> (m->va_bits - 1);
+        if (top != 0 && top != (UINT64_MAX >> (m->va_bits - 1)))
+            return wp_fail(err, WP_EINVAL,
+                           "0x%llx is not canonical for %s (bits 63:%u must copy bit %u)",
+                           (unsigned long long)va, m->name, m->va_bits, m->va_bits - 1);
+    } else if (m->va_bits == 32 && (va >> 32))
+        return wp_fail(err, WP_EINVAL, "0x%llx is beyond the 32-bit space of %s",
+                       (unsigned long long)va, m->name);
+    return WP_OK;
+}
+
+const char *wp_paging_mode_name(int mode)
+{
+    const struct mode_row *m = find_mode(mode);
+    return m ? m->name : "unknown";
+}
+
+/* One cached entry per level: a range of pages reads each table entry once. */
+void wp_walker_reset(wp_walker *w)
+{
+    memset(w->cache, 0, sizeof w->cache);
+}
+
+static int read_entry(wp_route_handle *h, wp_walker *w, unsigned level, uint64_t addr,
+                      unsigned size, uint64_t *value, wp_error *err)
+{
+    if (w->cache[level].valid && w->cache[level].addr == addr) {
+        *value = w->cache[level].value;
+        return WP_OK;
+    }
+    uint8_t raw[8] = {0};
+    size_t got = 0;
+    wp_error why = {0};
+    int rc = wp_route_read(h, addr, raw, size, &got, &why);
+    if (rc)
+        return wp_fail(err, rc, "cannot read the level-%u table entry at physical 0x%llx: %s",
+                       level, (unsigned long long)addr, why.message);
+    *value = wp_decode_unit(raw, size, w->paging.big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE);
+    w->cache[level].valid = 1;
+    w->cache[level].addr = addr;
+    w->cache[level].value = *value;
+    w->reads++;
+    return WP_OK;
+}
+
+int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->virt = va;
+    const wp_paging *p = &w->paging;
+    const struct mode_row *m = find_mode(p->mode);
+    if (!m)
+        return wp_fail(err, WP_EINVAL, "no paging mode to walk");
+    geometry g;
+    int rc = geometry_of(p, m, va, &g, err);
+    if (rc)
+        return rc;
+    snprintf(t->mode, sizeof t->mode, "%s%s%s", m->name, g.half ? " " : "",
+             g.half ? g.half : "");
+    if (m->mode == WP_PAGING_ARM64)
+        snprintf(t->mode, sizeof t->mode, "aarch64 %uK %s", 1u << (g.page_shift - 10), g.half);
+    unsigned deny_write = 0, deny_user = 0, deny_exec = 0, deny_kexec = 0;
+    uint64_t table = g.root;
+    for (unsigned level = 0; level < g.levels; level++) {
+        unsigned idx_bits = level == 0 ? g.top_bits : g.index_bits;
+        unsigned lo = g.page_shift + (g.levels - 1 - level) * g.index_bits;
+        unsigned index = (unsigned)((va >> lo) & (((uint64_t)1 << idx_bits) - 1));
+        uint64_t entry_addr = table + (uint64_t)index * m->entry_size;
+        wp_walk_step *step = &t->steps[t->nsteps++];
+        const char *const *names = m->level_names;
+        step->name = names[m->mode == WP_PAGING_ARM64 ? 4 - g.levels + level : level];
+        step->table = table;
+        step->index = index;
+        step->entry_addr = entry_addr;
+        rc = read_entry(h, w, level, entry_addr, m->entry_size, &step->entry, err);
+        if (rc)
+            return rc;
+        decoded d = {0};
+        m->decode(p, level, g.levels, g.page_shift, step->entry, &d);
+        deny_write |= d.deny_write;
+        deny_user |= d.deny_user;
+        deny_exec |= d.deny_exec;
+        deny_kexec |= d.deny_kernel_exec;
+        if (d.kind == E_INVALID || d.kind == E_RESERVED) {
+            t->stopped = 1;
+            return wp_fail(err, WP_EREFUSED,
+                           "0x%llx is not mapped: the walk stopped at %s entry %u at physical "
+                           "0x%llx = 0x%0*llx (%s)",
+                           (unsigned long long)va, step->name, index,
+                           (unsigned long long)entry_addr, (int)m->entry_size * 2,
+                           (unsigned long long)step->entry, d.why);
+        }
+        if (d.kind == E_LEAF) {
+            t->page_size = (uint64_t)1 << lo;
+            t->phys = d.next + (va & (t->page_size - 1));
+            t->flags = (deny_write ? 0 : WP_PAGE_WRITE) | (deny_user ? 0 : WP_PAGE_USER) |
+                       (deny_exec ? 0 : WP_PAGE_EXEC);
+            if (m->mode == WP_PAGING_ARM64 && !deny_kexec)
+                t->flags |= WP_PAGE_KERNEL_EXEC;
+            return WP_OK;
+        }
+        table = d.next;
+    }
+    return wp_fail(err, WP_EPROTO, "internal: the walk ran past the last level");
+}
+
+/* The registers that give the mode and the root, read through the host. */
+static int reg(wp_session *s, const char *name, uint64_t *value, wp_error *err)
+{
+    if (!s->host.read_register)
+        return wp_fail(err, WP_ENOROUTE, "this debugger cannot read registers");
+    wp_error why = {0};
+    if (s->host.read_register(s->host.ctx, name, value, &why))
+        return wp_fail(err, WP_ENOROUTE, "the stub does not expose register %s (%s)", name,
+                       why.message[0] ? why.message : "no value");
+    return WP_OK;
+}
+
+static int paging_x86(wp_session *s, wp_paging *p, wp_error *err)
+{
+    uint64_t cr0, cr3, cr4, efer = 0;
+    int rc = reg(s, "cr0", &cr0, err);
+    if (!rc)
+        rc = reg(s, "cr3", &cr3, err);
+    if (!rc)
+        rc = reg(s, "cr4", &cr4, err);
+    if (rc)
+        return rc;
+    if (!(cr0 & (1u << 31)))
+        return wp_fail(err, WP_EREFUSED, "paging is off (CR0.PG=0): physical equals virtual");
+    p->cr4 = cr4;
+    if (cr4 & (1u << 5)) {
+        rc = reg(s, "efer", &efer, err);
+        if (rc)
+            return rc;
+    }
+    p->efer = efer;
+    if (!(cr4 & (1u << 5))) {
+        p->mode = WP_PAGING_X86_32;
+        p->root = cr3 & 0xfffff000ull;
+    } else if (efer & (1u << 10)) { /* LMA */
+        p->mode = (cr4 & (1u << 12)) ? WP_PAGING_X86_64_5 : WP_PAGING_X86_64_4;
+        p->root = cr3 & 0x000ffffffffff000ull; /* PCID and flags off */
+    } else {
+        p->mode = WP_PAGING_X86_PAE;
+        p->root = cr3 & 0xffffffe0ull;
+    }
+    return WP_OK;
+}
+
+static int paging_arm(wp_session *s, wp_paging *p, wp_error *err)
+{
+    uint64_t cpsr, sctlr;
+    int rc = reg(s, "cpsr", &cpsr, err);
+    if (rc)
+        return rc;
+    unsigned el = (unsigned)(cpsr >> 2) & 3;
+    if (el > 1)
+        return wp_fail(err, WP_EINVAL, "the CPU is at EL%u; the walker knows EL1&0 stage 1 only",
+                       el);
+    /* QEMU 7.2 lists SCTLR_EL1 as "SCTLR". */
+    if (reg(s, "SCTLR_EL1", &sctlr, err) && (rc = reg(s, "SCTLR", &sctlr, err)))
+        return rc;
+    if (!(sctlr & 1))
+        return wp_fail(err, WP_EREFUSED,
+                       "the MMU is off (SCTLR_EL1.M=0): physical equals virtual");
+    rc = reg(s, "TCR_EL1", &p->tcr, err);
+    if (!rc)
+        rc = reg(s, "TTBR0_EL1", &p->ttbr0, err);
+    if (!rc)
+        rc = reg(s, "TTBR1_EL1", &p->ttbr1, err);
+    if (rc)
+        return rc;
+    p->mode = WP_PAGING_ARM64;
+    unsigned tg0 = (unsigned)bits(p->tcr, 15, 14);
+    /* 52-bit output: 64K with IPS=0b110, or DS=1 (4K/16K, FEAT_LPA2). */
+    p->oa52 = ((p->tcr >> 59) & 1) || (tg0 == 1 && bits(p->tcr, 34, 32) == 6);
+    p->big_endian = (sctlr >> 25) & 1; /* EE */
+    return WP_OK;
+}
+
+static int paging_riscv(wp_session *s, const char *arch, wp_paging *p, wp_error *err)
+{
+    uint64_t satp, priv;
+    if (reg(s, "priv", &priv, err) == WP_OK && priv == 3)
+        return wp_fail(err, WP_EREFUSED,
+                       "the hart runs in M-mode, which does not translate: physical equals "
+                       "virtual");
+    int rc = reg(s, "satp", &satp, err);
+    if (rc)
+        return rc;
+    if (strstr(arch, "32")) {
+        if (!(satp >> 31))
+            return wp_fail(err, WP_EREFUSED, "paging is off (satp mode Bare): physical "
+                                             "equals virtual");
+        p->mode = WP_PAGING_SV32;
+        p->root = (satp & 0x3fffff) << 12;
+        return WP_OK;
+    }
+    unsigned mode = (unsigned)(satp >> 60);
+    p->root = (satp & 0xfffffffffffull) << 12;
+    switch (mode) {
+    case 0:
+        return wp_fail(err, WP_EREFUSED, "paging is off (satp mode Bare): physical equals "
+                                         "virtual");
+    case 8: p->mode = WP_PAGING_SV39; return WP_OK;
+    case 9: p->mode = WP_PAGING_SV48; return WP_OK;
+    case 10: p->mode = WP_PAGING_SV57; return WP_OK;
+    default:
+        return wp_fail(err, WP_EINVAL, "satp mode %u is not one this walker knows (Sv39, "
+                       "Sv48, Sv57)", mode);
+    }
+}
+
+/* Applies --root: the root of another address space, in the form of the
+ * register it replaces (CR3, satp, or the TTBR of the address's half). */
+static void apply_root(wp_paging *p, uint64_t root, uint64_t va)
+{
+    switch (p->mode) {
+    case WP_PAGING_ARM64:
+        if ((va >> 55) & 1)
+            p->ttbr1 = root;
+        else
+            p->ttbr0 = root;
+        break;
+    case WP_PAGING_SV39:
+    case WP_PAGING_SV48:
+    case WP_PAGING_SV57: {
+        unsigned mode = (unsigned)(root >> 60);
+        if (mode >= 8 && mode <= 10)
+            p->mode = mode == 8 ? WP_PAGING_SV39 : mode == 9 ? WP_PAGING_SV48 : WP_PAGING_SV57;
+        p->root = (root & 0xfffffffffffull) << 12;
+        break;
+    }
+    case WP_PAGING_SV32: p->root = (root & 0x3fffff) << 12; break;
+    case WP_PAGING_X86_32: p->root = root & 0xfffff000ull; break;
+    case WP_PAGING_X86_PAE: p->root = root & 0xffffffe0ull; break;
+    default: p->root = root & 0x000ffffffffff000ull; break;
+    }
+}
+
+int wp_paging_from_target(wp_session *s, const uint64_t *root, uint64_t va, wp_paging *p,
+                          wp_error *err)
+{
+    memset(p, 0, sizeof *p);
+    wp_target_info info;
+    int rc = wp_session_target_info(s, &info, err);
+    if (rc)
+        return rc;
+    const char *arch = info.arch;
+    uint64_t probe;
+    wp_error ignored = {0};
+    if (!arch[0]) /* the debugger did not say: the registers tell */
+        arch = reg(s, "cr3", &probe, &ignored) == WP_OK    ? "x86"
+               : reg(s, "satp", &probe, &ignored) == WP_OK ? "riscv"
+               : reg(s, "TCR_EL1", &probe, &ignored) == WP_OK ? "aarch64"
+                                                              : "";
+    if (strstr(arch, "86"))
+        rc = paging_x86(s, p, err);
+    else if (strstr(arch, "aarch64"))
+        rc = paging_arm(s, p, err);
+    else if (strstr(arch, "riscv"))
+        rc = paging_riscv(s, arch, p, err);
+    else
+        return wp_fail(err, WP_EINVAL,
+                       "architecture '%s' has no page walker (x86-64, i386, aarch64 and "
+                       "riscv have)",
+                       arch[0] ? arch : "unknown");
+    if (!rc && root)
+        apply_root(p, *root, va);
+    return rc;
+}
+
+/* The bits of an entry by name, for `vtop --walk`. */
+void wp_describe_entry(int mode, uint64_t e, char *buf, size_t cap)
+{
+    static const struct bit_name {
+        int family; /* 0 x86, 1 arm, 2 riscv */
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {0, 0, "P"},   {0, 1, "RW"},  {0, 2, "US"},  {0, 3, "PWT"},  {0, 4, "PCD"},
+        {0, 5, "A"},   {0, 6, "D"},   {0, 7, "PS"},  {0, 8, "G"},    {0, 63, "NX"},
+        {1, 0, "V"},   {1, 1, "T"},   {1, 6, "AP1"}, {1, 7, "AP2"},  {1, 10, "AF"},
+        {1, 11, "nG"}, {1, 53, "PXN"}, {1, 54, "UXN"}, {1, 59, "PXNT"}, {1, 60, "UXNT"},
+        {1, 61, "APT1"}, {1, 62, "APT2"},
+        {2, 0, "V"},   {2, 1, "R"},   {2, 2, "W"},   {2, 3, "X"},    {2, 4, "U"},
+        {2, 5, "G"},   {2, 6, "A"},   {2, 7, "D"},
+    };
+    int family = mode == WP_PAGING_ARM64 ? 1 : mode >= WP_PAGING_SV32 ? 2 : 0;
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < WP_ARRAY_LEN(names); i++)
+        if (names[i].family == family && ((e >> names[i].bit) & 1) && n + 8 < cap)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " " : "", names[i].name);
+}

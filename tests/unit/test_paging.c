@@ -1,0 +1,439 @@
+/* The page walker against page tables built in the fake's physical memory:
+ * every architecture, mode, page size and granule; entries at the top and
+ * bottom index; non-present entries at every level; reserved bits; a table
+ * that points at itself; and the errors a user meets. */
+#include <stdio.h>
+
+#include "fake_target.h"
+#include "internal.h"
+#include "test_util.h"
+
+static fake_target T;
+static wp_session *S;
+static const wp_route_options QEMU = {"qemu", 0, 0};
+
+static void setup(const char *arch)
+{
+    CU_ASSERT_EQUAL(T.unexpected, 0);
+    wp_session_free(S);
+    fake_init(&T);
+    T.arch = arch;
+    wp_host h = fake_host(&T);
+    S = wp_session_new(&h, NULL);
+}
+
+static void set_reg(int i, const char *name, uint64_t value)
+{
+    T.regs[i].name = name;
+    T.regs[i].value = value;
+}
+
+static void put64(uint64_t addr, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        T.ram[addr + (uint64_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put32(uint64_t addr, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        T.ram[addr + (uint64_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Translates va and checks the physical address and page size (0: the
+ * walk must fail with a message holding `part`). */
+static void expect(uint64_t va, uint64_t phys, uint64_t size, const char *part)
+{
+    wp_translation t;
+    wp_error err = {0};
+    int rc = wp_virtual_to_physical(S, &QEMU, NULL, va, &t, &err);
+    if (size) {
+        if (rc || t.phys != phys || t.page_size != size)
+            fprintf(stderr, "\n  0x%llx -> 0x%llx (%llu) rc %d '%s'\n", (unsigned long long)va,
+                    (unsigned long long)t.phys, (unsigned long long)t.page_size, rc,
+                    err.message);
+        CU_ASSERT_EQUAL(rc, WP_OK);
+        CU_ASSERT_EQUAL(t.phys, phys);
+        CU_ASSERT_EQUAL(t.page_size, size);
+    } else {
+        if (!strstr(err.message, part))
+            fprintf(stderr, "\n  0x%llx said '%s'\n", (unsigned long long)va, err.message);
+        CU_ASSERT_NOT_EQUAL(rc, WP_OK);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.message, part));
+    }
+    CU_ASSERT_EQUAL(T.mode, 0); /* the stub's mode is restored */
+}
+
+#define P 1ull
+#define RW 2ull
+#define US 4ull
+#define PS 0x80ull
+#define NX (1ull << 63)
+
+/* x86-64 4-level: PML4 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
+static void build_x86_64(void)
+{
+    put64(0x1000 + 0 * 8, 0x2000 | P | RW | US);
+    put64(0x2000 + 0 * 8, 0x3000 | P | RW | US);
+    put64(0x3000 + 0 * 8, 0x4000 | P | RW | US);
+    put64(0x4000 + 5 * 8, 0x50000 | P | RW | US);     /* 0x5000 -> 0x50000, 4 KiB */
+    put64(0x4000 + 6 * 8, 0x51000 | P | US | NX);     /* read-only, nx */
+    put64(0x3000 + 1 * 8, 0x40000000 | P | RW | PS);  /* 2 MiB at 0x200000 */
+    put64(0x2000 + 1 * 8, 0x80000000 | P | RW | PS);  /* 1 GiB at 0x40000000 */
+    put64(0x2000 + 2 * 8, 0);                         /* not present (PDPT) */
+    put64(0x1000 + 1 * 8, 0x2000 | P | RW | PS);      /* PS in a PML4E: reserved */
+    /* Top index at every level, and PML4[511] pointing at the PML4 itself. */
+    put64(0x1000 + 511 * 8, 0x1000 | P | RW);
+}
+
+static void test_x86_64_four_level(void)
+{
+    setup("i386:x86-64");
+    build_x86_64();
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x1000 | 0x123); /* PCID bits are not part of the root */
+    set_reg(2, "cr4", 0x20);           /* PAE */
+    set_reg(3, "efer", 0xd00);         /* LME, LMA, NXE */
+    expect(0x5123, 0x50123, 0x1000, NULL);
+    expect(0x200000 + 0x1234, 0x40001234, 0x200000, NULL);
+    expect(0x40000000 + 0x12345678 - 0x10000000, 0x80000000 + 0x02345678, 0x40000000, NULL);
+    expect(0x80000000, 0, 0, "PDPT entry 2 at physical 0x2010 = 0x0000000000000000 (not "
+                             "present)");
+    expect(0x7000, 0, 0, "PT entry 7");
+    expect(0x8000000000ull, 0, 0, "reserved bit set (PS)");
+    expect(0x0000800000000000ull, 0, 0, "is not canonical for x86-64 4-level");
+    /* PML4[511] -> PML4 at every level: the walk ends on the PML4 page. */
+    expect(0xfffffffffffff008ull, 0x1008, 0x1000, NULL);
+    /* Flags: rw/user/x, and ro/nx; the walk lists every level. */
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x6000, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_USER);
+    CU_ASSERT_EQUAL(t.nsteps, 4);
+    CU_ASSERT_STRING_EQUAL(t.steps[3].name, "PT");
+    CU_ASSERT_EQUAL(t.steps[3].entry_addr, 0x4000 + 6 * 8);
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x5000, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE | WP_PAGE_USER | WP_PAGE_EXEC);
+    CU_ASSERT_STRING_EQUAL(t.mode, "x86-64 4-level");
+    /* --root walks another address space: an empty PML4 at 0x9000. */
+    uint64_t other = 0x9000;
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, &other, 0x5000, &t, &err), WP_EREFUSED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "PML4 entry 0 at physical 0x9000"));
+}
+
+static void test_x86_64_five_level(void)
+{
+    setup("i386:x86-64");
+    build_x86_64();
+    put64(0x6000 + 0 * 8, 0x1000 | P | RW | US); /* PML5[0] -> the PML4 */
+    put64(0x6000 + 256 * 8, 0);                  /* the upper half: not present */
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x6000);
+    set_reg(2, "cr4", 0x20 | 0x1000); /* PAE, LA57 */
+    set_reg(3, "efer", 0x500);
+    expect(0x5123, 0x50123, 0x1000, NULL);
+    expect(0x0000800000000000ull, 0x0, 0, "PML4 entry"); /* canonical at 57 bits */
+    expect(0xff00000000000000ull, 0, 0, "PML5 entry 256");
+    expect(0x0100000000000000ull, 0, 0, "is not canonical for x86-64 5-level");
+}
+
+static void test_i386(void)
+{
+    /* Non-PAE: PD 0x1000 (4-byte entries), PT 0x2000; 4 MiB pages with PSE. */
+    setup("i386");
+    put32(0x1000 + 0 * 4, 0x2000 | P | RW);
+    put32(0x2000 + 3 * 4, 0x7000 | P);
+    put32(0x1000 + 1 * 4, 0x00c00000 | P | RW | PS);
+    put32(0x1000 + 1023 * 4, 0x1000 | P | RW); /* the PD maps itself */
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x1000);
+    set_reg(2, "cr4", 0x10); /* PSE */
+    expect(0x3abc, 0x7abc, 0x1000, NULL);
+    expect(0x400000 + 0x12345, 0xc12345, 0x400000, NULL);
+    expect(0xfffff004, 0x1004, 0x1000, NULL);
+    expect(0x100000000ull, 0, 0, "beyond the 32-bit space");
+    expect(0x800000, 0, 0, "PD entry 2");
+    /* PAE: PDPT 0x3000 (4 entries), PD 0x4000, PT 0x5000; 2 MiB pages. */
+    setup("i386");
+    put64(0x3000 + 1 * 8, 0x4000 | P);
+    put64(0x4000 + 0 * 8, 0x5000 | P | RW);
+    put64(0x5000 + 2 * 8, 0x60000 | P | RW | NX);
+    put64(0x4000 + 511 * 8, 0x00e00000 | P | RW | PS);
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x3000);
+    set_reg(2, "cr4", 0x20);
+    set_reg(3, "efer", 0x800); /* NXE, no LMA */
+    expect(0x40002010, 0x60010, 0x1000, NULL);
+    expect(0x7fe00000 + 0x42, 0xe00042, 0x200000, NULL);
+    expect(0xc0000000, 0, 0, "PDPT entry 3");
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x40002000, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE);
+    CU_ASSERT_STRING_EQUAL(t.mode, "i386 PAE");
+}
+
+static void test_x86_paging_off_and_missing_registers(void)
+{
+    setup("i386:x86-64");
+    set_reg(0, "cr0", 0x11);
+    set_reg(1, "cr3", 0);
+    set_reg(2, "cr4", 0);
+    expect(0x1000, 0, 0, "paging is off (CR0.PG=0): physical equals virtual");
+    setup("i386:x86-64");
+    set_reg(0, "cr0", 0x80000011);
+    expect(0x1000, 0, 0, "the stub does not expose register cr3");
+    setup("sparc");
+    expect(0x1000, 0, 0, "architecture 'sparc' has no page walker");
+}
+
+/* aarch64 descriptors: table 0b11, block 0b01, page 0b11 at the last level. */
+#define AF (1ull << 10)
+#define TBL 3ull
+#define BLK 1ull
+#define PAGE 3ull
+#define AP_RO (1ull << 7)
+#define AP_EL0 (1ull << 6)
+#define UXN (1ull << 54)
+#define PXN (1ull << 53)
+
+static void arm_regs(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1)
+{
+    set_reg(0, "cpsr", 0x3c5);        /* EL1h */
+    set_reg(1, "SCTLR", 0x30d00801); /* M, as QEMU 7.2 names SCTLR_EL1 */
+    set_reg(2, "TCR_EL1", tcr);
+    set_reg(3, "TTBR0_EL1", ttbr0);
+    set_reg(4, "TTBR1_EL1", ttbr1);
+}
+
+static void test_arm64_4k(void)
+{
+    setup("aarch64");
+    /* TTBR0: L0 0x1000, L1 0x2000, L2 0x3000, L3 0x4000 (48-bit, 4 levels). */
+    put64(0x1000, 0x2000 | TBL);
+    put64(0x2000, 0x3000 | TBL);
+    put64(0x3000, 0x4000 | TBL);
+    put64(0x4000 + 1 * 8, 0x50000 | PAGE | AF | AP_EL0);
+    put64(0x4000 + 2 * 8, 0x51000 | PAGE | AF | AP_RO | UXN);
+    put64(0x3000 + 1 * 8, 0x40000000 | BLK | AF);     /* 2 MiB block */
+    put64(0x2000 + 1 * 8, 0x80000000 | BLK | AF);     /* 1 GiB block */
+    put64(0x4000 + 511 * 8, 0x52000 | BLK);           /* block type at L3: reserved */
+    /* TTBR1 (kernel half): L0 0x5000 -> L1 0x6000, top index. */
+    put64(0x5000 + 511 * 8, 0x6000 | TBL);
+    put64(0x6000 + 511 * 8, 0xc0000000 | BLK | AF | PXN);
+    uint64_t tcr = 16 | (0ull << 14) | (16ull << 16) | (2ull << 30); /* T0SZ=T1SZ=16, 4K */
+    arm_regs(tcr, 0x1000 | (5ull << 48) /* ASID */, 0x5000);
+    expect(0x1234, 0x50234, 0x1000, NULL);
+    expect(0x200000 + 0x10, 0x40000010, 0x200000, NULL);
+    expect(0x40000000 + 0x10, 0x80000010, 0x40000000, NULL);
+    expect(0x1ff000, 0, 0, "reserved descriptor (block type at the last level)");
+    expect(0x3000, 0, 0, "L3 entry 3");
+    expect(0xffffffffc0001234ull, 0xc0001234, 0x40000000, NULL);
+    expect(0xffff000000000000ull, 0, 0, "L0 entry 0 at physical 0x5000");
+    expect(0x0001000000000000ull, 0, 0, "outside the 48-bit range of TTBR0");
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x2000, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_KERNEL_EXEC); /* AP[2] ro, AP[1] kernel, UXN */
+    CU_ASSERT_STRING_EQUAL(t.mode, "aarch64 4K TTBR0");
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0xffffffffc0000000ull, &t, &err),
+                    WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE | WP_PAGE_EXEC);
+    /* 39-bit (T0SZ=25): three levels, starting at L1. */
+    setup("aarch64");
+    put64(0x1000 + 2 * 8, 0x2000 | TBL);
+    put64(0x2000, 0x3000 | TBL);
+    put64(0x3000 + 7 * 8, 0x77000 | PAGE | AF);
+    arm_regs(25 | (16ull << 16) | (2ull << 30), 0x1000, 0);
+    expect(0x80007abc, 0x77abc, 0x1000, NULL);
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x80007abc, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.nsteps, 3);
+    CU_ASSERT_STRING_EQUAL(t.steps[0].name, "L1");
+    /* The MMU off: physical equals virtual. */
+    setup("aarch64");
+    arm_regs(16, 0, 0);
+    T.regs[1].value = 0;
+    expect(0x1000, 0, 0, "the MMU is off");
+}
+
+static void test_arm64_64k_and_16k(void)
+{
+    /* 64K, 48-bit: L1 (6 bits), L2 (13), L3 (13); 512 MiB blocks at L2. */
+    setup("aarch64");
+    put64(0x10000 + 0 * 8, 0x20000 | TBL);
+    put64(0x20000 + 0 * 8, 0x30000 | TBL);
+    put64(0x30000 + 3 * 8, 0x90000 | PAGE | AF);
+    put64(0x20000 + 1 * 8, 0x20000000 | BLK | AF);
+    put64(0x10000 + 63 * 8, 0);
+    arm_regs(16 | (1ull << 14) | (16ull << 16) | (3ull << 30), 0x10000, 0);
+    expect(0x3abcd, 0x9abcd, 0x10000, NULL);
+    expect(0x20000000 + 0x123456, 0x20123456, 0x20000000, NULL);
+    expect(0x0000fc0000000000ull, 0, 0, "L1 entry 63");
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x3abcd, &t, &err), WP_OK);
+    CU_ASSERT_STRING_EQUAL(t.mode, "aarch64 64K TTBR0");
+    CU_ASSERT_EQUAL(t.nsteps, 3);
+    /* 16K, 48-bit (T0SZ=16): L0 (1 bit), L1, L2, L3 (11 bits each). */
+    setup("aarch64");
+    put64(0x4000 + 1 * 8, 0x8000 | TBL);
+    put64(0x8000, 0xc000 | TBL);
+    put64(0xc000, 0x10000 | TBL);
+    put64(0x10000 + 2 * 8, 0x88000 | PAGE | AF);
+    arm_regs(16 | (2ull << 14) | (16ull << 16) | (1ull << 30), 0x4000, 0);
+    expect(0x800000000000ull + 0x8123, 0x88123, 0x4000, NULL);
+    /* 16K, 47-bit (T0SZ=17): three levels, L1 to L3. */
+    T.regs[2].value = 17 | (2ull << 14);
+    T.generation++;
+    put64(0x4000 + 0 * 8, 0xc000 | TBL);
+    expect(0x8123, 0x88123, 0x4000, NULL);
+    /* A reserved granule. */
+    setup("aarch64");
+    arm_regs(16 | (3ull << 14), 0x4000, 0);
+    expect(0x1000, 0, 0, "reserved granule");
+}
+
+/* riscv PTE: V R W X U G A D. */
+#define V 1ull
+#define R 2ull
+#define W 4ull
+#define X 8ull
+#define U 16ull
+#define PPN(a) (((a) >> 12) << 10)
+
+static void test_riscv(void)
+{
+    setup("riscv:rv64");
+    /* Sv39: L2 0x1000, L1 0x2000, L0 0x3000. */
+    put64(0x1000 + 0 * 8, PPN(0x2000) | V);
+    put64(0x2000 + 0 * 8, PPN(0x3000) | V);
+    put64(0x3000 + 4 * 8, PPN(0x60000) | V | R | W | U);
+    put64(0x3000 + 5 * 8, PPN(0x61000) | V | W); /* W without R */
+    put64(0x2000 + 1 * 8, PPN(0x400000) | V | R | X); /* 2 MiB megapage */
+    put64(0x2000 + 2 * 8, PPN(0x401000) | V | R);     /* misaligned megapage */
+    put64(0x1000 + 1 * 8, PPN(0x40000000) | V | R | W | X); /* 1 GiB gigapage */
+    put64(0x3000 + 6 * 8, PPN(0x4000) | V);           /* a pointer at the last level */
+    put64(0x1000 + 511 * 8, PPN(0x1000) | V);         /* L2[511] -> itself */
+    set_reg(0, "satp", (8ull << 60) | (0x1000 >> 12));
+    set_reg(1, "priv", 1);
+    expect(0x4321, 0x60321, 0x1000, NULL);
+    expect(0x200000 + 0x11, 0x400011, 0x200000, NULL);
+    expect(0x40000000 + 0x99, 0x40000099, 0x40000000, NULL);
+    expect(0x5000, 0, 0, "reserved (W without R)");
+    expect(0x400000, 0, 0, "misaligned superpage");
+    expect(0x6000, 0, 0, "a pointer at the last level");
+    expect(0x7000, 0, 0, "L0 entry 7");
+    expect(0x4000000000ull, 0, 0, "is not canonical for riscv Sv39");
+    expect(0xffffffffc0000000ull, 0, 0, "L0 entry 0"); /* L2[511]->L2 as L1, [0] ... */
+    /* Sv48 and Sv57: one and two more levels above. */
+    put64(0x5000, PPN(0x1000) | V);
+    set_reg(0, "satp", (9ull << 60) | (0x5000 >> 12));
+    T.generation++;
+    expect(0x4321, 0x60321, 0x1000, NULL);
+    expect(0x800000000000ull, 0, 0, "is not canonical for riscv Sv48");
+    put64(0x6000, PPN(0x5000) | V);
+    set_reg(0, "satp", (10ull << 60) | (0x6000 >> 12));
+    expect(0x4321, 0x60321, 0x1000, NULL);
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x4321, &t, &err), WP_OK);
+    CU_ASSERT_STRING_EQUAL(t.mode, "riscv Sv57");
+    CU_ASSERT_EQUAL(t.nsteps, 5);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE | WP_PAGE_USER);
+    /* Bare, M-mode, and a mode the walker does not know. */
+    set_reg(0, "satp", 0);
+    expect(0x1000, 0, 0, "paging is off (satp mode Bare)");
+    set_reg(0, "satp", 11ull << 60);
+    expect(0x1000, 0, 0, "satp mode 11 is not one this walker knows");
+    set_reg(1, "priv", 3);
+    expect(0x1000, 0, 0, "M-mode");
+}
+
+/* writephys --virtual: every page translated first, pages far apart. */
+static void test_virtual_writes(void)
+{
+    setup("i386:x86-64");
+    build_x86_64();
+    put64(0x4000 + 7 * 8, 0x90000 | P | RW); /* 0x7000 -> 0x90000 */
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x1000);
+    set_reg(2, "cr4", 0x20);
+    set_reg(3, "efer", 0x500);
+    wp_result res;
+    const char *argv[] = {"writephys", "--virtual", "-d", "0x6ffc", "0x11223344", "0x55667788"};
+    CU_ASSERT_EQUAL(wp_command_run(S, 6, argv, &res), WP_OK);
+    CU_ASSERT_STRING_EQUAL(res.text.data,
+                           "writephys: wrote 8 bytes at virtual 0x6ffc (physical "
+                           "0x51ffc-0x51fff, 0x90000-0x90003) via qemu, verified\n");
+    wp_result_free(&res);
+    CU_ASSERT(T.ram[0x51ffc] == 0x44 && T.ram[0x90003] == 0x55);
+    /* One unmapped page refuses the whole write: nothing is sent. */
+    int m = T.m_packets;
+    const char *bad[] = {"writephys", "--virtual", "--fill", "--length", "0x4000", "0x5000",
+                         "0xaa"};
+    CU_ASSERT_EQUAL(wp_command_run(S, 7, bad, &res), WP_EREFUSED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "0x8000 is not mapped"));
+    CU_ASSERT_EQUAL(T.m_packets, m);
+    CU_ASSERT_EQUAL(T.mode, 0);
+    wp_result_free(&res);
+    /* readphys --virtual and vtop. */
+    const char *rd[] = {"readphys", "--virtual", "0x6ffe", "--length", "4"};
+    CU_ASSERT_EQUAL(wp_command_run(S, 5, rd, &res), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.text.data, "00006ffe  22 11 88 77"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.text.data, "readphys: virtual 0x6ffe (physical "
+                                                 "0x51ffe-0x51fff, 0x90000-0x90001)"));
+    wp_result_free(&res);
+    const char *vt[] = {"vtop", "--walk", "0x200010"};
+    CU_ASSERT_EQUAL(wp_command_run(S, 3, vt, &res), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.text.data, "vtop: 0x200010 -> physical 0x40000010 (2 "
+                                                 "MiB page, rw, kernel, x)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.text.data, "  PD   table 0x3000 index 1: entry at "
+                                                 "physical 0x3008 = 0x0000000040000083 [P RW "
+                                                 "PS]"));
+    wp_result_free(&res);
+    /* --root needs --virtual; the table entries are read once per range. */
+    const char *root_alone[] = {"writephys", "--root", "0x1000", "0x10", "1"};
+    CU_ASSERT_EQUAL(wp_command_run(S, 5, root_alone, &res), WP_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "add --virtual"));
+    wp_result_free(&res);
+    /* A range of pages reads each table entry once: PML4, PDPT and PD
+     * entries once for three pages, and each PT entry once. */
+    setup("i386:x86-64");
+    build_x86_64();
+    put64(0x4000 + 7 * 8, 0x90000 | P | RW);
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x1000);
+    set_reg(2, "cr4", 0x20);
+    set_reg(3, "efer", 0x500);
+    const char *many[] = {"readphys", "--virtual", "0x5800", "--length", "0x2000"};
+    CU_ASSERT_EQUAL(wp_command_run(S, 5, many, &res), WP_OK);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m1000,8"), 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m2000,8"), 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m3000,8"), 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m4028,8"), 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m4030,8"), 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m4038,8"), 1);
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "Qqemu.PhyMemMode:1"), 1); /* one mode switch */
+    wp_result_free(&res);
+}
+
+static const CU_TestInfo tests[] = {
+    {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map",
+     test_x86_64_four_level},
+    {"x86-64 5-level", test_x86_64_five_level},
+    {"i386 non-PAE and PAE", test_i386},
+    {"x86 paging off, registers missing", test_x86_paging_off_and_missing_registers},
+    {"aarch64 4K: TTBR0/1, blocks, 39/48-bit", test_arm64_4k},
+    {"aarch64 64K and 16K", test_arm64_64k_and_16k},
+    {"riscv Sv39/48/57", test_riscv},
+    {"--virtual writes and reads, vtop --walk", test_virtual_writes},
+    CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+    int rc = run_suite("paging", tests);
+    rc |= T.unexpected != 0;
+    wp_session_free(S);
+    return rc;
+}
