@@ -3,7 +3,7 @@
 # (CI), and fails when a file differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.c' '*.h' '*.cpp' 2>/dev/null ||
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' '*.cpp' 2>/dev/null ||
                      find common plugin-lldb tests -name '*.[ch]' -o -name '*.cpp')
 if [ "${1:-}" = "--check" ]; then
   clang-format --dry-run --Werror "${files[@]}"

@@ -8,32 +8,32 @@
 static const char usage[] = "usage: vtop [OPTIONS] ADDRESS";
 
 static const char help[] =
-"Translate a virtual address through the target's page tables.\n"
-"Usage: vtop [OPTIONS] ADDRESS\n"
-"\n"
-"ADDRESS is a virtual address, a debugger expression.  The mode and the\n"
-"root come from the debugger's registers: x86-64 (4- and 5-level) and i386\n"
-"(PAE, non-PAE) from CR0/CR3/CR4/EFER; aarch64 EL1 stage 1 from SCTLR_EL1,\n"
-"TCR_EL1 and TTBR0/1_EL1 (4K, 16K and 64K granules); riscv Sv32/39/48/57\n"
-"from satp.  The tables are read as physical memory through the route.\n"
-"\n"
-"--walk          Show every level: table, index, entry address and value,\n"
-"                the entry's bits; write an entry with writephys at the\n"
-"                address shown.\n"
-"--root VALUE    Walk another address space: VALUE replaces CR3, satp, or\n"
-"                the TTBR of the address's half.\n"
-"--backend NAME  Route to physical memory (default auto):\n"
-"@ROUTES@\n"
-"--help, -h      Show this text.\n"
-"\n"
-"writephys --virtual and readphys --virtual take a virtual ADDRESS the same\n"
-"way: every page is translated before anything is written.\n"
-"\n"
-"Examples:\n"
-"  vtop $rip\n"
-"  vtop --walk 0xffff888000001000\n"
-"  vtop --root 0x1234000 0x400000\n"
-"  writephys --virtual --string \"patched\" &linux_banner\n";
+    "Translate a virtual address through the target's page tables.\n"
+    "Usage: vtop [OPTIONS] ADDRESS\n"
+    "\n"
+    "ADDRESS is a virtual address, a debugger expression.  The mode and the\n"
+    "root come from the debugger's registers: x86-64 (4- and 5-level) and i386\n"
+    "(PAE, non-PAE) from CR0/CR3/CR4/EFER; aarch64 EL1 stage 1 from SCTLR_EL1,\n"
+    "TCR_EL1 and TTBR0/1_EL1 (4K, 16K and 64K granules); riscv Sv32/39/48/57\n"
+    "from satp.  The tables are read as physical memory through the route.\n"
+    "\n"
+    "--walk          Show every level: table, index, entry address and value,\n"
+    "                the entry's bits; write an entry with writephys at the\n"
+    "                address shown.\n"
+    "--root VALUE    Walk another address space: VALUE replaces CR3, satp, or\n"
+    "                the TTBR of the address's half.\n"
+    "--backend NAME  Route to physical memory (default auto):\n"
+    "@ROUTES@\n"
+    "--help, -h      Show this text.\n"
+    "\n"
+    "writephys --virtual and readphys --virtual take a virtual ADDRESS the same\n"
+    "way: every page is translated before anything is written.\n"
+    "\n"
+    "Examples:\n"
+    "  vtop $rip\n"
+    "  vtop --walk 0xffff888000001000\n"
+    "  vtop --root 0x1234000 0x400000\n"
+    "  writephys --virtual --string \"patched\" &linux_banner\n";
 
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
@@ -73,8 +73,7 @@ void wp_format_segments(wp_buf *out, const wp_segments *segs)
     wp_buf_printf(out, ")");
 }
 
-static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
-               wp_error *err)
+static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
     uint64_t root = 0;
     wp_address where;
@@ -86,13 +85,14 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     rc = wp_virtual_to_physical(s, &opt, where.root, addr, &t, err);
     int steps = (int)t.nsteps;
     if (r->walk || (rc == WP_EREFUSED && steps))
-        wp_buf_printf(&res->text, "vtop: %s walk of 0x%llx\n", t.mode, (unsigned long long)addr);
+        wp_buf_printf(&res->text, "vtop: %s walk of 0x%llx\n", t.mode,
+                      (unsigned long long)addr);
     for (int i = 0; r->walk && i < steps; i++) {
         const wp_walk_step *st = &t.steps[i];
         char bits[96];
         wp_describe_entry(strncmp(t.mode, "aarch64", 7) == 0 ? WP_PAGING_ARM64
                           : strncmp(t.mode, "riscv", 5) == 0 ? WP_PAGING_SV39
-                                                              : WP_PAGING_X86_64_4,
+                                                             : WP_PAGING_X86_64_4,
                           st->entry, bits, sizeof bits);
         wp_buf_printf(&res->text,
                       "  %-4s table 0x%llx index %u: entry at physical 0x%llx = 0x%016llx "

@@ -181,25 +181,25 @@ static const struct mode_row {
     const char *const *level_names;
     void (*decode)(const wp_paging *, unsigned, unsigned, unsigned, uint64_t, decoded *);
 } modes[] = {
-    {WP_PAGING_X86_32, "i386 2-level", 2, 10, 4, 12, 32,
-     (const char *const[]){"PD", "PT"}, decode_x86},
-    {WP_PAGING_X86_PAE, "i386 PAE", 3, 9, 8, 12, 32,
-     (const char *const[]){"PDPT", "PD", "PT"}, decode_x86},
+    {WP_PAGING_X86_32, "i386 2-level", 2, 10, 4, 12, 32, (const char *const[]){"PD", "PT"},
+     decode_x86},
+    {WP_PAGING_X86_PAE, "i386 PAE", 3, 9, 8, 12, 32, (const char *const[]){"PDPT", "PD", "PT"},
+     decode_x86},
     {WP_PAGING_X86_64_4, "x86-64 4-level", 4, 9, 8, 12, 48,
      (const char *const[]){"PML4", "PDPT", "PD", "PT"}, decode_x86},
     {WP_PAGING_X86_64_5, "x86-64 5-level", 5, 9, 8, 12, 57,
      (const char *const[]){"PML5", "PML4", "PDPT", "PD", "PT"}, decode_x86},
-    {WP_PAGING_SV32, "riscv Sv32", 2, 10, 4, 12, 32,
-     (const char *const[]){"L1", "L0"}, decode_riscv},
-    {WP_PAGING_SV39, "riscv Sv39", 3, 9, 8, 12, 39,
-     (const char *const[]){"L2", "L1", "L0"}, decode_riscv},
+    {WP_PAGING_SV32, "riscv Sv32", 2, 10, 4, 12, 32, (const char *const[]){"L1", "L0"},
+     decode_riscv},
+    {WP_PAGING_SV39, "riscv Sv39", 3, 9, 8, 12, 39, (const char *const[]){"L2", "L1", "L0"},
+     decode_riscv},
     {WP_PAGING_SV48, "riscv Sv48", 4, 9, 8, 12, 48,
      (const char *const[]){"L3", "L2", "L1", "L0"}, decode_riscv},
     {WP_PAGING_SV57, "riscv Sv57", 5, 9, 8, 12, 57,
      (const char *const[]){"L4", "L3", "L2", "L1", "L0"}, decode_riscv},
     /* aarch64: levels and sizes come from TCR; these rows give the decoder. */
-    {WP_PAGING_ARM64, "aarch64", 0, 0, 8, 0, 0,
-     (const char *const[]){"L0", "L1", "L2", "L3"}, decode_arm},
+    {WP_PAGING_ARM64, "aarch64", 0, 0, 8, 0, 0, (const char *const[]){"L0", "L1", "L2", "L3"},
+     decode_arm},
 };
 
 static const struct mode_row *find_mode(int mode)
@@ -224,11 +224,16 @@ static int arm_geometry(const wp_paging *p, uint64_t va, geometry *g, wp_error *
     unsigned tg = upper ? (unsigned)bits(p->tcr, 31, 30) : (unsigned)bits(p->tcr, 15, 14);
     unsigned epd = upper ? (unsigned)bits(p->tcr, 23, 23) : (unsigned)bits(p->tcr, 7, 7);
     /* TG0: 0 4K, 1 64K, 2 16K; TG1: 1 16K, 2 4K, 3 64K. */
-    unsigned shift = upper ? (tg == 1 ? 14 : tg == 2 ? 12 : tg == 3 ? 16 : 0)
-                           : (tg == 0 ? 12 : tg == 1 ? 16 : tg == 2 ? 14 : 0);
+    unsigned shift = upper ? (tg == 1   ? 14
+                              : tg == 2 ? 12
+                              : tg == 3 ? 16
+                                        : 0)
+                           : (tg == 0   ? 12
+                              : tg == 1 ? 16
+                              : tg == 2 ? 14
+                                        : 0);
     if (!shift)
-        return wp_fail(err, WP_EINVAL, "TCR_EL1 gives a reserved granule (TG%d=%u)", upper,
-                       tg);
+        return wp_fail(err, WP_EINVAL, "TCR_EL1 gives a reserved granule (TG%d=%u)", upper, tg);
     if (epd)
         return wp_fail(err, WP_EREFUSED, "walks through TTBR%d are disabled (TCR_EL1.EPD%d)",
                        upper, upper);
@@ -432,8 +437,8 @@ static int paging_arm(wp_session *s, wp_paging *p, wp_error *err)
         return rc;
     unsigned el = (unsigned)(cpsr >> 2) & 3;
     if (el > 1)
-        return wp_fail(err, WP_EINVAL, "the CPU is at EL%u; the walker knows EL1&0 stage 1 only",
-                       el);
+        return wp_fail(err, WP_EINVAL,
+                       "the CPU is at EL%u; the walker knows EL1&0 stage 1 only", el);
     /* QEMU 7.2 lists SCTLR_EL1 as "SCTLR". */
     if (reg(s, "SCTLR_EL1", &sctlr, err) && (rc = reg(s, "SCTLR", &sctlr, err)))
         return rc;
@@ -467,8 +472,9 @@ static int paging_riscv(wp_session *s, const char *arch, wp_paging *p, wp_error 
         return rc;
     if (strstr(arch, "32")) {
         if (!(satp >> 31))
-            return wp_fail(err, WP_EREFUSED, "paging is off (satp mode Bare): physical "
-                                             "equals virtual");
+            return wp_fail(err, WP_EREFUSED,
+                           "paging is off (satp mode Bare): physical "
+                           "equals virtual");
         p->mode = WP_PAGING_SV32;
         p->root = (satp & 0x3fffff) << 12;
         return WP_OK;
@@ -477,14 +483,17 @@ static int paging_riscv(wp_session *s, const char *arch, wp_paging *p, wp_error 
     p->root = (satp & 0xfffffffffffull) << 12;
     switch (mode) {
     case 0:
-        return wp_fail(err, WP_EREFUSED, "paging is off (satp mode Bare): physical equals "
-                                         "virtual");
+        return wp_fail(err, WP_EREFUSED,
+                       "paging is off (satp mode Bare): physical equals "
+                       "virtual");
     case 8: p->mode = WP_PAGING_SV39; return WP_OK;
     case 9: p->mode = WP_PAGING_SV48; return WP_OK;
     case 10: p->mode = WP_PAGING_SV57; return WP_OK;
     default:
-        return wp_fail(err, WP_EINVAL, "satp mode %u is not one this walker knows (Sv39, "
-                       "Sv48, Sv57)", mode);
+        return wp_fail(err, WP_EINVAL,
+                       "satp mode %u is not one this walker knows (Sv39, "
+                       "Sv48, Sv57)",
+                       mode);
     }
 }
 
@@ -527,8 +536,8 @@ int wp_paging_from_target(wp_session *s, const uint64_t *root, uint64_t va, wp_p
     uint64_t probe;
     wp_error ignored = {0};
     if (!arch[0]) /* the debugger did not say: the registers tell */
-        arch = reg(s, "cr3", &probe, &ignored) == WP_OK    ? "x86"
-               : reg(s, "satp", &probe, &ignored) == WP_OK ? "riscv"
+        arch = reg(s, "cr3", &probe, &ignored) == WP_OK       ? "x86"
+               : reg(s, "satp", &probe, &ignored) == WP_OK    ? "riscv"
                : reg(s, "TCR_EL1", &probe, &ignored) == WP_OK ? "aarch64"
                                                               : "";
     if (strstr(arch, "86"))
@@ -555,13 +564,12 @@ void wp_describe_entry(int mode, uint64_t e, char *buf, size_t cap)
         unsigned bit;
         const char *name;
     } names[] = {
-        {0, 0, "P"},   {0, 1, "RW"},  {0, 2, "US"},  {0, 3, "PWT"},  {0, 4, "PCD"},
-        {0, 5, "A"},   {0, 6, "D"},   {0, 7, "PS"},  {0, 8, "G"},    {0, 63, "NX"},
-        {1, 0, "V"},   {1, 1, "T"},   {1, 6, "AP1"}, {1, 7, "AP2"},  {1, 10, "AF"},
-        {1, 11, "nG"}, {1, 53, "PXN"}, {1, 54, "UXN"}, {1, 59, "PXNT"}, {1, 60, "UXNT"},
-        {1, 61, "APT1"}, {1, 62, "APT2"},
-        {2, 0, "V"},   {2, 1, "R"},   {2, 2, "W"},   {2, 3, "X"},    {2, 4, "U"},
-        {2, 5, "G"},   {2, 6, "A"},   {2, 7, "D"},
+        {0, 0, "P"},     {0, 1, "RW"},    {0, 2, "US"},   {0, 3, "PWT"},   {0, 4, "PCD"},
+        {0, 5, "A"},     {0, 6, "D"},     {0, 7, "PS"},   {0, 8, "G"},     {0, 63, "NX"},
+        {1, 0, "V"},     {1, 1, "T"},     {1, 6, "AP1"},  {1, 7, "AP2"},   {1, 10, "AF"},
+        {1, 11, "nG"},   {1, 53, "PXN"},  {1, 54, "UXN"}, {1, 59, "PXNT"}, {1, 60, "UXNT"},
+        {1, 61, "APT1"}, {1, 62, "APT2"}, {2, 0, "V"},    {2, 1, "R"},     {2, 2, "W"},
+        {2, 3, "X"},     {2, 4, "U"},     {2, 5, "G"},    {2, 6, "A"},     {2, 7, "D"},
     };
     int family = mode == WP_PAGING_ARM64 ? 1 : mode >= WP_PAGING_SV32 ? 2 : 0;
     size_t n = 0;

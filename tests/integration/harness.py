@@ -59,8 +59,9 @@ def hlt_bios(directory):
 
 
 class Qemu:
-    def __init__(self, arch="x86_64"):
+    def __init__(self, arch="x86_64", extra=()):
         binary, machine, self.ram_base, self.gdb = ARCHES[arch]
+        machine = list(machine) + list(extra)
         self.arch = arch
         self.ram_size = RAM_MB << 20
         self.dir = tempfile.mkdtemp(prefix="wp-qemu-")

@@ -1,5 +1,6 @@
-"""GDB/MI commands for IDEs: -writephys and -readphys, with fields."""
+"""GDB/MI commands for IDEs: -writephys, -readphys and -vtop, with fields."""
 from harness import GDB_PLUGIN, require, run_debugger
+from test_vtop import X86_TABLES, x86_regs
 
 
 def run_mi(port, commands):
@@ -33,3 +34,15 @@ def test_mi_commands(qemu, tmp_path):
     assert out[4].startswith('^error,msg="readphys: 0x4000000-0xfebfffff is unassigned')
     assert out[5] == '^done,address="0x1000",length="4",backend="qemu",bytes-read="4"'
     assert (tmp_path / "out.bin").read_bytes() == qemu.pmemsave(0x1000, 4)
+
+
+def test_mi_vtop(qemu):
+    """-vtop: paging off in real mode, then long mode over tables the test builds."""
+    setup = ['-interpreter-exec console "%s"' % c for c in X86_TABLES] + \
+        ['-interpreter-exec console "%s"' % c for c in x86_regs("gdb", 0x10000, 0x20, 0x900)]
+    out = run_mi(qemu.port, ["-vtop 0x1000"] + setup + ["-vtop 0x401234", "-vtop 0x403000"])
+    assert out[0] == '^error,msg="vtop: paging is off (CR0.PG=0): physical equals virtual"'
+    assert out[-2] == ('^done,virtual="0x401234",physical="0x300234",page-size="4096",'
+                       'writable="yes",user="yes",executable="yes",mode="x86-64 4-level"')
+    assert out[-1].startswith('^error,msg="vtop: 0x403000 is not mapped: the walk stopped at '
+                              'PT entry 3')

@@ -64,7 +64,7 @@ static void expect(uint64_t va, uint64_t phys, uint64_t size, const char *part)
     CU_ASSERT_EQUAL(T.mode, 0); /* the stub's mode is restored */
 }
 
-#define P 1ull
+#define P  1ull
 #define RW 2ull
 #define US 4ull
 #define PS 0x80ull
@@ -76,12 +76,12 @@ static void build_x86_64(void)
     put64(0x1000 + 0 * 8, 0x2000 | P | RW | US);
     put64(0x2000 + 0 * 8, 0x3000 | P | RW | US);
     put64(0x3000 + 0 * 8, 0x4000 | P | RW | US);
-    put64(0x4000 + 5 * 8, 0x50000 | P | RW | US);     /* 0x5000 -> 0x50000, 4 KiB */
-    put64(0x4000 + 6 * 8, 0x51000 | P | US | NX);     /* read-only, nx */
-    put64(0x3000 + 1 * 8, 0x40000000 | P | RW | PS);  /* 2 MiB at 0x200000 */
-    put64(0x2000 + 1 * 8, 0x80000000 | P | RW | PS);  /* 1 GiB at 0x40000000 */
-    put64(0x2000 + 2 * 8, 0);                         /* not present (PDPT) */
-    put64(0x1000 + 1 * 8, 0x2000 | P | RW | PS);      /* PS in a PML4E: reserved */
+    put64(0x4000 + 5 * 8, 0x50000 | P | RW | US);    /* 0x5000 -> 0x50000, 4 KiB */
+    put64(0x4000 + 6 * 8, 0x51000 | P | US | NX);    /* read-only, nx */
+    put64(0x3000 + 1 * 8, 0x40000000 | P | RW | PS); /* 2 MiB at 0x200000 */
+    put64(0x2000 + 1 * 8, 0x80000000 | P | RW | PS); /* 1 GiB at 0x40000000 */
+    put64(0x2000 + 2 * 8, 0);                        /* not present (PDPT) */
+    put64(0x1000 + 1 * 8, 0x2000 | P | RW | PS);     /* PS in a PML4E: reserved */
     /* Top index at every level, and PML4[511] pointing at the PML4 itself. */
     put64(0x1000 + 511 * 8, 0x1000 | P | RW);
 }
@@ -97,8 +97,9 @@ static void test_x86_64_four_level(void)
     expect(0x5123, 0x50123, 0x1000, NULL);
     expect(0x200000 + 0x1234, 0x40001234, 0x200000, NULL);
     expect(0x40000000 + 0x12345678 - 0x10000000, 0x80000000 + 0x02345678, 0x40000000, NULL);
-    expect(0x80000000, 0, 0, "PDPT entry 2 at physical 0x2010 = 0x0000000000000000 (not "
-                             "present)");
+    expect(0x80000000, 0, 0,
+           "PDPT entry 2 at physical 0x2010 = 0x0000000000000000 (not "
+           "present)");
     expect(0x7000, 0, 0, "PT entry 7");
     expect(0x8000000000ull, 0, 0, "reserved bit set (PS)");
     expect(0x0000800000000000ull, 0, 0, "is not canonical for x86-64 4-level");
@@ -188,18 +189,18 @@ static void test_x86_paging_off_and_missing_registers(void)
 }
 
 /* aarch64 descriptors: table 0b11, block 0b01, page 0b11 at the last level. */
-#define AF (1ull << 10)
-#define TBL 3ull
-#define BLK 1ull
-#define PAGE 3ull
-#define AP_RO (1ull << 7)
+#define AF     (1ull << 10)
+#define TBL    3ull
+#define BLK    1ull
+#define PAGE   3ull
+#define AP_RO  (1ull << 7)
 #define AP_EL0 (1ull << 6)
-#define UXN (1ull << 54)
-#define PXN (1ull << 53)
+#define UXN    (1ull << 54)
+#define PXN    (1ull << 53)
 
 static void arm_regs(uint64_t tcr, uint64_t ttbr0, uint64_t ttbr1)
 {
-    set_reg(0, "cpsr", 0x3c5);        /* EL1h */
+    set_reg(0, "cpsr", 0x3c5);       /* EL1h */
     set_reg(1, "SCTLR", 0x30d00801); /* M, as QEMU 7.2 names SCTLR_EL1 */
     set_reg(2, "TCR_EL1", tcr);
     set_reg(3, "TTBR0_EL1", ttbr0);
@@ -215,9 +216,9 @@ static void test_arm64_4k(void)
     put64(0x3000, 0x4000 | TBL);
     put64(0x4000 + 1 * 8, 0x50000 | PAGE | AF | AP_EL0);
     put64(0x4000 + 2 * 8, 0x51000 | PAGE | AF | AP_RO | UXN);
-    put64(0x3000 + 1 * 8, 0x40000000 | BLK | AF);     /* 2 MiB block */
-    put64(0x2000 + 1 * 8, 0x80000000 | BLK | AF);     /* 1 GiB block */
-    put64(0x4000 + 511 * 8, 0x52000 | BLK);           /* block type at L3: reserved */
+    put64(0x3000 + 1 * 8, 0x40000000 | BLK | AF); /* 2 MiB block */
+    put64(0x2000 + 1 * 8, 0x80000000 | BLK | AF); /* 1 GiB block */
+    put64(0x4000 + 511 * 8, 0x52000 | BLK);       /* block type at L3: reserved */
     /* TTBR1 (kernel half): L0 0x5000 -> L1 0x6000, top index. */
     put64(0x5000 + 511 * 8, 0x6000 | TBL);
     put64(0x6000 + 511 * 8, 0xc0000000 | BLK | AF | PXN);
@@ -294,11 +295,11 @@ static void test_arm64_64k_and_16k(void)
 }
 
 /* riscv PTE: V R W X U G A D. */
-#define V 1ull
-#define R 2ull
-#define W 4ull
-#define X 8ull
-#define U 16ull
+#define V      1ull
+#define R      2ull
+#define W      4ull
+#define X      8ull
+#define U      16ull
 #define PPN(a) (((a) >> 12) << 10)
 
 static void test_riscv(void)
@@ -308,12 +309,12 @@ static void test_riscv(void)
     put64(0x1000 + 0 * 8, PPN(0x2000) | V);
     put64(0x2000 + 0 * 8, PPN(0x3000) | V);
     put64(0x3000 + 4 * 8, PPN(0x60000) | V | R | W | U);
-    put64(0x3000 + 5 * 8, PPN(0x61000) | V | W); /* W without R */
-    put64(0x2000 + 1 * 8, PPN(0x400000) | V | R | X); /* 2 MiB megapage */
-    put64(0x2000 + 2 * 8, PPN(0x401000) | V | R);     /* misaligned megapage */
+    put64(0x3000 + 5 * 8, PPN(0x61000) | V | W);            /* W without R */
+    put64(0x2000 + 1 * 8, PPN(0x400000) | V | R | X);       /* 2 MiB megapage */
+    put64(0x2000 + 2 * 8, PPN(0x401000) | V | R);           /* misaligned megapage */
     put64(0x1000 + 1 * 8, PPN(0x40000000) | V | R | W | X); /* 1 GiB gigapage */
-    put64(0x3000 + 6 * 8, PPN(0x4000) | V);           /* a pointer at the last level */
-    put64(0x1000 + 511 * 8, PPN(0x1000) | V);         /* L2[511] -> itself */
+    put64(0x3000 + 6 * 8, PPN(0x4000) | V);                 /* a pointer at the last level */
+    put64(0x1000 + 511 * 8, PPN(0x1000) | V);               /* L2[511] -> itself */
     set_reg(0, "satp", (8ull << 60) | (0x1000 >> 12));
     set_reg(1, "priv", 1);
     expect(0x4321, 0x60321, 0x1000, NULL);
@@ -369,8 +370,8 @@ static void test_virtual_writes(void)
     CU_ASSERT(T.ram[0x51ffc] == 0x44 && T.ram[0x90003] == 0x55);
     /* One unmapped page refuses the whole write: nothing is sent. */
     int m = T.m_packets;
-    const char *bad[] = {"writephys", "--virtual", "--fill", "--length", "0x4000", "0x5000",
-                         "0xaa"};
+    const char *bad[] = {"writephys", "--virtual", "--fill", "--length",
+                         "0x4000",    "0x5000",    "0xaa"};
     CU_ASSERT_EQUAL(wp_command_run(S, 7, bad, &res), WP_EREFUSED);
     CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "0x8000 is not mapped"));
     CU_ASSERT_EQUAL(T.m_packets, m);
@@ -418,8 +419,7 @@ static void test_virtual_writes(void)
 }
 
 static const CU_TestInfo tests[] = {
-    {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map",
-     test_x86_64_four_level},
+    {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map", test_x86_64_four_level},
     {"x86-64 5-level", test_x86_64_five_level},
     {"i386 non-PAE and PAE", test_i386},
     {"x86 paging off, registers missing", test_x86_paging_off_and_missing_registers},

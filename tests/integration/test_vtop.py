@@ -1,0 +1,199 @@
+"""vtop and --virtual against real QEMU guests whose page tables the test
+builds with writephys itself; every translation is compared with QEMU's own
+`gva2gpa` (through QMP, the oracle), and every virtual write is checked
+through QMP at the physical address."""
+import re
+
+import pytest
+
+from harness import Qemu, run_gdb, run_text
+
+P, RW, US, PS = 1, 2, 4, 0x80
+NX = 1 << 63
+
+
+def q(addr, value):
+    return "writephys -q %#x %#x" % (addr, value)
+
+
+def oracle(debugger, va):
+    """QEMU's own translation (HMP gva2gpa, through the debugger's monitor
+    command while the CPU is stopped with the test's registers)."""
+    cmd = "monitor" if debugger == "gdb" else "process plugin packet monitor"
+    return "%s gva2gpa %#x" % (cmd, va)
+
+
+def gpa(text):
+    m = re.search(r"gpa: (0x[0-9a-f]+)", text)
+    return int(m.group(1), 16) if m else None
+
+
+def vtop_phys(line):
+    m = re.match(r"vtop: 0x[0-9a-f]+ -> physical (0x[0-9a-f]+) \((.*)\)\n", line)
+    assert m, line
+    return int(m.group(1), 16), m.group(2)
+
+
+def x86_regs(debugger, cr3, cr4, efer, cr0=0x80000011):
+    """CR3, CR4 and EFER first, then CR0.PG: QEMU enters long mode."""
+    if debugger == "gdb":   # GDB cannot assign flags registers: raw P packets
+        packets = [(0x1d, cr3), (0x1e, cr4), (0x20, efer), (0x1b, cr0)]
+        return ["maint packet P%x=%s" % (n, v.to_bytes(8, "little").hex()) for n, v in packets] \
+            + ["maint flush register-cache"]
+    return ["register write cr3 %#x" % cr3, "register write cr4 %#x" % cr4,
+            "register write efer %#x" % efer, "register write cr0 %#x" % cr0]
+
+
+# x86-64 4-level: PML4 0x10000, PDPT 0x11000, PD 0x12000, PT 0x13000; the
+# upper half through PML4[511] -> PDPT 0x14000 -> PD 0x15000.
+X86_TABLES = [
+    q(0x10000, 0x11000 | P | RW | US), q(0x11000, 0x12000 | P | RW | US),
+    q(0x12000 + 2 * 8, 0x13000 | P | RW | US), q(0x13000 + 1 * 8, 0x300000 | P | RW | US),
+    q(0x13000 + 2 * 8, 0x7ff000 | P | NX), q(0x12000 + 3 * 8, 0x800000 | P | RW | PS),
+    q(0x11000 + 1 * 8, 0x0 | P | RW | PS),
+    q(0x10000 + 511 * 8, 0x14000 | P | RW), q(0x14000 + 510 * 8, 0x15000 | P | RW),
+    q(0x15000, 0x1000000 | P | RW | PS | NX),
+]
+X86_CASES = [   # virtual, page size
+    (0x401234, 0x1000), (0x402ff8, 0x1000), (0x600000 + 0x12345, 0x200000),
+    (0x40000000 + 0x2345678, 0x40000000), (0xffffffff80001234, 0x200000),
+]
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+@pytest.mark.parametrize("levels", [4, 5])
+def test_x86_64_translations_match_qemu(debugger, levels):
+    with Qemu("x86_64", ["-cpu", "max"]) as qemu:
+        setup = list(X86_TABLES)
+        cr3, cr4 = 0x10000, 0x20
+        if levels == 5:
+            setup.append(q(0x16000, 0x10000 | P | RW | US))
+            setup.append(q(0x16000 + 511 * 8, 0x10000 | P | RW))  # the upper half too
+            cr3, cr4 = 0x16000, 0x20 | 0x1000
+        lines = [("vtop %#x" % va) for va, _ in X86_CASES] + \
+            [oracle(debugger, va) for va, _ in X86_CASES] + [
+            "vtop --walk 0x401234", "vtop 0x403000", "vtop 0x0000800000000000",
+            "writephys --virtual -q 0x401ffc 0x1122334455667788",
+            "readphys --virtual 0x401ffc --length 8",
+            "writephys --virtual --string \"ro page\" 0x402100"]
+        out = run_text(debugger, setup + x86_regs(debugger, cr3, cr4, 0x900) + lines,
+                       port=qemu.port)[len(setup) + len(x86_regs(debugger, 0, 0, 0)):]
+        n = len(X86_CASES)
+        for (va, size), line, truth in zip(X86_CASES, out, out[n:]):
+            phys, desc = vtop_phys(line)
+            assert phys == gpa(truth), (hex(va), line, truth)
+            assert desc.startswith({0x1000: "4 KiB", 0x200000: "2 MiB",
+                                    0x40000000: "1 GiB"}[size]), line
+        assert "kernel, nx" in out[4] and "user, x" in out[0], out
+        out = out[:n] + out[2 * n:]
+        walk = out[len(X86_CASES)]
+        assert walk.startswith("vtop: x86-64 %d-level walk of 0x401234\n" % levels), walk
+        assert "PT   table 0x13000 index 1: entry at physical 0x13008 = 0x0000000000300007" \
+            in walk, walk
+        assert out[len(X86_CASES) + 1].startswith(
+            "vtop: 0x403000 is not mapped: the walk stopped at PT entry 3"), out
+        if levels == 4:
+            assert "is not canonical" in out[len(X86_CASES) + 2], out
+        # A write across two pages far apart, and onto a read-only page.
+        assert out[-3].startswith("writephys: wrote 8 bytes at virtual 0x401ffc (physical "
+                                  "0x300ffc-0x300fff, 0x7ff000-0x7ff003) via qemu, verified")
+        assert qemu.pmemsave(0x300ffc, 4) + qemu.pmemsave(0x7ff000, 4) == \
+            (0x1122334455667788).to_bytes(8, "little")
+        assert out[-2].startswith("00401ffc  88 77 66 55 44 33 22 11"), out[-2]
+        assert out[-1].startswith("writephys: wrote 7 bytes at virtual 0x402100 (physical "
+                                  "0x7ff100)"), out[-1]
+        assert qemu.pmemsave(0x7ff100, 7) == b"ro page"
+
+
+def test_x86_vtop_same_text_in_both_debuggers():
+    texts = []
+    for debugger in ("gdb", "lldb"):
+        with Qemu("x86_64", ["-cpu", "max"]) as qemu:
+            setup = X86_TABLES + x86_regs(debugger, 0x10000, 0x20, 0x900)
+            lines = ["vtop 0x401234", "vtop --walk 0xffffffff80001234", "vtop 0x403000",
+                     "vtop --root 0x11000 0x401234", "writephys --virtual -d 0x600000 7"]
+            texts.append(run_text(debugger, setup + lines, port=qemu.port)[len(setup):])
+    assert texts[0] == texts[1]
+
+
+def test_aarch64_4k_and_64k_match_qemu():
+    """The test sets TTBR0/TCR/SCTLR by running three MSRs in the guest
+    (QEMU's stub does not write system registers)."""
+    base = 0x40000000
+    code = [0xd5182000, 0xd5182041, 0xd5033fdf, 0xd5181003]  # msr ttbr0, tcr; isb; msr sctlr
+    prog = ["writephys -d %#x %s" % (base, " ".join("%#x" % c for c in code))]
+    for granule in ("4K", "64K"):
+        with Qemu("aarch64") as qemu:
+            if granule == "4K":   # L0 0x..10000, L1 ..11000, L2 ..12000, L3 ..13000
+                t = base + 0x10000
+                tables = [q(t, (t + 0x1000) | 3), q(t + 0x1000, (t + 0x2000) | 3),
+                          q(t + 0x2000, (t + 0x3000) | 3),
+                          q(t + 0x3000 + 1 * 8, (base + 0x200000) | 3 | 0x400 | 0x40),
+                          q(t + 0x2000 + 1 * 8, (base + 0x400000) | 1 | 0x400)]
+                tcr = 16 | (16 << 16) | (2 << 30) | (5 << 32)
+                cases = [(0x1234, 0x1000), (0x200000 + 0x4321, 0x200000)]
+            else:                 # L1 0x..10000 (6 bits), L2 ..20000, L3 ..30000
+                t = base + 0x10000
+                tables = [q(t, (t + 0x10000) | 3), q(t + 0x10000, (t + 0x20000) | 3),
+                          q(t + 0x20000 + 1 * 8, (base + 0x400000) | 3 | 0x400),
+                          q(t + 0x10000 + 1 * 8, (base + 0x20000000) | 1 | 0x400)]
+                tcr = 16 | (1 << 14) | (16 << 16) | (3 << 30) | (5 << 32)
+                cases = [(0x12345, 0x10000), (0x20000000 + 0x1234567, 0x20000000)]
+            regs = ["set $x0 = %#x" % t, "set $x1 = %#x" % tcr, "set $x3 = $SCTLR | 1",
+                    "set $pc = %#x" % base, "stepi 4"]
+            lines = ["vtop %#x" % va for va, _ in cases] + \
+                [oracle("gdb", va) for va, _ in cases] + ["vtop 0x7000000",
+                     "writephys --virtual -d %#x 0xfeedf00d" % (cases[0][0] + 4)]
+            r = run_gdb(prog + tables + regs + lines, port=qemu.port, gdb=qemu.gdb)
+            out = r[len(prog + tables + regs):]
+            for (va, size), res, truth in zip(cases, out, out[len(cases):]):
+                phys, desc = vtop_phys(res["output"])
+                assert phys == gpa(truth["output"]), (granule, hex(va), res, truth)
+                assert desc.startswith({0x1000: "4 KiB", 0x10000: "64 KiB", 0x200000: "2 MiB",
+                                        0x20000000: "512 MiB"}[size]), res
+            assert "is not mapped" in out[-2]["error"], out[-2]
+            assert out[-1]["error"] is None, out[-1]
+            phys0, _ = vtop_phys(out[0]["output"])
+            assert qemu.pmemsave(phys0 + 4, 4) == (0xfeedf00d).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize("mode", ["Sv39", "Sv48"])
+def test_riscv_sv39_and_sv48_match_qemu(mode):
+    base = 0x80000000
+    root = base + 0x10000
+    V, R, W, X = 1, 2, 4, 8
+    AD = 0x40 | 0x80   # accessed, dirty: QEMU's own walk wants them on leaves
+
+    def pte(addr, flags):
+        return ((addr >> 12) << 10) | flags
+    if mode == "Sv39":   # L2 root, L1 +0x1000, L0 +0x2000
+        tables = [q(root + 2 * 8, pte(root + 0x1000, V)), q(root + 0x1000, pte(root + 0x2000, V)),
+                  q(root + 0x2000 + 3 * 8, pte(base + 0x300000, V | R | W | AD)),
+                  q(root + 0x1000 + 1 * 8, pte(base + 0x400000, V | R | X | AD))]
+        va_base, satp = 0x80000000, (8 << 60) | (root >> 12)
+    else:                # L3 root, L2 +0x3000, then as above
+        tables = [q(root, pte(root + 0x3000, V)), q(root + 0x3000 + 2 * 8, pte(root + 0x1000, V)),
+                  q(root + 0x1000, pte(root + 0x2000, V)),
+                  q(root + 0x2000 + 3 * 8, pte(base + 0x300000, V | R | W | AD)),
+                  q(root + 0x1000 + 1 * 8, pte(base + 0x400000, V | R | X | AD))]
+        va_base, satp = 0x80000000, (9 << 60) | (root >> 12)
+    cases = [(va_base + 0x3abc, 0x1000), (va_base + 0x200000 + 0x1234, 0x200000)]
+    with Qemu("riscv64") as qemu:
+        regs = ["set $satp = %#x" % satp, "set $priv = 1"]
+        # QEMU 7.2's gva2gpa answers "Unmapped" for a hart whose privilege
+        # the stub changed; its own page-table dump (`info mem`, walk_pte in
+        # target/riscv/monitor.c) is the oracle here.
+        lines = ["vtop %#x" % va for va, _ in cases] + ["monitor info mem"] + \
+            ["writephys --virtual -d %#x 0xabad1dea" % cases[0][0]]
+        r = run_gdb(tables + regs + lines, port=qemu.port, gdb=qemu.gdb)
+        out = r[len(tables + regs):]
+        ranges = [tuple(int(x, 16) for x in line.split()[:3])
+                  for line in out[len(cases)]["output"].splitlines()
+                  if re.match(r"[0-9a-f]{16} ", line)]
+        for (va, size), res in zip(cases, out):
+            phys, desc = vtop_phys(res["output"])
+            truth = [p + va - v for v, p, n in ranges if v <= va < v + n]
+            assert truth and phys == truth[0], (mode, hex(va), res, ranges)
+            assert desc.startswith({0x1000: "4 KiB", 0x200000: "2 MiB"}[size]), res
+        assert out[-1]["error"] is None, out[-1]
+        assert qemu.pmemsave(base + 0x300abc, 4) == (0xabad1dea).to_bytes(4, "little")
