@@ -59,11 +59,14 @@ def hlt_bios(directory):
 
 
 class Qemu:
-    def __init__(self, arch="x86_64", extra=()):
-        binary, machine, self.ram_base, self.gdb = ARCHES[arch]
-        machine = list(machine) + list(extra)
+    def __init__(self, arch="x86_64", extra=(), machine=None, ram_mb=RAM_MB, serial=False):
+        """extra: more QEMU options; machine: instead of the arch's own (no
+        firmware of HLT); serial: the guest's serial port as self.serial, a
+        connected socket."""
+        binary, default_machine, self.ram_base, self.gdb = ARCHES[arch]
+        machine = list(machine or default_machine) + list(extra)
         self.arch = arch
-        self.ram_size = RAM_MB << 20
+        self.ram_size = ram_mb << 20
         self.dir = tempfile.mkdtemp(prefix="wp-qemu-")
         machine = [hlt_bios(self.dir) if m == "@HLT_BIOS@" else m for m in machine]
         gdb_sock = socket.socket()
@@ -74,17 +77,33 @@ class Qemu:
         qmp_sock = socket.socket(socket.AF_UNIX)
         qmp_sock.bind(qmp_path)
         qmp_sock.listen(1)
+        fds = [gdb_sock.fileno(), qmp_sock.fileno()]
+        if serial:
+            serial_path = os.path.join(self.dir, "serial.sock")
+            serial_sock = socket.socket(socket.AF_UNIX)
+            serial_sock.bind(serial_path)
+            serial_sock.listen(1)
+            fds.append(serial_sock.fileno())
+            machine += ["-chardev", "socket,id=ser0,fd=%d,server=on,wait=off" %
+                        serial_sock.fileno(), "-serial", "chardev:ser0"]
         cmd = [require(binary), "-S", "-nodefaults", "-display", "none", "-m",
-               "%dM" % RAM_MB, *machine,
+               "%dM" % ram_mb, *machine,
                "-chardev", "socket,id=gdb0,fd=%d,server=on,wait=off,nodelay=on" % gdb_sock.fileno(),
                "-gdb", "chardev:gdb0",
                "-chardev", "socket,id=qmp0,fd=%d,server=on,wait=off" % qmp_sock.fileno(),
                "-mon", "chardev=qmp0,mode=control"]
-        self.proc = subprocess.Popen(cmd, pass_fds=[gdb_sock.fileno(), qmp_sock.fileno()],
+        self.proc = subprocess.Popen(cmd, pass_fds=fds,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
         gdb_sock.close()
         qmp_sock.close()
+        self.serial = None
+        if serial:
+            serial_sock.close()
+            self.serial = socket.socket(socket.AF_UNIX)
+            self.serial.settimeout(300)
+            self.serial.connect(serial_path)
+            self._serial_text = b""
         self.qmp = socket.socket(socket.AF_UNIX)
         self.qmp.settimeout(30)
         self.qmp.connect(qmp_path)
@@ -105,6 +124,23 @@ class Qemu:
                 continue
             assert "error" not in reply, reply
             return reply["return"]
+
+    def read_serial_until(self, marker):
+        """The guest's console output up to and including the line holding
+        marker (the guest says when it is ready; no sleeps)."""
+        while marker.encode() not in self._serial_text:
+            chunk = self.serial.recv(65536)
+            assert chunk, "the guest's console closed: %r" % self._serial_text[-2000:]
+            self._serial_text += chunk
+        head, _, rest = self._serial_text.partition(marker.encode())
+        line_end = rest.find(b"\n")
+        while line_end < 0:
+            chunk = self.serial.recv(65536)
+            assert chunk, "the guest's console closed"
+            rest += chunk
+            line_end = rest.find(b"\n")
+        self._serial_text = rest[line_end + 1:]
+        return (head + marker.encode() + rest[:line_end + 1]).decode("utf-8", "replace")
 
     def pmemsave(self, addr, size):
         """The oracle: QEMU's own view of physical memory."""

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""A real Linux guest for the tests: Debian's own kernel (linux-image-amd64)
+and a busybox initramfs (busybox-static), fetched with `apt-get download`
+and unpacked with `dpkg -x`; nothing is built.  The init prints the kernel
+symbols the tests need (from /proc/kallsyms, as root with kptr_restrict=0)
+between markers, then prints /proc/version each time a line arrives on the
+serial console.
+
+    scripts/linux_guest.py DIR    -> DIR/vmlinuz, DIR/initrd.cpio
+"""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+SYMBOLS = ["_text", "linux_proc_banner", "page_offset_base", "init_task"]
+
+INIT = """#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+echo 0 > /proc/sys/kernel/kptr_restrict
+echo WP-SYMS-BEGIN
+grep -E ' (%s)$' /proc/kallsyms
+echo WP-SYMS-END
+while read line; do
+  echo "WP-VERSION: $(cat /proc/version)"
+done
+""" % "|".join(SYMBOLS)
+
+
+def newc(entries):
+    """A cpio archive in the kernel's newc format: (name, mode, data, rdev)."""
+    out = bytearray()
+    for ino, (name, mode, data, rdev) in enumerate(entries + [("TRAILER!!!", 0, b"", (0, 0))]):
+        name_b = name.encode() + b"\0"
+        fields = [ino + 1, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(name_b), 0]
+        out += b"070701" + b"".join(b"%08x" % f for f in fields) + name_b
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def download(names, directory):
+    cmd = ["apt-get", "download"] + names
+    if subprocess.run(cmd, cwd=directory, capture_output=True).returncode != 0:
+        if os.geteuid() != 0:
+            sys.exit("cannot apt-get download %s; run 'sudo apt-get update' first" % names)
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+        subprocess.run(cmd, cwd=directory, check=True, capture_output=True)
+
+
+def kernel_package():
+    deps = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], check=True,
+                          capture_output=True, text=True).stdout
+    for line in deps.splitlines():
+        if "Depends:" in line and "linux-image-" in line:
+            return line.split()[-1]
+    sys.exit("apt-cache knows no linux-image-amd64; run 'apt-get update'")
+
+
+def build(out_dir):
+    vmlinuz, initrd = os.path.join(out_dir, "vmlinuz"), os.path.join(out_dir, "initrd.cpio")
+    if os.path.exists(vmlinuz) and os.path.exists(initrd):
+        return vmlinuz, initrd
+    os.makedirs(out_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wp-linux-") as work:
+        download([kernel_package(), "busybox-static"], work)
+        root = os.path.join(work, "root")
+        for deb in glob.glob(os.path.join(work, "*.deb")):
+            subprocess.run(["dpkg", "-x", deb, root], check=True)
+        kernel = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))[-1]
+        with open(os.path.join(root, "bin", "busybox"), "rb") as f:
+            busybox = f.read()
+        with open(kernel, "rb") as f:
+            kernel_bytes = f.read()
+    archive = newc([("bin", 0o40755, b"", (0, 0)), ("proc", 0o40755, b"", (0, 0)),
+                    ("dev", 0o40755, b"", (0, 0)), ("dev/console", 0o20600, b"", (5, 1)),
+                    ("bin/busybox", 0o100755, busybox, (0, 0)),
+                    ("init", 0o100755, INIT.encode(), (0, 0))])
+    for path, data in ((initrd, archive), (vmlinuz, kernel_bytes)):
+        with open(path + ".tmp", "wb") as f:
+            f.write(data)
+        os.replace(path + ".tmp", path)
+    return vmlinuz, initrd
+
+
+if __name__ == "__main__":
+    print("\n".join(build(sys.argv[1] if len(sys.argv) > 1 else "build/linux-guest")))
