@@ -41,19 +41,20 @@ WP_EXPORT int wp_api_version(void);
 
 /** Status of every core call.  0 is success; errors are negative. */
 typedef enum wp_status {
-    WP_OK = 0,        /**< Done. */
-    WP_EINVAL = -1,   /**< Bad user input; nothing was sent. */
-    WP_ENOROUTE = -2, /**< No route to physical memory; nothing was written. */
-    WP_EREFUSED = -3, /**< A safety rule refused (unassigned, ROM); nothing was sent. */
-    WP_ETARGET = -4,  /**< The target answered with an error. */
-    WP_EPROTO = -5,   /**< The target's reply was malformed. */
-    WP_EHOST = -6,    /**< A host (debugger) callback failed, e.g. connection lost. */
-    WP_EVERIFY = -7,  /**< Read-back differs from what was written. */
-    WP_EINTR = -8,    /**< Interrupted by the user (Ctrl-C). */
-    WP_ENOMEM = -9,   /**< Out of memory. */
-    WP_EIO = -10,     /**< A local file could not be read or written. */
-    WP_ESTATE = -11,  /**< The target is not in a state to accept the command. */
-    WP_EVERSION = -12 /**< The host was built for another API version. */
+    WP_OK = 0,               /**< Done. */
+    WP_EINVAL = -1,          /**< Bad user input; nothing was sent. */
+    WP_ENOROUTE = -2,        /**< No route to physical memory; nothing was written. */
+    WP_EREFUSED = -3,        /**< A safety rule refused (unassigned, ROM); nothing was sent. */
+    WP_ETARGET = -4,         /**< The target answered with an error. */
+    WP_EPROTO = -5,          /**< The target's reply was malformed. */
+    WP_EHOST = -6,           /**< A host (debugger) callback failed, e.g. connection lost. */
+    WP_EVERIFY = -7,         /**< Read-back differs from what was written. */
+    WP_EINTR = -8,           /**< Interrupted by the user (Ctrl-C). */
+    WP_ENOMEM = -9,          /**< Out of memory. */
+    WP_EIO = -10,            /**< A local file could not be read or written. */
+    WP_ESTATE = -11,         /**< The target is not in a state to accept the command. */
+    WP_EVERSION = -12,       /**< The host was built for another API version. */
+    WP_ENOROUTE_SILENT = -13 /**< A route probe: not this kind of target (see wp_route). */
 } wp_status;
 
 /** A short phrase describing a status code ("no route to physical memory"). */
@@ -169,6 +170,8 @@ typedef struct wp_memmap {
  * built in; a tool (or a test) adds its own with wp_session_add_route.
  * Generic code loops over the rows and names none of them. */
 
+enum wp_probe_intent { WP_PROBE_WRITE = 1, WP_PROBE_NAMED = 2 };
+
 enum wp_route_flags {
     WP_ROUTE_AUTO = 1,   /**< `auto` tries it, in registry order */
     WP_ROUTE_REMOTE = 2, /**< needs a gdb-remote connection */
@@ -187,9 +190,12 @@ typedef struct wp_route {
     /** Drops what was learnt (new stop or connection) and frees what the
      * state points to; the state itself is the session's.  Optional. */
     void (*forget)(void *state);
-    /** Can the route be used now?  Read-only queries only: no mode switch,
-     * no write.  WP_ENOROUTE (with why) when not. */
-    int (*probe)(wp_session *s, void *state, wp_error *err);
+    /** Can the route be used now?  intent holds WP_PROBE_WRITE when the
+     * accesses will write, WP_PROBE_NAMED when the user named the route.
+     * Read-only queries only: no mode switch, no write.  WP_ENOROUTE (with
+     * why) when not; WP_ENOROUTE_SILENT when the route does not apply at all
+     * (not this kind of target), so that `auto` does not report it. */
+    int (*probe)(wp_session *s, void *state, int intent, wp_error *err);
     /** Enters physical mode.  From the first packet that may change the
      * mode on, the state must remember to restore it in end(). */
     int (*begin)(wp_session *s, void *state, wp_error *err);
@@ -213,6 +219,9 @@ typedef struct wp_route {
      * physical, else why it could not ("the debugger's address; ...").
      * Optional: a route without it always reaches physical addresses. */
     void (*claim)(wp_session *s, void *state, char *buf, size_t cap);
+    /** After an access: what to print after "via" when it is more than the
+     * route's name ("direct and qemu").  Optional. */
+    void (*via)(wp_session *s, void *state, char *buf, size_t cap);
 } wp_route;
 
 /** Adds a route after the built-in ones.  WP_EINVAL for a name in use or a
@@ -242,6 +251,7 @@ typedef struct wp_route_options {
     const char *backend; /**< a route name, or "auto" / NULL */
     int force;           /**< allow ROM and unassigned ranges (and device reads) */
     int verify;          /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
+    int for_write;       /**< the accesses will write (a route may allow only reads) */
 } wp_route_options;
 
 /* ---- The route handle: open once, many accesses, close once ---- */

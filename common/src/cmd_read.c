@@ -122,7 +122,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     uint8_t *bytes = malloc((size_t)r->length);
     if (!bytes)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
-    wp_route_options opt = {r->backend, r->force, 0};
+    wp_route_options opt = {r->backend, r->force, 0, 0};
     wp_transfer tr = {0};
     uint64_t root = 0;
     wp_address where;
@@ -133,6 +133,8 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     res->bytes_done = tr.done;
     if (tr.route)
         snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
+    if (!rc && tr.note[0])
+        wp_buf_printf(&res->text, "readphys: note: %s\n", tr.note);
     if (!rc && r->output) {
         rc = save(fd, r->output, bytes, (size_t)tr.done, err);
         if (!rc)
@@ -151,7 +153,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         /* A route without a map cannot refuse device ranges; say so. */
         bool mapless = tr.route->flags & WP_ROUTE_MAPLESS;
         if (tr.claim[0] || (mapless && !r->force))
-            wp_buf_printf(&res->text, "readphys: via %s%s%s%s\n", tr.route->name,
+            wp_buf_printf(&res->text, "readphys: via %s%s%s%s\n", tr.via,
                           tr.claim[0] ? ", at " : "", tr.claim,
                           mapless && !r->force ? "; it has no memory map, so it could not "
                                                  "tell RAM from a device range"

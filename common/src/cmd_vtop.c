@@ -80,7 +80,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     int rc = wp_request_address(s, r, addr, &root, &where, err);
     if (rc)
         return rc;
-    wp_route_options opt = {r->backend, r->force, 0};
+    wp_route_options opt = {r->backend, r->force, 0, 0};
     wp_translation t;
     rc = wp_virtual_to_physical(s, &opt, where.root, addr, &t, err);
     int steps = (int)t.nsteps;

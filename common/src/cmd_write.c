@@ -286,7 +286,7 @@ static int dry_run(wp_session *s, const wp_request *r, const wp_address *where,
     wp_segments segs = {0};
     char route[16] = "", claim[160] = "";
     if (connected) {
-        wp_route_options opt = {r->backend, r->force, r->verify};
+        wp_route_options opt = {r->backend, r->force, r->verify, 1};
         int rc = wp_resolve_segments(s, &opt, where, src->total, 1, &segs, route, sizeof route,
                                      claim, sizeof claim, err);
         if (rc) {
@@ -343,7 +343,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc && r->dry_run) {
         rc = dry_run(s, r, &where, &src, res, err);
     } else if (!rc) {
-        wp_route_options opt = {r->backend, r->force, r->verify};
+        wp_route_options opt = {r->backend, r->force, r->verify, 1};
         wp_transfer tr;
         rc = wp_dataspace_write_at(s, &opt, &where, &src, &tr, err);
         res->bytes_done = tr.done;
@@ -351,10 +351,12 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (tr.route)
             snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
         if (!rc) {
+            if (tr.note[0])
+                wp_buf_printf(&res->text, "writephys: note: %s\n", tr.note);
             wp_buf_printf(&res->text, "writephys: wrote %llu byte%s ",
                           (unsigned long long)tr.done, wp_plural(tr.done));
             format_where(&res->text, &where, &tr.segments, tr.claim);
-            wp_buf_printf(&res->text, " via %s, %s\n", tr.route->name, verify_note(r, &tr));
+            wp_buf_printf(&res->text, " via %s, %s\n", tr.via, verify_note(r, &tr));
         }
         wp_segments_free(&tr.segments);
     }

@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+static const wp_route_options default_options = {"auto", 0, -1, 0};
+
 #define STAGE_BYTES (256u * 1024) /* a fill's pattern is expanded this much at a time */
 
 int wp_check_span(uint64_t addr, uint64_t len, wp_error *err)
@@ -52,6 +54,20 @@ static int verify_wanted(int verify, int kind)
     if (verify >= 0)
         return verify;
     return kind != WP_REGION_DEVICE;
+}
+
+/* What the success line says of the route: its claim, what "via" names,
+ * and (once) why auto passed over a route that fits. */
+static void describe(wp_session *s, wp_route_handle *h, wp_transfer *tr)
+{
+    const wp_route *r = wp_route_of(h);
+    if (r->claim)
+        r->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
+    snprintf(tr->via, sizeof tr->via, "%s", r->name);
+    if (r->via)
+        r->via(s, wp_route_state(h), tr->via, sizeof tr->via);
+    snprintf(tr->note, sizeof tr->note, "%s", s->skip_note);
+    s->skip_note[0] = '\0';
 }
 
 /* Reads the written segments back where verification is wanted.
@@ -231,6 +247,9 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
         return wp_fail(err, WP_EINVAL, "empty data: nothing to write");
     wp_route_handle *h = NULL;
     wp_segments segs = {0};
+    wp_route_options o = opt ? *opt : default_options;
+    o.for_write = 1;
+    opt = &o;
     int rc = open_segments(s, opt, where, src->total, 1, 1, &h, &segs, err);
     if (rc) {
         wp_segments_free(&segs);
@@ -283,8 +302,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     wp_route_progress(h, 0, 0);
     if (rc == WP_OK)
         rc = verify_segments(h, opt ? opt->verify : -1, &segs, src, tr, err);
-    if (wp_route_of(h)->claim)
-        wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
+    describe(s, h, tr);
     return finish(h, rc, tr->done, "written", err);
 }
 
@@ -296,6 +314,9 @@ int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_ad
         return wp_fail(err, WP_EINVAL, "nothing to read: length is 0");
     wp_route_handle *h = NULL;
     wp_segments segs = {0};
+    wp_route_options o = opt ? *opt : default_options;
+    o.for_write = 0;
+    opt = &o;
     int rc = open_segments(s, opt, where, len, 0, 1, &h, &segs, err);
     if (rc) {
         wp_segments_free(&segs);
@@ -310,8 +331,7 @@ int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_ad
                            &moved, err);
         tr->done += moved;
     }
-    if (wp_route_of(h)->claim)
-        wp_route_of(h)->claim(s, wp_route_state(h), tr->claim, sizeof tr->claim);
+    describe(s, h, tr);
     if (rc && rc != WP_EREFUSED)
         wp_fail_prefix(err, rc, "%llu of %llu byte%s read; ", (unsigned long long)tr->done,
                        (unsigned long long)len, wp_plural(len));
@@ -364,8 +384,6 @@ int wp_virtual_to_physical(wp_session *s, const wp_route_options *opt, const uin
 }
 
 /* ---- the public calls, shaped after IDebugDataSpaces ---- */
-
-static const wp_route_options default_options = {"auto", 0, -1};
 
 int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
                       const void *buffer, size_t size, size_t *bytes_written, wp_error *err)

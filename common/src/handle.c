@@ -60,8 +60,8 @@ static int leave(wp_route_handle *h, wp_error *err)
         h->s->host.flush_caches(h->s->host.ctx);
     /* A write to ROM or a device can change the map itself (flash put into
      * ID mode is listed as i/o): learn the route afresh next time. */
-    if (h->wrote_non_ram && r->forget)
-        r->forget(h->slot->state);
+    if (h->wrote_non_ram) /* every route's copy of the map is stale */
+        wp_session_forget(h->s);
     h->s->handle_open = 0;
     free(h);
     return rc;
@@ -79,7 +79,8 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
         rc = wp_check_target_state(s, &info, err);
     wp_route_slot *slot = NULL;
     if (!rc)
-        rc = wp_route_select(s, opt ? opt->backend : NULL, &info, &slot, err);
+        rc = wp_route_select(s, opt ? opt->backend : NULL, &info, opt ? opt->for_write : 0,
+                             &slot, err);
     const wp_memmap *map = NULL;
     if (!rc && slot->route->memmap) {
         rc = slot->route->memmap(s, slot->state, &map, err);

@@ -53,10 +53,12 @@ struct wp_session {
     size_t nroutes;
     uint64_t generation; /* the host's, when the routes last learnt */
     int generation_known;
-    int handle_open; /* one route handle at a time */
-    int link_doubt;  /* an exchange ended without an answer: replies may lag */
-    wp_buf reply;    /* reused for every packet */
-    wp_buf help;     /* the text wp_command_help returned last */
+    int handle_open;     /* one route handle at a time */
+    int link_doubt;      /* an exchange ended without an answer: replies may lag */
+    char skip_note[480]; /* auto passed over a route that fits: said once */
+    char said_skip[480];
+    wp_buf reply; /* reused for every packet */
+    wp_buf help;  /* the text wp_command_help returned last */
 };
 
 /* Drops what every route learnt (new stop or connection). */
@@ -71,8 +73,23 @@ void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_
 /* ---- routes.c: the built-in registry and the choice of a route ---- */
 extern const wp_route *const wp_builtin_routes[];
 extern const size_t wp_builtin_route_count;
-int wp_route_select(wp_session *s, const char *name, const wp_target_info *info,
+int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,
                     wp_route_slot **out, wp_error *err);
+
+/* ---- localproc.c: the process at the other end of our sockets ---- */
+/* Distinct processes (not this one) holding the peers of this process's
+ * TCP and unix sockets; *hidden counts peers on this host whose process
+ * this user cannot see. */
+size_t wp_local_peers(int *pids, size_t cap, size_t *hidden);
+int wp_process_exe(int pid, char *buf, size_t cap);
+/* Does one mapping of pid hold [start, start+len), readable (and writable)? */
+int wp_process_maps_cover(int pid, uint64_t start, uint64_t len, int writable);
+
+/* ---- route_qemu.c: what the qemu and direct routes share ---- */
+/* A QEMU monitor command through the host; a failure names the command. */
+int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err);
+/* QEMU's flat physical map (`info mtree -f`, the view of AS "memory"). */
+int wp_qemu_read_map(wp_session *s, wp_memmap *map, wp_error *err);
 
 /* ---- parse.c: the command language ---- */
 enum wp_data_kind { WP_DATA_VALUES, WP_DATA_STRING, WP_DATA_FILE, WP_DATA_FILL };
@@ -214,6 +231,8 @@ typedef struct wp_transfer {
     uint64_t in_doubt;    /* bytes after done whose fate is unknown */
     char claim[160];      /* "" when the route showed the address physical */
     wp_segments segments; /* the _at calls: where the bytes went; free it */
+    char via[200];        /* what to print after "via" */
+    char note[480];       /* said once: a route auto passed over, and why */
 } wp_transfer;
 
 /* Refuses a range that wraps past 2^64. */

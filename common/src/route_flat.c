@@ -98,8 +98,9 @@ static void flat_forget(void *state)
     memset(state, 0, sizeof(flat_state));
 }
 
-static int flat_probe(wp_session *s, void *state, wp_error *err)
+static int flat_probe(wp_session *s, void *state, int for_write, wp_error *err)
 {
+    (void)for_write;
     flat_state *f = state;
     const wp_host *host = wp_session_host(s);
     if (!host->read_memory || !host->write_memory)

@@ -2,8 +2,9 @@
  * named row until it lands, so that --backend openocd says so plainly. */
 #include "internal.h"
 
-static int openocd_probe(wp_session *s, void *state, wp_error *err)
+static int openocd_probe(wp_session *s, void *state, int for_write, wp_error *err)
 {
+    (void)for_write;
     (void)s;
     (void)state;
     return wp_fail(err, WP_ENOROUTE, "the openocd route is not available in this version");

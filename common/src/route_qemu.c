@@ -72,8 +72,9 @@ static int check_in_step(wp_session *s, wp_error *err)
                    first);
 }
 
-static int qemu_probe(wp_session *s, void *state, wp_error *err)
+static int qemu_probe(wp_session *s, void *state, int for_write, wp_error *err)
 {
+    (void)for_write;
     qemu_state *q = state;
     const wp_buf *reply;
     if (wp_session_link_doubtful(s)) {
@@ -215,31 +216,43 @@ static size_t qemu_chunk(wp_session *s, void *state, int is_write, uint64_t addr
                     : wp_rsp_read_chunk(q->packet_size, remaining);
 }
 
+int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err)
+{
+    const wp_host *host = wp_session_host(s);
+    if (!host->monitor)
+        return wp_fail(err, WP_ENOROUTE, "this debugger cannot run monitor commands");
+    err->message[0] = '\0';
+    int rc = host->monitor(host->ctx, command, out, err);
+    if (rc) {
+        if (!err->message[0])
+            wp_fail(err, WP_EHOST, "no answer");
+        wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE, "'monitor %s': ", command);
+    }
+    return rc ? err->status : WP_OK;
+}
+
+int wp_qemu_read_map(wp_session *s, wp_memmap *map, wp_error *err)
+{
+    wp_buf out = {0};
+    int rc = wp_qemu_monitor(s, "info mtree -f", &out, err);
+    if (rc) {
+        wp_buf_free(&out);
+        wp_fail_prefix(err, rc, "cannot read QEMU's memory map (");
+        wp_error_append(err, ")");
+        return err->status;
+    }
+    rc = wp_memmap_parse(out.data ? out.data : "", map, err);
+    wp_buf_free(&out);
+    return rc ? wp_fail_prefix(err, rc, "cannot read QEMU's memory map: ") : WP_OK;
+}
+
 static int qemu_memmap(wp_session *s, void *state, const wp_memmap **map, wp_error *err)
 {
     qemu_state *q = state;
-    const wp_host *host = wp_session_host(s);
     if (!q->map_loaded) {
-        if (!host->monitor)
-            return wp_fail(err, WP_ENOROUTE,
-                           "this debugger cannot run monitor commands to read QEMU's "
-                           "memory map");
-        wp_buf out = {0};
-        err->message[0] = '\0';
-        int rc = host->monitor(host->ctx, "info mtree -f", &out, err);
-        if (rc) {
-            wp_buf_free(&out);
-            if (!err->message[0])
-                wp_fail(err, WP_EHOST, "no answer");
-            wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE,
-                           "cannot read QEMU's memory map ('monitor info mtree -f': ");
-            wp_error_append(err, ")");
-            return err->status;
-        }
-        rc = wp_memmap_parse(out.data ? out.data : "", &q->map, err);
-        wp_buf_free(&out);
+        int rc = wp_qemu_read_map(s, &q->map, err);
         if (rc)
-            return wp_fail_prefix(err, rc, "cannot read QEMU's memory map: ");
+            return rc;
         q->map_loaded = 1;
     }
     *map = &q->map;

@@ -5,32 +5,42 @@
 
 #include "internal.h"
 
+extern const wp_route wp_route_direct;
 extern const wp_route wp_route_qemu;
 extern const wp_route wp_route_openocd;
 extern const wp_route wp_route_flat;
 
 const wp_route *const wp_builtin_routes[] = {
+    &wp_route_direct,
     &wp_route_qemu,
     &wp_route_openocd,
     &wp_route_flat,
 };
 const size_t wp_builtin_route_count = WP_ARRAY_LEN(wp_builtin_routes);
 
-static int usable(wp_session *s, wp_route_slot *slot, const wp_target_info *info, wp_error *err)
+static int usable(wp_session *s, wp_route_slot *slot, const wp_target_info *info, int for_write,
+                  wp_error *err)
 {
     if ((slot->route->flags & WP_ROUTE_REMOTE) && !info->remote)
         return wp_fail(err, WP_ENOROUTE,
                        "the target is not a gdb-remote connection; "
                        "physical memory needs a stub such as QEMU's");
-    return slot->route->probe(s, slot->state, err);
+    return slot->route->probe(s, slot->state, for_write, err);
+}
+
+static int usable_named(wp_session *s, wp_route_slot *slot, const wp_target_info *info,
+                        int for_write, wp_error *err)
+{
+    return usable(s, slot, info, (for_write ? WP_PROBE_WRITE : 0) | WP_PROBE_NAMED, err);
 }
 
 /* `auto` tries each automatic route in order and never falls back to the
  * debugger's virtual addresses; when none fits, the message gives each
  * route's reason and the routes a user may name. */
-static int select_auto(wp_session *s, const wp_target_info *info, wp_route_slot **out,
-                       wp_error *err)
+static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
+                       wp_route_slot **out, wp_error *err)
 {
+    char skipped[sizeof err->message] = ""; /* a route that fits but failed */
     char why[sizeof err->message] = "";
     char hints[sizeof err->message] = "";
     size_t tried = 0;
@@ -43,11 +53,21 @@ static int select_auto(wp_session *s, const wp_target_info *info, wp_route_slot 
             continue;
         }
         wp_error e = {0};
-        int rc = usable(s, slot, info, &e);
+        int rc = usable(s, slot, info, for_write ? WP_PROBE_WRITE : 0, &e);
         if (rc == WP_OK) {
             *out = slot;
+            /* Say once why a route before it was passed over. */
+            if (skipped[0] && strcmp(skipped, s->said_skip) != 0) {
+                snprintf(s->skip_note, sizeof s->skip_note, "%s", skipped);
+                snprintf(s->said_skip, sizeof s->said_skip, "%s", skipped);
+            }
             return WP_OK;
         }
+        if (rc == WP_ENOROUTE_SILENT)
+            rc = WP_ENOROUTE;
+        else if (rc == WP_ENOROUTE && !skipped[0])
+            snprintf(skipped, sizeof skipped, "the %s route is not used: %.400s",
+                     slot->route->name, e.message);
         if (rc != WP_ENOROUTE) {
             *err = e;
             return rc;
@@ -64,16 +84,19 @@ static int select_auto(wp_session *s, const wp_target_info *info, wp_route_slot 
     return wp_fail(err, WP_ENOROUTE, "no route to physical memory (%s)%s", why, hints);
 }
 
-int wp_route_select(wp_session *s, const char *name, const wp_target_info *info,
+int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,
                     wp_route_slot **out, wp_error *err)
 {
     *out = NULL;
+    s->skip_note[0] = '\0';
     if (!name || strcmp(name, "auto") == 0)
-        return select_auto(s, info, out, err);
+        return select_auto(s, info, for_write, out, err);
     wp_route_slot *slot = wp_session_find_route(s, name);
     if (!slot)
         return wp_fail(err, WP_EINVAL, "unknown backend '%s'", name);
-    int rc = usable(s, slot, info, err);
+    int rc = usable_named(s, slot, info, for_write, err);
+    if (rc == WP_ENOROUTE_SILENT)
+        rc = err->status = WP_ENOROUTE;
     if (rc == WP_OK)
         *out = slot;
     return rc;

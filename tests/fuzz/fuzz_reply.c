@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t buf[5000];
     memset(buf, 0xa5, sizeof buf);
     size_t done = SIZE_MAX;
-    wp_route_options opt = {"qemu", 0, -1};
+    wp_route_options opt = {"qemu", 0, -1, 0};
     int rc = wp_write_physical(s, &opt, 0x1000, buf, sizeof buf, &done, &err);
     if (done > sizeof buf || (rc == WP_OK && done != sizeof buf))
         abort();

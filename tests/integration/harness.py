@@ -59,7 +59,8 @@ def hlt_bios(directory):
 
 
 class Qemu:
-    def __init__(self, arch="x86_64", extra=(), machine=None, ram_mb=RAM_MB, serial=False):
+    def __init__(self, arch="x86_64", extra=(), machine=None, ram_mb=RAM_MB, serial=False,
+                 gdb_unix=False):
         """extra: more QEMU options; machine: instead of the arch's own (no
         firmware of HLT); serial: the guest's serial port as self.serial, a
         connected socket."""
@@ -69,10 +70,15 @@ class Qemu:
         self.ram_size = ram_mb << 20
         self.dir = tempfile.mkdtemp(prefix="wp-qemu-")
         machine = [hlt_bios(self.dir) if m == "@HLT_BIOS@" else m for m in machine]
-        gdb_sock = socket.socket()
-        gdb_sock.bind(("127.0.0.1", 0))
+        if gdb_unix:   # the gdbstub on a unix socket: self.port is its path
+            self.port = os.path.join(self.dir, "gdb.sock")
+            gdb_sock = socket.socket(socket.AF_UNIX)
+            gdb_sock.bind(self.port)
+        else:
+            gdb_sock = socket.socket()
+            gdb_sock.bind(("127.0.0.1", 0))
+            self.port = gdb_sock.getsockname()[1]
         gdb_sock.listen(4)
-        self.port = gdb_sock.getsockname()[1]
         qmp_path = os.path.join(self.dir, "qmp.sock")
         qmp_sock = socket.socket(socket.AF_UNIX)
         qmp_sock.bind(qmp_path)
@@ -188,22 +194,29 @@ def run_debugger(args, timeout, started=None, env=None, preload=None, stdin=None
         return subprocess.CompletedProcess(args, proc.returncode, out, err)
 
 
-def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=None, env=None):
+def run_gdb(commands, port=None, gdb="gdb", timeout=300, plugin=True, started=None, env=None,
+            user=None):
     """Runs GDB in batch mode over a list of commands; returns one dict per
     command: command, output, error (the one line GDB printed, or None)."""
     prefix = []
     if plugin:
         prefix.append("source " + GDB_PLUGIN)
     if port is not None:
-        prefix.append("target remote 127.0.0.1:%d" % port)
+        prefix.append("target remote " + (port if isinstance(port, str)
+                                          else "127.0.0.1:%d" % port))
     with tempfile.TemporaryDirectory(prefix="wp-gdb-") as d:
         cmd_path = os.path.join(d, "commands.json")
         out_path = os.path.join(d, "results.json")
         with open(cmd_path, "w") as f:
             json.dump(prefix + list(commands), f)
         env = dict(env or os.environ, WP_COMMANDS=cmd_path, WP_RESULTS=out_path)
-        proc = run_debugger([require(gdb), "-nx", "-batch", "-x",
-                             os.path.join(HERE, "gdb_driver.py")],
+        if user is not None:   # the debugger as another user (setpriv drops root)
+            os.chmod(d, 0o777)
+        prog = [require(gdb), "-nx", "-batch", "-x", os.path.join(HERE, "gdb_driver.py")]
+        if user is not None:
+            prog = [require("setpriv"), "--reuid=%d" % user, "--regid=%d" % user,
+                    "--clear-groups"] + prog
+        proc = run_debugger(prog,
                             timeout, started, env=env, preload="WP_GDB_PRELOAD")
         assert os.path.exists(out_path), "GDB died: %s\n%s" % (proc.returncode, proc.stderr)
         assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr + proc.stdout

@@ -10,7 +10,7 @@
 
 static fake_target T;
 static wp_session *S;
-static const wp_route_options AUTO = {"auto", 0, -1};
+static const wp_route_options AUTO = {"auto", 0, -1, 0};
 
 /* Each case starts afresh; the case before it must not have sent a packet
  * the fake does not know. */
@@ -227,7 +227,7 @@ static void test_memory_map_decisions(void)
     for (size_t i = 0; i < WP_ARRAY_LEN(cases); i++) {
         setup();
         memcpy(before, T.ram, sizeof before);
-        wp_route_options opt = {"qemu", cases[i].force, -1};
+        wp_route_options opt = {"qemu", cases[i].force, -1, 0};
         size_t done = 99;
         wp_error err = {0};
         int rc = wp_write_physical(S, &opt, cases[i].addr, data, cases[i].len, &done, &err);
@@ -257,7 +257,7 @@ static void test_memory_map_decisions(void)
     setup();
     size_t done;
     wp_error err = {0};
-    wp_route_options opt = {"auto", 0, -1};
+    wp_route_options opt = {"auto", 0, -1, 0};
     T.packets = 0;
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, FAKE_DEV_BASE, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(fake_count_prefix(&T, "m"), 0);
@@ -349,7 +349,7 @@ static void test_progress(void)
 static void test_flat_route(void)
 {
     setup();
-    wp_route_options flat = {"flat", 0, -1};
+    wp_route_options flat = {"flat", 0, -1, 0};
     const uint8_t data[4] = {9, 8, 7, 6};
     size_t done = 0;
     wp_error err = {0};
@@ -359,7 +359,7 @@ static void test_flat_route(void)
     CU_ASSERT_EQUAL(wp_write_physical(S, &flat, 0x2000, data, 4, &done, &err), WP_ETARGET);
     CU_ASSERT_EQUAL(done, 0);
     /* openocd is named but not yet a route: a clear refusal. */
-    wp_route_options ocd = {"openocd", 0, -1};
+    wp_route_options ocd = {"openocd", 0, -1, 0};
     CU_ASSERT_EQUAL(wp_write_physical(S, &ocd, 0x10, data, 4, &done, &err), WP_ENOROUTE);
 }
 

@@ -10,7 +10,7 @@
 
 static fake_target T;
 static wp_session *S;
-static const wp_route_options QEMU = {"qemu", 0, 0};
+static const wp_route_options QEMU = {"qemu", 0, 0, 0};
 
 static void setup(const char *arch)
 {

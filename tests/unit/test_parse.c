@@ -228,7 +228,7 @@ static void test_completions(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--output"));
     CU_ASSERT_PTR_NULL(strstr(buf, "--fill"));
     size_t n = wp_command_completions(S, "readphys", "--backend", buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "auto qemu openocd flat");
+    CU_ASSERT_STRING_EQUAL(buf, "auto direct qemu openocd flat");
     CU_ASSERT_EQUAL(n, strlen(buf));
     CU_ASSERT(wp_command_completions(S, "writephys", NULL, buf, 4) > 4);
     CU_ASSERT_STRING_EQUAL(buf, "");

@@ -23,8 +23,9 @@ static void disk_forget(void *state)
     ((disk_state *)state)->forgets++;
 }
 
-static int disk_probe(wp_session *s, void *state, wp_error *err)
+static int disk_probe(wp_session *s, void *state, int for_write, wp_error *err)
 {
+    (void)for_write;
     (void)s;
     (void)err;
     last_state = state;
@@ -133,12 +134,12 @@ static void test_added_route_through_commands(void)
     /* Completion and help list it; --backend accepts it by name only. */
     char words[256];
     wp_command_completions(s, "writephys", "--backend", words, sizeof words);
-    CU_ASSERT_STRING_EQUAL(words, "auto qemu openocd flat disk");
+    CU_ASSERT_STRING_EQUAL(words, "auto direct qemu openocd flat disk");
     CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help(s, "readphys"), "disk      a test's own"));
     const char *bad[] = {"writephys", "--backend", "dis", "0", "1"};
     CU_ASSERT_EQUAL(wp_command_run(s, 5, bad, &res), WP_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(
-        strstr(res.error.message, "choose auto, qemu, openocd, flat or disk"));
+        strstr(res.error.message, "choose auto, direct, qemu, openocd, flat or disk"));
     wp_result_free(&res);
     /* A name in use, or a row without its functions, is refused. */
     wp_route incomplete = {.name = "half"};
@@ -151,7 +152,7 @@ static void test_added_route_through_commands(void)
 static void test_handle_many_accesses(void)
 {
     wp_session *s = new_session();
-    wp_route_options opt = {"disk", 0, -1};
+    wp_route_options opt = {"disk", 0, -1, 0};
     wp_route_handle *h = NULL;
     wp_error err = {0};
     CU_ASSERT_EQUAL_FATAL(wp_route_open(s, &opt, &h, &err), WP_OK);

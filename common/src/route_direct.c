@@ -1,0 +1,353 @@
+/* The direct route: for a QEMU on this host, guest RAM through the QEMU
+ * process's own memory (/proc/PID/mem), at the host addresses QEMU's
+ * monitor gives for each RAM region (gpa2hva), as gdb-pt-dump, pwndbg and
+ * drgn read it; and written the same way.
+ *
+ * Safety: only the process at the other end of the debugger's own socket,
+ * only if its executable is a qemu-system, and only host ranges inside one
+ * of that process's mappings of a RAM region.  ROM and devices (and RAM the
+ * route cannot vouch for) go through the qemu route in the same command.
+ * Under TCG a write that bypasses QEMU leaves its translated code stale, so
+ * `auto` writes directly only under KVM; naming --backend direct is the
+ * opt-in for data under TCG. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DIRECT_CHUNK (1u << 20) /* Ctrl-C and progress between megabytes */
+#define MAX_PEERS    8
+
+typedef struct ram_region {
+    uint64_t gpa, last, hva;
+} ram_region;
+
+typedef struct direct_state {
+    /* learnt once per stop */
+    int probed; /* 0 unknown, 1 usable, -1 absent, -2 broken (why) */
+    char why[300];
+    int pid;
+    int fd;  /* /proc/PID/mem, opened O_RDWR; -1 when closed */
+    int kvm; /* QEMU runs KVM: direct writes see fresh code too */
+    wp_memmap map;
+    ram_region *ram;
+    size_t nram;
+    /* per open route */
+    int stub_open; /* the qemu route entered for ROM and devices */
+    int used_direct, used_stub, wrote_direct;
+    wp_route_slot *stub;
+} direct_state;
+
+static void direct_forget(void *state)
+{
+    direct_state *d = state;
+    if (d->probed && d->fd >= 0)
+        close(d->fd);
+    wp_memmap_free(&d->map);
+    free(d->ram);
+    memset(d, 0, sizeof *d);
+}
+
+static int absent(direct_state *d, wp_error *err, const char *why)
+{
+    d->probed = -1;
+    snprintf(d->why, sizeof d->why, "%s", why);
+    return wp_fail(err, WP_ENOROUTE_SILENT, "%s", why);
+}
+
+static int broken(direct_state *d, wp_error *err)
+{
+    d->probed = -2;
+    return wp_fail(err, WP_ENOROUTE, "%s", d->why);
+}
+
+/* The QEMU at the other end of the debugger's connection, if any. */
+static int find_qemu(direct_state *d, wp_error *err)
+{
+    int pids[MAX_PEERS], qemu = 0, count = 0;
+    size_t hidden = 0;
+    size_t n = wp_local_peers(pids, MAX_PEERS, &hidden);
+    for (size_t i = 0; i < n; i++) {
+        char exe[512];
+        if (wp_process_exe(pids[i], exe, sizeof exe) == 0) {
+            const char *base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+            if (strncmp(base, "qemu-system-", 12) == 0) {
+                qemu = pids[i];
+                count++;
+            }
+        }
+    }
+    if (count == 0 && hidden) {
+        snprintf(d->why, sizeof d->why,
+                 "the stub's process on this host cannot be inspected by this user (QEMU runs "
+                 "as another user, or with -runas, which makes it non-dumpable); the qemu "
+                 "route is used");
+        return broken(d, err);
+    }
+    if (count == 0)
+        return absent(d, err, "the stub is not a QEMU process on this host");
+    if (count > 1) {
+        snprintf(d->why, sizeof d->why,
+                 "this debugger is connected to %d QEMU processes, "
+                 "so it cannot tell which one is the target",
+                 count);
+        return broken(d, err);
+    }
+    d->pid = qemu;
+    return WP_OK;
+}
+
+static void permission_hint(direct_state *d, int error)
+{
+    char yama[16] = "";
+    FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
+    if (f) {
+        if (!fgets(yama, sizeof yama, f))
+            yama[0] = '\0';
+        fclose(f);
+        yama[strcspn(yama, "\n")] = '\0';
+    }
+    snprintf(d->why, sizeof d->why,
+             "cannot open /proc/%d/mem: %s (QEMU runs as another user or with -runas, or %s "
+             "forbids it; the qemu route is used)",
+             d->pid, strerror(error),
+             yama[0] ? (yama[0] == '0' ? "the kernel" : "Yama's ptrace_scope") : "the kernel");
+    if (yama[0] && yama[0] != '0') {
+        size_t n = strlen(d->why);
+        snprintf(d->why + n - 1, sizeof d->why - n + 1, ", ptrace_scope=%s)", yama);
+    }
+}
+
+/* Each RAM region's host address, checked against the process's mappings. */
+static int learn_regions(wp_session *s, direct_state *d, wp_error *err)
+{
+    int rc = wp_qemu_read_map(s, &d->map, err);
+    if (rc)
+        return rc;
+    d->ram = calloc(d->map.count ? d->map.count : 1, sizeof *d->ram);
+    if (!d->ram)
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < d->map.count; i++) {
+        const wp_region *r = &d->map.regions[i];
+        if (r->kind != WP_REGION_RAM)
+            continue;
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "gpa2hva 0x%llx", (unsigned long long)r->start);
+        wp_buf out = {0};
+        unsigned long long hva = 0;
+        wp_error why = {0};
+        const char *is = NULL;
+        if (wp_qemu_monitor(s, cmd, &out, &why) == WP_OK && out.data)
+            is = strstr(out.data, " is 0x");
+        if (is && sscanf(is, " is 0x%llx", &hva) == 1 &&
+            wp_process_maps_cover(d->pid, hva, r->last - r->start + 1, 1))
+            d->ram[d->nram++] = (ram_region){r->start, r->last, hva};
+        wp_buf_free(&out);
+    }
+    return WP_OK;
+}
+
+static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
+{
+    direct_state *d = state;
+    const wp_host *host = wp_session_host(s);
+    if (!d->probed) {
+        d->fd = -1;
+        if (!host->monitor || !host->send_packet)
+            return absent(d, err, "this debugger has no monitor commands");
+        int rc = find_qemu(d, err);
+        if (rc)
+            return rc;
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%d/mem", d->pid);
+        d->fd = open(path, O_RDWR | O_CLOEXEC);
+        if (d->fd < 0) {
+            permission_hint(d, errno);
+            return broken(d, err);
+        }
+        d->probed = 1; /* from here on forget() closes the fd */
+        wp_buf out = {0};
+        wp_error why = {0};
+        if (wp_qemu_monitor(s, "info kvm", &out, &why) == WP_OK && out.data)
+            d->kvm = strstr(out.data, "enabled") != NULL;
+        wp_buf_free(&out);
+        rc = learn_regions(s, d, err);
+        if (rc) {
+            snprintf(d->why, sizeof d->why, "%.290s", err->message);
+            d->probed = -2;
+            close(d->fd);
+            d->fd = -1;
+            return wp_fail(err, WP_ENOROUTE, "%s", d->why);
+        }
+        if (!d->nram) {
+            snprintf(d->why, sizeof d->why, "QEMU gave no host address for any RAM region");
+            d->probed = -2;
+            close(d->fd);
+            d->fd = -1;
+            return wp_fail(err, WP_ENOROUTE, "%s", d->why);
+        }
+    }
+    if (d->probed == -1)
+        return wp_fail(err, WP_ENOROUTE_SILENT, "%s", d->why);
+    if (d->probed == -2)
+        return wp_fail(err, WP_ENOROUTE, "%s", d->why);
+    /* Under TCG a direct write leaves translated code stale: `auto` leaves
+     * writes to the stub, without a word (this is the rule, not a fault). */
+    if ((intent & WP_PROBE_WRITE) && !d->kvm && !(intent & WP_PROBE_NAMED))
+        return wp_fail(err, WP_ENOROUTE_SILENT,
+                       "QEMU runs TCG: writes go through the stub, which keeps its "
+                       "translated code fresh (name --backend direct to write data directly)");
+    return WP_OK;
+}
+
+static const ram_region *ram_at(const direct_state *d, uint64_t addr)
+{
+    for (size_t i = 0; i < d->nram; i++)
+        if (addr >= d->ram[i].gpa && addr <= d->ram[i].last)
+            return &d->ram[i];
+    return NULL;
+}
+
+/* ROM, devices and RAM without a host address: the qemu route, entered on
+ * first use and left in end(). */
+static int stub(wp_session *s, direct_state *d, wp_error *err)
+{
+    if (d->stub_open)
+        return WP_OK;
+    d->stub = wp_session_find_route(s, "qemu");
+    if (!d->stub)
+        return wp_fail(err, WP_ENOROUTE, "no qemu route for what is not RAM");
+    int rc = d->stub->route->probe(s, d->stub->state, WP_PROBE_WRITE | WP_PROBE_NAMED, err);
+    if (!rc) {
+        d->stub_open = 1; /* from the switch on, end() must switch back */
+        rc = d->stub->route->begin(s, d->stub->state, err);
+    }
+    return rc;
+}
+
+static int direct_begin(wp_session *s, void *state, wp_error *err)
+{
+    (void)s;
+    (void)err;
+    direct_state *d = state;
+    d->stub_open = d->used_direct = d->used_stub = d->wrote_direct = 0;
+    return WP_OK;
+}
+
+static int direct_end(wp_session *s, void *state, wp_error *err)
+{
+    direct_state *d = state;
+    if (!d->stub_open)
+        return WP_OK;
+    d->stub_open = 0;
+    return d->stub->route->end(s, d->stub->state, err);
+}
+
+static void direct_restore_hint(wp_session *s, char *buf, size_t cap)
+{
+    wp_route_slot *q = wp_session_find_route(s, "qemu");
+    if (q && q->route->restore_hint)
+        q->route->restore_hint(s, buf, cap);
+}
+
+static size_t direct_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
+                           size_t remaining)
+{
+    direct_state *d = state;
+    const ram_region *r = ram_at(d, addr);
+    if (r) {
+        uint64_t left = r->last - addr + 1;
+        size_t n = remaining < DIRECT_CHUNK ? remaining : DIRECT_CHUNK;
+        return left < n ? (size_t)left : n;
+    }
+    /* Through the stub, up to the next RAM region. */
+    size_t n = remaining;
+    for (size_t i = 0; i < d->nram; i++)
+        if (d->ram[i].gpa > addr && d->ram[i].gpa - addr < n)
+            n = (size_t)(d->ram[i].gpa - addr);
+    wp_route_slot *q = wp_session_find_route(s, "qemu");
+    return q ? q->route->chunk(s, q->state, is_write, addr, n) : n;
+}
+
+static int direct_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
+                        size_t len, wp_error *err)
+{
+    direct_state *d = state;
+    const ram_region *r = ram_at(d, addr);
+    if (!r) {
+        int rc = stub(s, d, err);
+        d->used_stub = 1;
+        return rc ? rc : d->stub->route->write(s, d->stub->state, addr, buf, len, err);
+    }
+    d->used_direct = d->wrote_direct = 1;
+    ssize_t n = pwrite(d->fd, buf, len, (off_t)(r->hva + (addr - r->gpa)));
+    if (n < 0)
+        return wp_fail(err, WP_ETARGET, "writing QEMU's memory failed: %s", strerror(errno));
+    if ((size_t)n != len)
+        return wp_fail(err, WP_ETARGET, "QEMU's memory took %zd of %zu bytes", n, len);
+    return WP_OK;
+}
+
+static int direct_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
+                       wp_error *err)
+{
+    direct_state *d = state;
+    const ram_region *r = ram_at(d, addr);
+    if (!r) {
+        int rc = stub(s, d, err);
+        d->used_stub = 1;
+        return rc ? rc : d->stub->route->read(s, d->stub->state, addr, buf, len, err);
+    }
+    d->used_direct = 1;
+    ssize_t n = pread(d->fd, buf, len, (off_t)(r->hva + (addr - r->gpa)));
+    if (n <= 0)
+        return wp_fail(err, WP_ETARGET, "reading QEMU's memory failed: %s",
+                       n < 0 ? strerror(errno) : "nothing read");
+    return (int)n;
+}
+
+static int direct_memmap(wp_session *s, void *state, const wp_memmap **map, wp_error *err)
+{
+    (void)s;
+    (void)err;
+    *map = &((direct_state *)state)->map;
+    return WP_OK;
+}
+
+static void direct_via(wp_session *s, void *state, char *buf, size_t cap)
+{
+    (void)s;
+    direct_state *d = state;
+    /* Only a write under TCG can leave translated code stale. */
+    const char *tcg = d->wrote_direct && !d->kvm
+                          ? " (under TCG: code QEMU translated from these bytes may still run)"
+                          : "";
+    if (d->used_direct && d->used_stub)
+        snprintf(buf, cap, "direct for RAM and qemu for the rest%s", tcg);
+    else if (d->used_stub)
+        snprintf(buf, cap, "qemu");
+    else
+        snprintf(buf, cap, "direct%s", tcg);
+}
+
+const wp_route wp_route_direct = {
+    .name = "direct",
+    .summary = "a local QEMU's RAM through its process memory (writes by auto under KVM "
+               "only)",
+    .flags = WP_ROUTE_AUTO | WP_ROUTE_REMOTE,
+    .state_size = sizeof(direct_state),
+    .forget = direct_forget,
+    .probe = direct_probe,
+    .begin = direct_begin,
+    .end = direct_end,
+    .write = direct_write,
+    .read = direct_read,
+    .chunk = direct_chunk,
+    .memmap = direct_memmap,
+    .restore_hint = direct_restore_hint,
+    .via = direct_via,
+};
