@@ -18,6 +18,11 @@ typedef struct qemu_state {
     size_t packet_size;
     int map_loaded;
     wp_memmap map;
+    /* The stub's mode as the last command left it, and whether it has
+     * honoured a switch: a repeated command then costs the switch, the
+     * data and the switch back.  Any failure forgets both. */
+    int mode_known, mode;
+    int switch_honoured;
     /* per open route */
     int switched; /* end() must switch back to virtual mode */
     wp_buf packet;
@@ -34,6 +39,7 @@ static void qemu_forget(void *state)
     q->probed = 0;
     q->packet_size = 0;
     q->map_loaded = 0;
+    q->mode_known = q->switch_honoured = 0;
     wp_memmap_free(&q->map);
     wp_buf_free(&q->packet);
 }
@@ -125,19 +131,26 @@ static int qemu_begin(wp_session *s, void *state, wp_error *err)
 {
     qemu_state *q = state;
     const wp_buf *reply;
-    int mode;
+    int mode = q->mode;
     q->switched = 0;
-    int rc = query_mode(s, &mode, err);
-    if (rc || mode == 1)
+    int rc = q->mode_known ? WP_OK : query_mode(s, &mode, err);
+    q->mode_known = 0; /* known again only once this command ends well */
+    if (rc || mode == 1) {
+        q->mode = mode;
         return rc;
+    }
     rc = send_str(s, "Qqemu.PhyMemMode:1", &reply, err);
     /* From here on the mode may have changed: restore whatever happens. */
     q->switched = 1;
     if (rc)
         return rc;
     wp_error detail = {0};
-    if (wp_rsp_expect_ok(reply->data, reply->len, &detail, "the switch to physical mode"))
+    if (wp_rsp_expect_ok(reply->data, reply->len, &detail, "the switch to physical mode")) {
+        q->switch_honoured = 0;
         return wp_fail(err, WP_ENOROUTE, "%s", detail.message);
+    }
+    if (q->switch_honoured) /* it did so this stop: no need to ask again */
+        return WP_OK;
     rc = query_mode(s, &mode, err);
     if (rc)
         return rc;
@@ -145,6 +158,7 @@ static int qemu_begin(wp_session *s, void *state, wp_error *err)
         return wp_fail(err, WP_ENOROUTE,
                        "the stub accepted the switch to physical mode but still reports "
                        "virtual mode");
+    q->switch_honoured = 1;
     return WP_OK;
 }
 
@@ -152,13 +166,19 @@ static int qemu_end(wp_session *s, void *state, wp_error *err)
 {
     qemu_state *q = state;
     const wp_buf *reply;
-    if (!q->switched)
+    if (!q->switched) {
+        q->mode_known = q->mode == 1; /* left in physical mode, as found */
         return WP_OK;
+    }
     q->switched = 0;
     int rc = send_str(s, "Qqemu.PhyMemMode:0", &reply, err);
+    if (!rc)
+        rc = wp_rsp_expect_ok(reply->data, reply->len, err, "the switch back to virtual mode");
+    q->mode_known = rc == WP_OK && !wp_session_link_doubtful(s);
+    q->mode = 0;
     if (rc)
-        return rc;
-    return wp_rsp_expect_ok(reply->data, reply->len, err, "the switch back to virtual mode");
+        q->switch_honoured = 0;
+    return rc;
 }
 
 static void qemu_restore_hint(wp_session *s, char *buf, size_t cap)

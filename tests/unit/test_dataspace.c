@@ -363,7 +363,42 @@ static void test_flat_route(void)
     CU_ASSERT_EQUAL(wp_write_physical(S, &ocd, 0x10, data, 4, &done, &err), WP_ENOROUTE);
 }
 
+/* Within a stop a repeated small write costs the switch, the write, the
+ * read-back and the switch back: what the first command learnt holds. */
+static void test_repeated_small_writes(void)
+{
+    setup();
+    const uint8_t data[4] = {1, 2, 3, 4};
+    size_t done;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0x100, data, 4, &done, &err), WP_OK);
+    int before = T.packets;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0x200, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.packets - before, 4); /* switch, M, m, switch back */
+    wp_route_options fast = {"auto", 0, 0, 0};
+    before = T.packets;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &fast, 0x300, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.packets - before, 3);
+    CU_ASSERT_EQUAL(T.mode, 0);
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x300, data, 4), 0);
+    /* A failed restore makes the route ask again: the stub is still in
+     * physical mode, so the next write leaves it there, as it found it. */
+    fake_fault_at(&T, "restore", 4, "E01");
+    CU_ASSERT_EQUAL(wp_write_physical(S, &fast, 0x300, data, 4, &done, &err), WP_ETARGET);
+    before = T.packets;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &fast, 0x300, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.packets - before, 2); /* the mode query, then M */
+    CU_ASSERT_EQUAL(T.mode, 1);
+    /* A new stop: the probe and the mode are learnt again. */
+    T.mode = 0;
+    T.generation++;
+    before = T.packets;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &fast, 0x300, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.packets - before, 7); /* probe 2, query, switch, query, M, back */
+}
+
 static const CU_TestInfo tests[] = {
+    {"repeated small writes", test_repeated_small_writes},
     {"chunking at PacketSize", test_chunking_at_packet_size},
     {"BytesWritten at every position", test_bytes_written_at_every_position},
     {"mode restored on every path", test_mode_restored_on_every_path},
