@@ -56,6 +56,25 @@ static int verify_wanted(int verify, int kind)
     return kind != WP_REGION_DEVICE;
 }
 
+/* The route `auto` would choose for reads, when it is another than the
+ * write's own and a read-back is wanted; NULL otherwise. */
+static wp_route_slot *read_back_route(wp_session *s, const wp_route_options *opt,
+                                      wp_route_handle *h)
+{
+    if ((opt->backend && strcmp(opt->backend, "auto") != 0) || opt->verify == 0)
+        return NULL;
+    wp_target_info info;
+    wp_error ignored = {0};
+    wp_route_slot *slot = NULL;
+    char note[sizeof s->skip_note];
+    snprintf(note, sizeof note, "%s", s->skip_note);
+    if (wp_session_target_info(s, &info, &ignored) ||
+        wp_route_select(s, "auto", &info, 0, &slot, &ignored))
+        slot = NULL;
+    snprintf(s->skip_note, sizeof s->skip_note, "%s", note);
+    return slot && slot->route != wp_route_of(h) ? slot : NULL;
+}
+
 /* What the success line says of the route: its claim, what "via" names,
  * and (once) why auto passed over a route that fits. */
 static void describe(wp_session *s, wp_route_handle *h, wp_transfer *tr)
@@ -300,10 +319,30 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
                        (unsigned long long)src->total, wp_plural(src->total));
     }
     wp_route_progress(h, 0, 0);
-    if (rc == WP_OK)
-        rc = verify_segments(h, opt ? opt->verify : -1, &segs, src, tr, err);
+    wp_route_slot *reader = rc == WP_OK ? read_back_route(s, opt, h) : NULL;
+    if (rc == WP_OK && !reader)
+        rc = verify_segments(h, opt->verify, &segs, src, tr, err);
     describe(s, h, tr);
-    return finish(h, rc, tr->done, "written", err);
+    rc = finish(h, rc, tr->done, "written", err);
+    if (rc == WP_OK && reader) {
+        /* Reads may take a faster route than writes (a local QEMU's memory
+         * under TCG): read back there, after the write route has closed. */
+        wp_route_options ro = *opt;
+        ro.backend = reader->route->name;
+        ro.for_write = 0;
+        wp_route_handle *rh = NULL;
+        rc = wp_route_open(s, &ro, &rh, err);
+        if (rc == WP_OK) {
+            rc = verify_segments(rh, opt->verify, &segs, src, tr, err);
+            wp_error close_err = {0};
+            if (wp_route_close(rh, &close_err) && rc == WP_OK)
+                rc = wp_fail(err, close_err.status, "%s", close_err.message);
+        } else {
+            wp_fail_prefix(err, rc, "all %llu byte%s written but reading them back failed: ",
+                           (unsigned long long)tr->done, tr->done == 1 ? " was" : "s were");
+        }
+    }
+    return rc;
 }
 
 int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
