@@ -69,7 +69,7 @@ class _Host(ctypes.Structure):
                 ("evaluate", _EVALUATE), ("read_register", _REGISTER),
                 ("target_info", _TARGET_INFO),
                 ("interrupted", _INTERRUPTED), ("flush_caches", _FLUSH),
-                ("progress", _PROGRESS)]
+                ("write_memory_bulk", ctypes.c_void_p), ("progress", _PROGRESS)]
 
 
 class _Result(ctypes.Structure):

@@ -71,6 +71,9 @@ class LldbHost
         host.ctx = this;
         host.packet_command = "process plugin packet send %s";
         host.connect_command = "gdb-remote %s";
+        // SBProcess::WriteMemory runs at `memory write` speed; each raw packet
+        // through the interpreter costs a command line.
+        host.write_memory_bulk = WriteMemoryBulk;
         host.send_packet = SendPacket;
         host.monitor = Monitor;
         host.read_memory = ReadMemory;
@@ -225,6 +228,28 @@ class LldbHost
             return WP_EHOST;
         }
         return WP_OK;
+    }
+
+    // Process::WriteMemory stops at the first packet that fails and returns
+    // the bytes before it; LLDB words an E reply "memory write failed for"
+    // (ProcessGDBRemote::DoWriteMemory): then the stub refused the packet.
+    static int WriteMemoryBulk(void *ctx, uint64_t addr, const void *buf, size_t len,
+                               size_t *written, wp_error *err)
+    {
+        lldb::SBError error;
+        *written = Self(ctx).Process().WriteMemory(addr, buf, len, error);
+        if (!error.Fail() && *written == len)
+            return WP_OK;
+        std::string why = error.GetCString() ? error.GetCString() : "short write";
+        int status = why.rfind("memory write failed for", 0) == 0 ? WP_ETARGET : WP_EHOST;
+        // LLDB quotes the whole packet; its head is enough for one line.
+        size_t quote = why.find("'M");
+        size_t close = quote == std::string::npos ? quote : why.find('\'', quote + 1);
+        if (close != std::string::npos && close - quote > 24)
+            why.replace(quote + 20, close - quote - 20, "...");
+        why = "LLDB: " + why;
+        wp_error_set(err, status, why.c_str());
+        return status;
     }
 
     static int WriteMemory(void *ctx, uint64_t addr, const void *buf, size_t len, wp_error *err)

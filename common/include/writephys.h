@@ -136,6 +136,14 @@ typedef struct wp_host {
     int (*interrupted)(void *ctx);
     /** Drops every debugger cache that may hold target memory. */
     void (*flush_caches)(void *ctx);
+    /** Optional: the debugger's own bulk memory write, as fast as its
+     * native command (LLDB's SBProcess::WriteMemory: its raw-packet command
+     * costs a command line per packet).  Routes whose stub is in physical
+     * mode write through it.  *written: the bytes the stub acknowledged,
+     * also on failure; then WP_ETARGET when the stub refused the next
+     * packet (it did not land), WP_EHOST when its fate is unknown. */
+    int (*write_memory_bulk)(void *ctx, uint64_t addr, const void *buf, size_t len,
+                             size_t *written, wp_error *err);
     /** Optional: bytes moved so far of a transfer, after every packet. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
 } wp_host;
@@ -234,6 +242,11 @@ WP_EXPORT int wp_session_add_route(wp_session *s, const wp_route *route, wp_erro
 WP_EXPORT int wp_session_send(wp_session *s, const char *packet, size_t len,
                               const wp_buf **reply, wp_error *err);
 WP_EXPORT const wp_host *wp_session_host(const wp_session *s);
+/** For a route whose write moves len bytes in several exchanges: before it
+ * returns a failure, how many bytes landed and how many after them are in
+ * doubt (sent, no answer).  Without it a failed write landed nothing, and
+ * is wholly in doubt when its status is WP_EHOST or WP_EINTR. */
+WP_EXPORT void wp_session_report_partial(wp_session *s, size_t landed, size_t in_doubt);
 /** Whether an exchange ended without an answer (a timeout, a lost link), so
  * that a late reply may still be on its way and every reply after it one
  * packet late.  wp_session_send sets it on a host failure; a route sets it

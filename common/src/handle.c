@@ -237,11 +237,19 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
             h->in_doubt = 0;
             if (h->map && !h->wrote_non_ram)
                 h->wrote_non_ram = !all_ram(h->map, at, n);
+            s->partial = 0;
             got = r->write(s, h->slot->state, at, buf + *done, n, err);
             /* A write whose exchange failed without an answer (lost link,
              * no reply, interrupted inside the debugger) may have landed. */
-            if (got == WP_EHOST || got == WP_EINTR)
+            if (got && s->partial) {
+                *done += s->partial_landed;
+                at += s->partial_landed;
+                h->in_doubt = s->partial_doubt;
+                h->wrote |= s->partial_landed || s->partial_doubt;
+            } else if (got == WP_EHOST || got == WP_EINTR) {
                 h->in_doubt = n;
+            }
+            s->partial = 0;
             h->wrote |= got == WP_OK || h->in_doubt;
             got = got ? got : (int)n;
         } else {

@@ -56,6 +56,8 @@ struct wp_session {
     int handle_open;     /* one route handle at a time */
     int link_doubt;      /* an exchange ended without an answer: replies may lag */
     char skip_note[480]; /* auto passed over a route that fits: said once */
+    int partial;         /* a failed route write reported what landed */
+    size_t partial_landed, partial_doubt;
     char said_skip[480];
     wp_buf reply; /* reused for every packet */
     wp_buf help;  /* the text wp_command_help returned last */

@@ -188,11 +188,40 @@ static void qemu_restore_hint(wp_session *s, char *buf, size_t cap)
     snprintf(buf, cap, "the stub may still be in physical mode (%s restores it)", how);
 }
 
+#define BULK_CHUNK (64u * 1024) /* Ctrl-C and progress between these */
+
+/* The packet the debugger sends at addr: LLDB keeps 70 bytes of PacketSize
+ * for an M packet's framing (ProcessGDBRemote::GetMaxMemorySize). */
+static size_t debugger_packet(const qemu_state *q, uint64_t addr, size_t remaining)
+{
+    size_t n = wp_rsp_write_chunk(q->packet_size, addr, remaining);
+    size_t lldb = q->packet_size > 140 ? (q->packet_size - 70) / 2 : n;
+    return n < lldb ? n : lldb;
+}
+
 static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
                       wp_error *err)
 {
     qemu_state *q = state;
     const wp_buf *reply;
+    const wp_host *host = wp_session_host(s);
+    if (host->write_memory_bulk) {
+        /* The stub is in physical mode, so the debugger's own memory write
+         * reaches physical memory; it reports what the stub acknowledged,
+         * and the packet after that is refused (ETARGET) or in doubt. */
+        size_t written = 0;
+        err->message[0] = '\0';
+        int rc = host->write_memory_bulk(host->ctx, addr, buf, len, &written, err);
+        if (rc == WP_OK && written == len)
+            return WP_OK;
+        if (!err->message[0])
+            wp_fail(err, WP_EHOST, "the debugger wrote %zu of %zu bytes", written, len);
+        if (rc != WP_ETARGET && rc != WP_EINTR)
+            rc = WP_EHOST;
+        size_t packet = debugger_packet(q, addr + written, len - written);
+        wp_session_report_partial(s, written, rc == WP_ETARGET ? 0 : packet);
+        return err->status = rc;
+    }
     wp_buf *p = &q->packet;
     wp_buf_clear(p);
     if (wp_buf_printf(p, "M%llx,%zx:", (unsigned long long)addr, len) ||
@@ -230,8 +259,9 @@ static int qemu_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, si
 static size_t qemu_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
                          size_t remaining)
 {
-    (void)s;
     qemu_state *q = state;
+    if (is_write && wp_session_host(s)->write_memory_bulk)
+        return remaining < BULK_CHUNK ? remaining : BULK_CHUNK;
     return is_write ? wp_rsp_write_chunk(q->packet_size, addr, remaining)
                     : wp_rsp_read_chunk(q->packet_size, remaining);
 }

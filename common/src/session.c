@@ -129,6 +129,13 @@ void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_
     }
 }
 
+void wp_session_report_partial(wp_session *s, size_t landed, size_t in_doubt)
+{
+    s->partial = 1;
+    s->partial_landed = landed;
+    s->partial_doubt = in_doubt;
+}
+
 int wp_session_link_doubtful(const wp_session *s)
 {
     return s && s->link_doubt;

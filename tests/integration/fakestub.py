@@ -33,6 +33,17 @@ def m_chunk(addr, remaining, packet_size=PACKET_SIZE):
     return min((packet_size - 1 - header) // 2, remaining)
 
 
+LLDB_PACKET = (PACKET_SIZE - 70) // 2   # LLDB's M payload (GetMaxMemorySize)
+
+
+def debugger_chunk(debugger, addr, remaining):
+    """Data bytes in one M packet: writephys' own under GDB; LLDB's under
+    LLDB, where the bulk data goes through SBProcess::WriteMemory."""
+    if debugger == "lldb":
+        return min(LLDB_PACKET, remaining)
+    return m_chunk(addr, remaining)
+
+
 def kind_of(p):
     if p.startswith("M"):
         return "M"

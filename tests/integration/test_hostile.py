@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from fakestub import DROP_OK, HANGUP, MUTE, SILENT, FakeStub, m_chunk
+from fakestub import DROP_OK, HANGUP, LLDB_PACKET, MUTE, SILENT, FakeStub, m_chunk
 from harness import run_text
 
 BASE = 0x1000
@@ -47,6 +47,26 @@ CASES = [
 ]
 
 
+# LLDB moves the data with SBProcess::WriteMemory, in packets of its own
+# size, and words what the stub answered in its own terms.
+LLDB_SECOND_M = "%#x" % (BASE + LLDB_PACKET)
+LLDB_WORDS = {
+    "E reply to the 1st M": "LLDB: memory write failed for 0x1000",
+    "E reply to the 3rd M": "LLDB: memory write failed for",
+    "E.text reply": "'E.no such memory'",
+    "non-hex garbage to M": "LLDB: unexpected response to GDB server memory write packet",
+    "over-long reply to M": "LLDB: unexpected response",
+    "truncated reply to M": "LLDB: unexpected response",
+    "reply to the wrong packet (a mode)": "LLDB: unexpected response",
+    "reply to the wrong packet (memory)": "LLDB: unexpected response",
+    "empty reply to M": "LLDB: GDB server does not support writing memory",
+    "OK but dropped": "read-back differs at " + LLDB_SECOND_M,
+    "silent on the 2nd M": "; the write failed at " + LLDB_SECOND_M,
+    "hang-up on the 2nd M": "; the write failed at " + LLDB_SECOND_M,
+    "silent from the 2nd M on": "; the write failed at " + LLDB_SECOND_M,
+}
+
+
 def told_written(text):
     """The count the user was told, as (at least, at most): a range where a
     packet was in flight when the stub stopped answering."""
@@ -72,12 +92,15 @@ def test_hostile_reply(debugger, name, faults, words):
                                   "help readphys"], port=stub.port)
     text = out[0]
     assert text.startswith("writephys: ") and text.count("\n") == 1, text
+    if debugger == "lldb":
+        words = LLDB_WORDS.get(name, words)
     assert words in text, text
     low, high = told_written(text)
     stored = bytes(stub.ram[BASE:BASE + LENGTH])
     first = m_chunk(BASE, LENGTH)
     if faults.get(("M", 2)) == DROP_OK:
         # The stub lied: the read-back caught it, and the message says so.
+        first = first if debugger == "gdb" else LLDB_PACKET
         assert stored[:first] == bytes([PATTERN]) * first
     else:
         # What the user was told is what the stub holds: all of the sure part,
