@@ -426,6 +426,23 @@ WP_EXPORT size_t wp_command_completions(const wp_session *s, const char *command
  * valid as long as the session. */
 WP_EXPORT const char *wp_command_help(wp_session *s, const char *command);
 
+/** Settings: the defaults of every command ("verify": auto/on/off,
+ * "backend", "progress": on/off, "read-length", "read-width"), for the
+ * life of the session.  wp_setting_set returns WP_EINVAL with a one-line
+ * message for an unknown name or a bad value; wp_setting_get writes the
+ * value as text.  The command `writephys-settings` reaches them too. */
+WP_EXPORT size_t wp_setting_count(void);
+WP_EXPORT const char *wp_setting_name(size_t index);
+WP_EXPORT const char *wp_setting_doc(size_t index);
+WP_EXPORT int wp_setting_set(wp_session *s, const char *name, const char *value, wp_error *err);
+WP_EXPORT int wp_setting_get(const wp_session *s, const char *name, char *buf, size_t cap);
+
+/** One line of progress, worded the same in every front end ("writephys:
+ * 3.0 of 8.0 MiB (37%), 12.5 MiB/s, 0 s left"); returns its length.  The
+ * front end decides when to show it (after half a second) and clears it. */
+WP_EXPORT size_t wp_progress_line(uint64_t done, uint64_t total, double seconds, char *buf,
+                                  size_t cap);
+
 /** Parses a plain integer literal as C, GDB and LLDB read it (0x1f, 010,
  * 4096, -1); returns WP_EINVAL for anything else. */
 WP_EXPORT int wp_parse_literal(const char *text, uint64_t *value, int *negative);

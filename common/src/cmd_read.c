@@ -41,7 +41,7 @@ static int check(wp_request *r, size_t npos, wp_error *err)
     if (npos > 1)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0], usage);
     if (!r->has_length)
-        r->length = 128;
+        r->length = r->default_length;
     if (r->length == 0)
         return wp_fail(err, WP_EINVAL, "--length must be at least 1");
     if (r->output && (r->width_given || r->byte_order != WP_ORDER_TARGET))

@@ -254,7 +254,8 @@ static const char *verify_note(const wp_request *r, const wp_transfer *tr)
     if (tr->verified)
         return "verified";
     if (r->verify == 0)
-        return "not verified (--no-verify)";
+        return r->verify_set ? "not verified (--no-verify)"
+                             : "not verified (the verify setting is off)";
     if (tr->unverified == WP_REGION_UNASSIGNED)
         return "not verified (unassigned memory reads as zero whatever was written; the "
                "stub most likely dropped the bytes)";

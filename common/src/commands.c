@@ -13,6 +13,7 @@ static const wp_command_def *const commands[] = {
     &wp_cmd_writephys,
     &wp_cmd_readphys,
     &wp_cmd_vtop,
+    &wp_cmd_settings,
 };
 
 size_t wp_command_count(void)
@@ -124,6 +125,33 @@ void wp_mi_common(wp_result *res)
         wp_mi_field(res, "backend", "%s", res->backend);
 }
 
+static void set_error(wp_result *res, const char *name, const wp_error *err);
+
+/* --version: the core, and the route a write would take now. */
+static int run_version(wp_session *s, const wp_request *r, wp_result *res, wp_error *err)
+{
+    (void)err;
+    char route[160] = "no target";
+    wp_target_info info;
+    wp_error why = {0};
+    if (wp_session_target_info(s, &info, &why) == WP_OK && info.connected) {
+        wp_route_options opt = {r->backend, 0, -1, 1};
+        wp_route_handle *h = NULL;
+        if (wp_route_open_checks(s, &opt, &h, &why) == WP_OK) {
+            snprintf(route, sizeof route, "%s", wp_route_of(h)->name);
+            wp_route_close(h, &why);
+        } else {
+            snprintf(route, sizeof route, "none (%.140s)", why.message);
+        }
+    }
+    wp_buf_printf(&res->text, "%s: writephys %s (core API %d); route for a write now: %s\n",
+                  r->name, WP_VERSION, WP_API_VERSION, route);
+    wp_mi_field(res, "version", "%s", WP_VERSION);
+    wp_mi_field(res, "api", "%d", WP_API_VERSION);
+    wp_mi_field(res, "route", "%.60s", route);
+    return WP_OK;
+}
+
 static void set_error(wp_result *res, const char *name, const wp_error *err)
 {
     res->status = err->status ? err->status : WP_EHOST;
@@ -144,9 +172,16 @@ int wp_command_run(wp_session *s, int argc, const char *const *argv, wp_result *
         wp_request_free(&r);
         return WP_OK;
     }
+    if (!rc && r.version) {
+        rc = run_version(s, &r, res, &err);
+        if (rc)
+            set_error(res, r.name, &err);
+        wp_request_free(&r);
+        return rc;
+    }
     uint64_t addr = 0;
     int negative = 0;
-    if (!rc)
+    if (!rc && !r.cmd->raw_args)
         rc = wp_evaluate(s, "ADDRESS", r.address, &addr, &negative, &err);
     if (!rc && negative)
         rc = wp_fail(&err, WP_EINVAL, "ADDRESS '%s' is negative", r.address);

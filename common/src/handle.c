@@ -264,7 +264,7 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
                            is_write ? "write" : "read", (unsigned long long)at, why);
         }
         *done += (size_t)got;
-        if (h->progress_total && s->host.progress) {
+        if (h->progress_total && s->host.progress && s->settings.progress) {
             h->progress_done += (uint64_t)got;
             s->host.progress(s->host.ctx, h->progress_done, h->progress_total);
         }

@@ -28,6 +28,16 @@ typedef struct wp_address {
     const uint64_t *root;
 } wp_address;
 
+/* ---- settings.c: the defaults of every command ---- */
+typedef struct wp_settings {
+    int verify; /* -1 auto, 0, 1 */
+    char backend[16];
+    int progress;
+    uint64_t read_length;
+    unsigned read_width;
+} wp_settings;
+void wp_settings_init(wp_settings *st);
+
 /* ---- error.c ---- */
 int wp_fail(wp_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -53,8 +63,9 @@ struct wp_session {
     size_t nroutes;
     uint64_t generation; /* the host's, when the routes last learnt */
     int generation_known;
-    int handle_open;     /* one route handle at a time */
-    int link_doubt;      /* an exchange ended without an answer: replies may lag */
+    int handle_open; /* one route handle at a time */
+    int link_doubt;  /* an exchange ended without an answer: replies may lag */
+    wp_settings settings;
     char skip_note[480]; /* auto passed over a route that fits: said once */
     int partial;         /* a failed route write reported what landed */
     size_t partial_landed, partial_doubt;
@@ -119,10 +130,13 @@ typedef struct wp_request {
     const char *backend; /* a route name or "auto" */
     int verify;          /* -1 auto, 0, 1 */
     int force, dry_run;
-    int help;         /* --help / -h: print the help, run nothing */
-    int is_virtual;   /* --virtual: ADDRESS goes through the page tables */
-    const char *root; /* --root: expression for another address space */
-    int walk;         /* vtop --walk */
+    int help;                /* --help / -h: print the help, run nothing */
+    int is_virtual;          /* --virtual: ADDRESS goes through the page tables */
+    const char *root;        /* --root: expression for another address space */
+    int walk;                /* vtop --walk */
+    int version;             /* --version: name the core and the route, run nothing */
+    int verify_set;          /* verify came from an option, not the setting */
+    uint64_t default_length; /* readphys without --length: the setting */
 } wp_request;
 
 /* Option bits: which options a command accepts. */
@@ -162,6 +176,7 @@ typedef struct wp_command_def {
     const char *usage; /* "usage: ..." line for errors */
     const char *help;  /* the text of `help NAME`; "@ROUTES@" lists routes */
     unsigned options;  /* wp_option_bit mask */
+    int raw_args;      /* positionals are words, not an ADDRESS to evaluate */
     /* Rules that need the whole line; npos counts ADDRESS and the rest. */
     int (*check)(wp_request *r, size_t npos, wp_error *err);
     int (*run)(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
@@ -173,6 +188,7 @@ typedef struct wp_command_def {
 extern const wp_command_def wp_cmd_writephys;
 extern const wp_command_def wp_cmd_readphys;
 extern const wp_command_def wp_cmd_vtop;
+extern const wp_command_def wp_cmd_settings;
 /* Resolves --virtual and --root into where; root_value holds the root. */
 int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
                        wp_address *where, wp_error *err);

@@ -33,7 +33,8 @@ enum opt_id {
     OPT_HELP,
     OPT_VIRTUAL,
     OPT_ROOT,
-    OPT_WALK
+    OPT_WALK,
+    OPT_VERSION
 };
 
 static const struct option_row {
@@ -66,6 +67,7 @@ static const struct option_row {
     {"root", 0, 1, WP_OPT_ROOT, OPT_ROOT},
     {"walk", 0, 0, WP_OPT_WALK, OPT_WALK},
     {"help", 'h', 0, 0, OPT_HELP},
+    {"version", 0, 0, 0, OPT_VERSION},
 };
 
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
@@ -191,7 +193,7 @@ static int check_backend(const wp_session *s, const char *value, const char **ou
 }
 
 static int apply_option(const wp_session *s, wp_request *r, const struct option_row *o,
-                        const char *value, int *width, int *order, wp_error *err)
+                        const char *value, int *width, int *order, int *verify, wp_error *err)
 {
     switch (o->id) {
     case OPT_WIDTH_B:
@@ -224,9 +226,11 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         return WP_OK;
     case OPT_BACKEND: return check_backend(s, value, &r->backend, err);
     case OPT_VERIFY:
-        return set_once_int(&r->verify, 1, "--verify and --no-verify cannot be combined", err);
+        r->verify_set = 1;
+        return set_once_int(verify, 1, "--verify and --no-verify cannot be combined", err);
     case OPT_NO_VERIFY:
-        return set_once_int(&r->verify, 0, "--verify and --no-verify cannot be combined", err);
+        r->verify_set = 1;
+        return set_once_int(verify, 0, "--verify and --no-verify cannot be combined", err);
     case OPT_DRY_RUN: r->dry_run = 1; return WP_OK;
     case OPT_FORCE: r->force = 1; return WP_OK;
     case OPT_HELP: return WP_OK;
@@ -237,6 +241,7 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         r->root = value;
         return WP_OK;
     case OPT_WALK: r->walk = 1; return WP_OK;
+    case OPT_VERSION: r->version = 1; return WP_OK;
     }
     return wp_fail(err, WP_EINVAL, "internal: unhandled option");
 }
@@ -245,8 +250,9 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
                      wp_error *err)
 {
     memset(r, 0, sizeof *r);
-    r->verify = -1;
-    r->backend = "auto";
+    r->verify = s ? s->settings.verify : -1;
+    r->backend = s ? s->settings.backend : "auto";
+    r->default_length = s ? s->settings.read_length : 128;
     r->name = "writephys";
     if (argc < 1 || !argv || !argv[0])
         return wp_fail(err, WP_EINVAL, "empty command");
@@ -254,7 +260,7 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
     if (!r->cmd)
         return wp_fail(err, WP_EINVAL, "unknown command '%s'", argv[0]);
     r->name = r->cmd->name;
-    int width = -1, order = -1;
+    int width = -1, order = -1, verify = -1;
     bool seen[WP_ARRAY_LEN(options)] = {false};
 
     /* Positionals: the first is ADDRESS, the rest VALUEs. */
@@ -305,15 +311,22 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
         } else if (!o->takes_value && value) {
             return wp_fail(err, WP_EINVAL, "option '--%s' takes no value", o->long_name);
         }
-        int rc = apply_option(s, r, o, value, &width, &order, err);
+        int rc = apply_option(s, r, o, value, &width, &order, &verify, err);
         if (rc)
             return rc;
     }
     r->address = address;
-    r->width = width == -1 ? 1 : (unsigned)width;
+    /* readphys groups by the read-width setting unless told otherwise. */
+    r->width = width != -1                              ? (unsigned)width
+               : s && (r->cmd->options & WP_OPT_OUTPUT) ? s->settings.read_width
+                                                        : 1;
     r->width_given = width != -1;
     r->byte_order = order == -1 ? WP_ORDER_TARGET : order;
-    if (npos == 0)
+    if (verify != -1)
+        r->verify = verify;
+    if (r->version)
+        return WP_OK;
+    if (npos == 0 && !r->cmd->raw_args)
         return wp_fail(err, WP_EINVAL, "missing ADDRESS; %s", r->cmd->usage);
     /* --root names another address space, so it goes with a virtual ADDRESS. */
     if (r->root && !r->is_virtual && (r->cmd->options & WP_OPT_VIRTUAL))

@@ -49,6 +49,7 @@ wp_session *wp_session_new(const wp_host *host, wp_error *err)
         return NULL;
     }
     s->host = *host;
+    wp_settings_init(&s->settings);
     for (size_t i = 0; i < wp_builtin_route_count; i++)
         if (add_route(s, wp_builtin_routes[i], err)) {
             wp_session_free(s);

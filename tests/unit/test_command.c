@@ -39,13 +39,26 @@ static void expect_text(const char *line, const char *text)
     wp_result_free(&res);
 }
 
+static void expect_part(const char *line, const char *part)
+{
+    wp_result res;
+    int rc = run(line, &res);
+    CU_ASSERT_EQUAL(rc, WP_OK);
+    if (!strstr(res.text.data ? res.text.data : "", part))
+        fprintf(stderr, "\n  '%s' printed '%s' (error '%s')\n", line,
+                res.text.data ? res.text.data : "", res.error.message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.text.data ? res.text.data : "", part));
+    wp_result_free(&res);
+}
+
 static void expect_error(const char *line, const char *part)
 {
     wp_result res;
     int packets = T.packets;
     int rc = run(line, &res);
     CU_ASSERT_NOT_EQUAL(rc, WP_OK);
-    const char *name = strncmp(line, "readphys", 8) == 0 ? "readphys: " : "writephys: ";
+    char name[32];
+    snprintf(name, sizeof name, "%.*s: ", (int)strcspn(line, " "), line);
     CU_ASSERT_EQUAL(strncmp(res.error.message, name, strlen(name)), 0);
     CU_ASSERT_PTR_NULL(strchr(res.error.message, '\n'));
     if (!strstr(res.error.message, part))
@@ -215,7 +228,56 @@ static void test_help(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help(S, "readphys"), "Usage: readphys"));
 }
 
+/* Settings give every command its defaults; options still win. */
+static void test_settings(void)
+{
+    setup();
+    expect_text("writephys-settings show verify", "writephys: verify = auto\n");
+    expect_text("writephys-settings set verify off", "writephys: verify = off\n");
+    int m = fake_count_prefix(&T, "m");
+    expect_text("writephys 0x100 1",
+                "writephys: wrote 1 byte at physical 0x100 via qemu, not verified (the verify "
+                "setting is off)\n");
+    CU_ASSERT_EQUAL(fake_count_prefix(&T, "m"), m); /* no read-back */
+    expect_text("writephys --verify 0x100 2",
+                "writephys: wrote 1 byte at physical 0x100 via qemu, verified\n");
+    expect_part("writephys-settings set read-width 4", "read-width = 4");
+    expect_part("writephys-settings set read-length 8", "read-length = 8");
+    expect_part("readphys 0x100", "00000100  00000002 00000000 ");
+    expect_part("readphys -b 0x100 --length 2", "00000100  02 00");
+    expect_part("writephys-settings set backend flat", "backend = flat");
+    expect_part("readphys 0x10 --length 1", "via flat");
+    expect_part("writephys-settings set progress off", "progress = off");
+    expect_error("writephys-settings set verify maybe", "bad value 'maybe' for verify");
+    expect_error("writephys-settings set backend nowhere", "unknown backend 'nowhere'");
+    expect_error("writephys-settings set colour red", "unknown setting 'colour'");
+    expect_error("writephys-settings set read-width 3", "bad value '3' for read-width");
+    expect_error("writephys-settings frobnicate", "usage: writephys-settings");
+    expect_text("writephys-settings",
+                "writephys: verify = off\nwritephys: backend = flat\nwritephys: progress = "
+                "off\nwritephys: read-length = 8\nwritephys: read-width = 4\n");
+    char value[32];
+    CU_ASSERT_EQUAL(wp_setting_get(S, "verify", value, sizeof value), WP_OK);
+    CU_ASSERT_STRING_EQUAL(value, "off");
+    CU_ASSERT_EQUAL(wp_setting_count(), 5);
+    CU_ASSERT_STRING_EQUAL(wp_setting_name(4), "read-width");
+}
+
+static void test_version_and_progress_line(void)
+{
+    setup();
+    expect_part("writephys --version", "writephys: writephys " WP_VERSION " (core API ");
+    expect_part("readphys --version", "route for a write now: qemu\n");
+    T.connected = 0;
+    expect_part("writephys --version", "route for a write now: no target\n");
+    char line[128];
+    wp_progress_line(3 << 20, 8 << 20, 0.25, line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "writephys: 3.0 of 8.0 MiB (37%), 12.0 MiB/s, 0.4 s left");
+}
+
 static const CU_TestInfo tests[] = {
+    {"settings", test_settings},
+    {"version and progress line", test_version_and_progress_line},
     {"values", test_values},
     {"strings", test_strings},
     {"files", test_files},
