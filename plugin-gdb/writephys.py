@@ -11,6 +11,7 @@
 import ctypes
 import os
 import signal
+import time
 
 import gdb
 
@@ -118,6 +119,18 @@ def _load_core():
                                            ctypes.c_char_p, ctypes.c_size_t]
     lib.wp_command_help.restype = ctypes.c_char_p
     lib.wp_command_help.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.wp_progress_line.restype = ctypes.c_size_t
+    lib.wp_progress_line.argtypes = [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_double,
+                                     ctypes.c_char_p, ctypes.c_size_t]
+    lib.wp_setting_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                   ctypes.c_void_p]
+    lib.wp_setting_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                   ctypes.c_size_t]
+    lib.wp_setting_count.restype = ctypes.c_size_t
+    lib.wp_setting_name.restype = ctypes.c_char_p
+    lib.wp_setting_name.argtypes = [ctypes.c_size_t]
+    lib.wp_setting_doc.restype = ctypes.c_char_p
+    lib.wp_setting_doc.argtypes = [ctypes.c_size_t]
     lib.wp_command_count.restype = ctypes.c_size_t
     lib.wp_command_name.restype = ctypes.c_char_p
     lib.wp_command_name.argtypes = [ctypes.c_size_t]
@@ -150,7 +163,12 @@ class _GdbHost:
             _EVALUATE(self._guard(self._evaluate)),
             _REGISTER(self._guard(self._read_register)),
             _TARGET_INFO(self._guard(self._target_info)),
-            _INTERRUPTED(self._interrupted), _FLUSH(self._flush))
+            _INTERRUPTED(self._interrupted), _FLUSH(self._flush), None,
+            _PROGRESS(self._progress))
+        self.mi = False            # the command came through GDB/MI
+        self.started = 0.0
+        self.shown = 0             # length of the progress line on screen
+        self.last_shown = 0.0
         err = _Error()
         self.session = _lib.wp_session_new(ctypes.byref(self.struct), ctypes.byref(err))
         if not self.session:
@@ -281,6 +299,8 @@ class _GdbHost:
         # applied a write whose reply we would then drop): while the core
         # runs, it only raises a flag that the core reads between packets.
         previous = signal.signal(signal.SIGINT, self._on_sigint)
+        self.started = time.monotonic()
+        self.last_shown = 0.0
         try:
             if isinstance(args, str):
                 _lib.wp_command_run_line(self.session, name.encode(), enc(args),
@@ -292,10 +312,45 @@ class _GdbHost:
             return _Outcome(result)
         finally:
             signal.signal(signal.SIGINT, previous)
+            self._clear_progress()
             _lib.wp_result_free(ctypes.byref(result))
 
     def _on_sigint(self, _signum, _frame):
         self.interrupted = True
+
+    PROGRESS_AFTER = 0.5     # seconds before a transfer shows progress
+    PROGRESS_EVERY = 0.25    # seconds between updates
+
+    def _progress(self, _ctx, done, total):
+        # Called after every packet: only long transfers show anything, and
+        # no more often than every quarter second.  No exception may escape.
+        try:
+            # The CLI shows it on a terminal only: a script capturing GDB's
+            # output gets the result, not a line rewritten in place.
+            if not self.mi and not os.isatty(1):
+                return
+            now = time.monotonic()
+            if now - self.started < self.PROGRESS_AFTER or \
+                    now - self.last_shown < self.PROGRESS_EVERY:
+                return
+            self.last_shown = now
+            buf = ctypes.create_string_buffer(160)
+            _lib.wp_progress_line(done, total, now - self.started, buf, 160)
+            line = buf.value.decode()
+            if self.mi:      # a console stream record per update, for IDEs
+                gdb.write(line + "\n")
+            else:            # one line, rewritten in place
+                gdb.write("\r" + line.ljust(self.shown))
+                self.shown = max(self.shown, len(line))
+            gdb.flush()
+        except Exception:  # progress is a courtesy; never break the transfer
+            pass
+
+    def _clear_progress(self):
+        if self.shown:
+            gdb.write("\r" + " " * self.shown + "\r")
+            gdb.flush()
+        self.shown = 0
 
 
 _host = None
@@ -402,7 +457,55 @@ if hasattr(gdb, "MICommand"):
             super().__init__("-" + name)
 
         def invoke(self, argv):
-            return _mi_result(_run(self.command, argv))
+            _host.mi = True
+            try:
+                return _mi_result(_run(self.command, argv))
+            finally:
+                _host.mi = False
+
+
+class _SettingsPrefix(gdb.Command):
+    """Settings of writephys: the defaults of every command.
+The same as 'writephys-settings set NAME VALUE', in GDB's own form."""
+
+    def __init__(self, verb):
+        super().__init__(verb + " writephys", gdb.COMMAND_DATA, prefix=True)
+
+
+class _Setting(gdb.Parameter):
+    """Kept in the core, so `writephys-settings` and `set writephys` agree."""
+
+    def __init__(self, name, doc):
+        self.__doc__ = doc[0].upper() + doc[1:] + "."
+        self.set_doc = "Set " + doc + "."
+        self.show_doc = "Show " + doc + "."
+        self.wp_name = name
+        super().__init__("writephys " + name, gdb.COMMAND_DATA, gdb.PARAM_STRING)
+        self.value = self._core_value()
+
+    def _core_value(self):
+        buf = ctypes.create_string_buffer(64)
+        _lib.wp_setting_get(_host.session, self.wp_name.encode(), buf, 64)
+        return buf.value.decode()
+
+    def get_set_string(self):
+        err = _Error()
+        if _lib.wp_setting_set(_host.session, self.wp_name.encode(),
+                               str(self.value).encode(), ctypes.byref(err)):
+            message = err.message.decode("utf-8", "replace")
+            self.value = self._core_value()
+            raise gdb.GdbError("writephys: " + message)
+        return ""
+
+    def get_show_string(self, _svalue):
+        return "writephys %s is %s" % (self.wp_name, self._core_value())
+
+
+def _register_settings():
+    for verb in ("set", "show"):
+        _SettingsPrefix(verb)
+    for i in range(_lib.wp_setting_count()):
+        _Setting(_lib.wp_setting_name(i).decode(), _lib.wp_setting_doc(i).decode())
 
 
 def _register(name):
@@ -446,6 +549,7 @@ def _main():
     for event in ("stop", "cont", "exited", "inferior_call"):
         if hasattr(gdb.events, event):
             getattr(gdb.events, event).connect(_host.target_changed)
+    _register_settings()
     for name in (_lib.wp_command_name(i).decode() for i in range(_lib.wp_command_count())):
         _register(name)
         if hasattr(gdb, "MICommand"):

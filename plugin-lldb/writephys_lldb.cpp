@@ -8,10 +8,13 @@
 
 #include <lldb/API/LLDB.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "writephys.h"
@@ -83,6 +86,7 @@ class LldbHost
         host.target_info = TargetInfo;
         host.interrupted = Interrupted;
         host.flush_caches = FlushCaches;
+        host.progress = Progress;
         wp_error err = {};
         session_ = wp_session_new(&host, &err);
         if (!session_)
@@ -106,16 +110,22 @@ class LldbHost
         int rc;
         {
             CtrlCFlag guard;
+            started_ = std::chrono::steady_clock::now();
+            last_shown_ = 0;
             rc = wp_command_run(session_, static_cast<int>(argv.size()), argv.data(), &res);
+            ClearProgress();
         }
+        if (std::strcmp(name, "writephys") == 0)
+            SetWrittenVariable(res.bytes_done);
         if (rc == WP_OK) {
             if (res.text.data)
                 result.Printf("%s", res.text.data);
             result.SetStatus(lldb::eReturnStatusSuccessFinishResult);
         } else {
-            // The message goes out as the core wrote it ("writephys: ..."),
-            // the same line GDB prints; the failed status stops `lldb -b`.
-            result.AppendMessage(res.error.message);
+            // LLDB's own form ("error: writephys: ..."), so that `lldb -b`,
+            // lldb-vscode and scripts see a failure; the text after the
+            // prefix is the line GDB prints.
+            result.SetError(res.error.message);
             result.SetStatus(lldb::eReturnStatusFailed);
         }
         wp_result_free(&res);
@@ -124,6 +134,61 @@ class LldbHost
 
   private:
     static LldbHost &Self(void *ctx) { return *static_cast<LldbHost *>(ctx); }
+
+    double Elapsed() const
+    {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_)
+            .count();
+    }
+
+    // Progress on LLDB's output: rewritten in place on a terminal, a line
+    // per second elsewhere (lldb-vscode's debug console, a log).
+    static void Progress(void *ctx, uint64_t done, uint64_t total)
+    {
+        LldbHost &self = Self(ctx);
+        double now = self.Elapsed();
+        FILE *out = self.debugger_.GetOutputFileHandle();
+        bool tty = out && isatty(fileno(out));
+        if (!out || now < 0.5 || now - self.last_shown_ < (tty ? 0.25 : 1.0))
+            return;
+        self.last_shown_ = now;
+        char line[160];
+        wp_progress_line(done, total, now, line, sizeof line);
+        if (tty) {
+            std::fprintf(out, "\r%-*s", self.shown_, line);
+            self.shown_ = std::max(self.shown_, static_cast<int>(std::strlen(line)));
+        } else {
+            std::fprintf(out, "%s\n", line);
+        }
+        std::fflush(out);
+    }
+
+    void ClearProgress()
+    {
+        FILE *out = debugger_.GetOutputFileHandle();
+        if (shown_ && out) {
+            std::fprintf(out, "\r%*s\r", shown_, "");
+            std::fflush(out);
+        }
+        shown_ = 0;
+    }
+
+    // LLDB's counterpart of GDB's $_writephys_written: a persistent
+    // expression variable, which scripts read as `expr $_writephys_written`.
+    void SetWrittenVariable(uint64_t written)
+    {
+        lldb::SBTarget target = debugger_.GetSelectedTarget();
+        if (!target.IsValid())
+            return;
+        lldb::SBExpressionOptions options;
+        options.SetSuppressPersistentResult(true);
+        std::string value = std::to_string(written);
+        lldb::SBValue v = target.EvaluateExpression(
+            ("$_writephys_written = " + value + "ULL").c_str(), options);
+        if (!v.IsValid() || v.GetError().Fail())
+            target.EvaluateExpression(
+                ("unsigned long long $_writephys_written = " + value + "ULL").c_str(), options);
+    }
 
     lldb::SBProcess Process() { return debugger_.GetSelectedTarget().GetProcess(); }
 
@@ -366,6 +431,9 @@ class LldbHost
     void RestoreMemoryCache();
 
     lldb::SBDebugger debugger_;
+    std::chrono::steady_clock::time_point started_;
+    double last_shown_ = 0;
+    int shown_ = 0;
     wp_session *session_;
     std::string load_error_;
     uint64_t generation_ = 0;

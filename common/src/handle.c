@@ -7,6 +7,8 @@
 
 #include "internal.h"
 
+#define PROGRESS_MIN_BYTES (256u * 1024)
+
 struct wp_route_handle {
     wp_session *s;
     wp_route_slot *slot;
@@ -264,7 +266,9 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
                            is_write ? "write" : "read", (unsigned long long)at, why);
         }
         *done += (size_t)got;
-        if (h->progress_total && s->host.progress && s->settings.progress) {
+        /* Small transfers show nothing, however long they take. */
+        if (h->progress_total >= PROGRESS_MIN_BYTES && s->host.progress &&
+            s->settings.progress) {
             h->progress_done += (uint64_t)got;
             s->host.progress(s->host.ctx, h->progress_done, h->progress_total);
         }

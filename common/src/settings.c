@@ -13,9 +13,9 @@ static const struct setting_row {
     const char *doc;
 } settings[] = {
     {"verify", "auto, on or off",
-     "read back and compare after a write (auto: RAM and ROM yes, devices no)"},
+     "whether writes are read back and compared (auto: RAM and ROM yes, devices no)"},
     {"backend", "auto or a route's name", "the route commands use when --backend is not given"},
-    {"progress", "on or off", "show progress for transfers that take more than half a second"},
+    {"progress", "on or off", "whether transfers longer than half a second show progress"},
     {"read-length", "a size (128, 0x100, 4K)", "readphys' default --length"},
     {"read-width", "1, 2, 4 or 8", "readphys' default grouping (-b, -w, -d, -q)"},
 };

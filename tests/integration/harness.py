@@ -175,13 +175,17 @@ class Qemu:
         self.close()
 
 
-def run_debugger(args, timeout, started=None, env=None, preload=None, stdin=None):
+def run_debugger(args, timeout, started=None, env=None, preload=None, stdin=None,
+                 merge_stderr=False):
     """subprocess.run, but `started(pid)` is told the child's pid first;
     `preload` names the variable holding this debugger's LD_PRELOAD."""
     env = dict(env or os.environ)
     if preload and os.environ.get(preload):
         env["LD_PRELOAD"] = os.environ[preload]
-    with subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    # merge_stderr: one stream, so that a debugger's errors stay in order
+    # with its output (LLDB prints a failed command's error on stderr).
+    with subprocess.Popen(args, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                           stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                           text=True) as proc:
         if started:
@@ -246,7 +250,7 @@ def run_lldb(commands, port=None, timeout=300, plugin=True, started=None, env=No
             f.write("\n".join(prefix + lines + suffix) + "\n")
         proc = run_debugger([require(LLDB), "--no-lldbinit", "-b", "-o",
                      "command source -e false " + script], timeout, started,
-                    env=env, preload="WP_LLDB_PRELOAD")
+                    env=env, preload="WP_LLDB_PRELOAD", merge_stderr=True)
     outputs = _split_lldb_transcript(proc.stdout, prefix + lines + suffix)
     assert len(outputs) == len(prefix + lines + suffix), proc.stdout + proc.stderr
     for line, out in zip(prefix, outputs):
@@ -281,4 +285,8 @@ def run_text(debugger, commands, port=None, **kw):
     if debugger == "gdb":
         return [r["error"] + "\n" if r["error"] is not None else r["output"]
                 for r in run_gdb(commands, port=port, **kw)]
-    return [r["output"] for r in run_lldb(commands, port=port, **kw)]
+    # LLDB marks a failure as its own "error: " line; the text after the
+    # prefix is what GDB prints.
+    return [r["output"][len("error: "):] if r["output"].startswith("error: writephys")
+            or r["output"].startswith("error: readphys") or r["output"].startswith("error: vtop")
+            else r["output"] for r in run_lldb(commands, port=port, **kw)]
