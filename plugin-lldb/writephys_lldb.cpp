@@ -141,15 +141,32 @@ class LldbHost
             .count();
     }
 
-    // Progress on LLDB's output: rewritten in place on a terminal, a line
-    // per second elsewhere (lldb-vscode's debug console, a log).
+    // Progress: rewritten in place on a terminal; under an IDE's adapter
+    // (lldb-vscode, lldb-dap) a line per second on stdout, which the adapter
+    // sends to the debug console as output events; nothing in a script.
+    static bool UnderAdapter()
+    {
+        char name[64] = "";
+        FILE *f = std::fopen("/proc/self/comm", "r");
+        if (f) {
+            if (!std::fgets(name, sizeof name, f))
+                name[0] = '\0';
+            std::fclose(f);
+        }
+        return std::strncmp(name, "lldb-vscode", 11) == 0 ||
+               std::strncmp(name, "lldb-dap", 8) == 0;
+    }
+
     static void Progress(void *ctx, uint64_t done, uint64_t total)
     {
         LldbHost &self = Self(ctx);
         double now = self.Elapsed();
         FILE *out = self.debugger_.GetOutputFileHandle();
         bool tty = out && isatty(fileno(out));
-        if (!out || now < 0.5 || now - self.last_shown_ < (tty ? 0.25 : 1.0))
+        static const bool adapter = UnderAdapter();
+        if (!tty && !adapter)
+            return;
+        if (now < 0.5 || now - self.last_shown_ < (tty ? 0.25 : 1.0))
             return;
         self.last_shown_ = now;
         char line[160];
@@ -157,10 +174,11 @@ class LldbHost
         if (tty) {
             std::fprintf(out, "\r%-*s", self.shown_, line);
             self.shown_ = std::max(self.shown_, static_cast<int>(std::strlen(line)));
+            std::fflush(out);
         } else {
-            std::fprintf(out, "%s\n", line);
+            std::printf("%s\n", line);
+            std::fflush(stdout);
         }
-        std::fflush(out);
     }
 
     void ClearProgress()

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # libclang-rt-14-dev holds libFuzzer; clang only recommends it.
-PACKAGES=(cmake ninja-build gcc g++ clang clang-format libclang-rt-14-dev libcunit1-dev valgrind
+PACKAGES=(cmake ninja-build pkgconf gcc g++ clang clang-format libclang-rt-14-dev libcunit1-dev valgrind
           python3 python3-pytest
           gdb gdb-multiarch lldb liblldb-dev
           qemu-system-x86 qemu-system-arm qemu-system-misc)

@@ -47,3 +47,49 @@ def test_mi_vtop(qemu):
                        'writable="yes",user="yes",executable="yes",mode="x86-64 4-level"')
     assert out[-1].startswith('^error,msg="vtop: 0x403000 is not mapped: the walk stopped at '
                               'PT entry 3')
+
+
+def run_mi_raw(port, commands):
+    lines = ['-interpreter-exec console "source %s"' % GDB_PLUGIN,
+             "-target-select remote 127.0.0.1:%d" % port] + commands + ["-gdb-exit"]
+    return run_debugger([require("gdb"), "-nx", "-q", "-i=mi3"], 300,
+                        preload="WP_GDB_PRELOAD", stdin="\n".join(lines) + "\n").stdout
+
+
+def test_mi_progress_records(tmp_path):
+    """A multi-MiB write shows progress as console stream records, which an
+    IDE shows; a 4-byte write shows none."""
+    from harness import Qemu
+    with Qemu("x86_64", ram_mb=128) as qemu:
+        out = run_mi_raw(qemu.port, ["-writephys --fill --length 24M 0x1000000 0x5a",
+                                     "-writephys 0x1000 1"])
+        assert qemu.pmemsave(0x1000000, 16) == b"\x5a" * 16
+    first, second = out.split('^done,address="0x1000000"')[0], \
+        out.split('^done,address="0x1000000"')[1]
+    records = [line for line in first.splitlines() if line.startswith('~"writephys: ')]
+    assert records and "of 24.0 MiB" in records[0] and "MiB/s" in records[0], out
+    assert "MiB/s" not in second, out
+
+
+def test_mi_settings_change_behaviour():
+    """verify off sends no read-back; the backend setting is the route used;
+    both checked in the stub's own packet log."""
+    from fakestub import FakeStub
+    with FakeStub() as stub:
+        run_mi_raw(stub.port, ['-interpreter-exec console "set writephys verify off"',
+                               '-interpreter-exec console "maint packet qMark1"',
+                               "-writephys 0x1000 1 2 3",
+                               '-interpreter-exec console "maint packet qMark2"',
+                               '-interpreter-exec console "set writephys verify auto"',
+                               "-writephys 0x1000 4",
+                               '-interpreter-exec console "maint packet qMark3"',
+                               '-interpreter-exec console "set writephys backend flat"',
+                               "-readphys 0x1000 --length 2"])
+        log = stub.log
+    first = log[log.index("qMark1") + 1:log.index("qMark2")]
+    second = log[log.index("qMark2") + 1:log.index("qMark3")]
+    third = log[log.index("qMark3") + 1:]
+    assert any(p.startswith("M1000,3:") for p in first) and \
+        not any(p.startswith("m") for p in first), first
+    assert any(p.startswith("m1000,1") for p in second), second      # read back again
+    assert not any("PhyMemMode" in p for p in third), third          # flat: no switch

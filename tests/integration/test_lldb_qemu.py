@@ -107,3 +107,23 @@ def test_other_architectures(arch):
         assert "unassigned" in r[1]["output"]
         assert r[2]["output"] == "0"
         assert guest.pmemsave(base + 0x100, 8) == struct.pack("<Q", 0x1122334455667788)
+
+
+def test_lldb_written_variable_and_settings(qemu):
+    """$_writephys_written is a persistent expression variable in LLDB;
+    writephys-settings is the same table as GDB's `set writephys`."""
+    r = run_lldb(["writephys -d 0x2000 1 2", "expression $_writephys_written",
+                  "writephys -d 0x4000000 1", "expression $_writephys_written",
+                  "writephys-settings set verify off", "writephys 0x2000 3",
+                  "writephys-settings set read-width 2", "readphys 0x2000 --length 4",
+                  "writephys-settings set verify sometimes", "writephys --version"],
+                 port=qemu.port)
+    assert r[1]["output"].endswith("$_writephys_written = 8\n"), r[1]
+    assert r[3]["output"].endswith("$_writephys_written = 0\n"), r[3]
+    assert r[5]["output"] == "writephys: wrote 1 byte at physical 0x2000 via qemu, not " \
+                             "verified (the verify setting is off)\n", r[5]
+    assert r[7]["output"].startswith("00002000  0003 0000"), r[7]
+    assert r[8]["output"].startswith("error: writephys-settings: bad value 'sometimes' for "
+                                     "verify"), r[8]
+    assert r[9]["output"].startswith("writephys: writephys 0.3.0 (core API 3); route for a "
+                                     "write now: qemu"), r[9]

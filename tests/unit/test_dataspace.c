@@ -327,7 +327,8 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
     progress_calls++;
 }
 
-/* Progress comes after every packet, growing, and ends at the total. */
+/* Progress comes after every packet of a long transfer, growing, and ends
+ * at the total; a small transfer, or the setting off, reports none. */
 static void test_progress(void)
 {
     setup();
@@ -335,14 +336,22 @@ static void test_progress(void)
     h.progress = on_progress;
     wp_session_free(S);
     S = wp_session_new(&h, NULL);
-    uint8_t *data = pattern(10000, 1);
+    const size_t big = 300000;
+    uint8_t *data = pattern(big, 1);
     size_t done;
     wp_error err = {0};
     CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, 10000, &done, &err), WP_OK);
-    CU_ASSERT_EQUAL(progress_calls, T.m_packets);
+    CU_ASSERT_EQUAL(progress_calls, 0);
+    int before = T.m_packets;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, big, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(progress_calls, T.m_packets - before);
     CU_ASSERT_EQUAL(progress_backwards, 0);
-    CU_ASSERT_EQUAL(progress_last, 10000);
-    CU_ASSERT_EQUAL(progress_total, 10000);
+    CU_ASSERT_EQUAL(progress_last, big);
+    CU_ASSERT_EQUAL(progress_total, big);
+    int calls = progress_calls;
+    CU_ASSERT_EQUAL(wp_setting_set(S, "progress", "off", &err), WP_OK);
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, big, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(progress_calls, calls);
     free(data);
 }
 

@@ -1,0 +1,75 @@
+"""A small Debug Adapter Protocol client, to drive lldb-vscode as an IDE
+does: requests in order, each response matched by its sequence number,
+every message kept for the test to look at."""
+import json
+import queue
+import subprocess
+import threading
+import time
+
+from harness import require
+
+
+class DapClient:
+    def __init__(self, adapter="lldb-vscode-14"):
+        self.proc = subprocess.Popen([require(adapter)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.seq = 0
+        self.messages = []
+        self.incoming = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        out = self.proc.stdout
+        while True:
+            line = out.readline()
+            if not line:
+                self.incoming.put(None)
+                return
+            if line.startswith(b"Content-Length:"):
+                length = int(line.split(b":")[1])
+                out.readline()   # the blank line after the header
+                message = json.loads(out.read(length))
+                self.messages.append(message)
+                self.incoming.put(message)
+
+    def send(self, command, **arguments):
+        self.seq += 1
+        body = json.dumps({"seq": self.seq, "type": "request", "command": command,
+                           "arguments": arguments}).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.proc.stdin.flush()
+        return self.seq
+
+    def wait_for(self, wanted, timeout=120):
+        """The next message for which wanted(message) is true (the adapter's
+        own messages mark progress; the timeout is for a dead adapter)."""
+        end = time.monotonic() + timeout
+        while True:
+            message = self.incoming.get(timeout=max(0.1, end - time.monotonic()))
+            assert message is not None, "the adapter closed its output"
+            if wanted(message):
+                return message
+
+    def request(self, command, **arguments):
+        seq = self.send(command, **arguments)
+        return self.wait_for(lambda m: m.get("type") == "response" and
+                             m.get("request_seq") == seq)
+
+    def events(self, name):
+        return [m for m in self.messages if m.get("type") == "event" and m.get("event") == name]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.request("disconnect", terminateDebuggee=False)
+            except (AssertionError, queue.Empty, BrokenPipeError):
+                pass
+            self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

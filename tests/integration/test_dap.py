@@ -1,0 +1,45 @@
+"""The Debug Adapter Protocol, as VS Code or another IDE speaks it, through
+Debian's lldb-vscode-14: the plugin loaded by initCommands, QEMU attached by
+gdb-remote, commands typed in the debug console (backtick prefix)."""
+from dap import DapClient
+from harness import LLDB_PLUGIN, Qemu
+
+
+def test_lldb_vscode_console_write_failure_and_progress():
+    with Qemu("x86_64", ram_mb=128) as qemu, DapClient() as dap:
+        assert dap.request("initialize", adapterID="lldb", clientID="writephys-test",
+                           supportsProgressReporting=True)["success"]
+        r = dap.request("attach", initCommands=["plugin load " + LLDB_PLUGIN],
+                        attachCommands=["gdb-remote 127.0.0.1:%d" % qemu.port])
+        assert r["success"], r
+        assert dap.request("configurationDone")["success"]
+        stops = len(dap.events("stopped"))
+        assert dap.request("pause", threadId=1)["success"]
+        dap.wait_for(lambda m: m.get("event") == "stopped" and
+                     len(dap.events("stopped")) > stops)
+
+        def console(line):
+            r = dap.request("evaluate", expression="`" + line, context="repl")
+            assert r["success"], r
+            return r["body"]["result"]
+
+        out = console("writephys -d 0x1000 0xfeedf00d")
+        assert "writephys: wrote 4 bytes at physical 0x1000 via qemu, verified\n" in out, out
+        assert "00001000  feedf00d" in console("readphys -d 0x1000 --length 4")
+        # A failure carries LLDB's error marker.
+        assert "error: writephys: value '0x100' does not fit in 1 byte (-b)" in \
+            console("writephys 0x1000 0x100")
+        # A long fill shows progress in the debug console while it runs.
+        before = len(dap.events("output"))
+        out = console("writephys --fill --length 40M 0x1000000 0x5a")
+        assert "writephys: wrote 41943040 bytes at physical 0x1000000" in out, out
+        progress = [e["body"]["output"] for e in dap.events("output")[before:]
+                    if "MiB/s" in e["body"]["output"]]
+        assert progress and progress[0].startswith("writephys: ") and "of 40.0 MiB" in \
+            progress[0], dap.events("output")[before:]
+        # And a 4-byte write shows none.
+        before = len(dap.events("output"))
+        console("writephys 0x1000 1")
+        assert not [e for e in dap.events("output")[before:] if "MiB/s" in str(e)]
+        assert qemu.pmemsave(0x1000, 4) == b"\x01\xf0\xed\xfe"
+        assert qemu.pmemsave(0x1000000 + (40 << 20) - 1, 1) == b"\x5a"
