@@ -58,8 +58,8 @@ static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
             *out = slot;
             /* Say once why a route before it was passed over. */
             if (skipped[0] && strcmp(skipped, s->said_skip) != 0) {
-                snprintf(s->skip_note, sizeof s->skip_note, "%s", skipped);
-                snprintf(s->said_skip, sizeof s->said_skip, "%s", skipped);
+                snprintf(s->skip_note, sizeof s->skip_note, "%.470s", skipped);
+                snprintf(s->said_skip, sizeof s->said_skip, "%.470s", skipped);
             }
             return WP_OK;
         }
