@@ -2,6 +2,7 @@
 does: requests in order, each response matched by its sequence number,
 every message kept for the test to look at."""
 import json
+import os
 import queue
 import subprocess
 import threading
@@ -12,7 +13,12 @@ from harness import require
 
 class DapClient:
     def __init__(self, adapter="lldb-vscode-14"):
-        self.proc = subprocess.Popen([require(adapter)], stdin=subprocess.PIPE,
+        # A sanitized run preloads the sanitizer runtimes the LLDB plugin
+        # was built with, as for lldb itself.
+        env = dict(os.environ)
+        if os.environ.get("WP_LLDB_PRELOAD"):
+            env["LD_PRELOAD"] = os.environ["WP_LLDB_PRELOAD"]
+        self.proc = subprocess.Popen([require(adapter)], stdin=subprocess.PIPE, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.seq = 0
         self.messages = []
