@@ -57,6 +57,14 @@ class DapClient:
             if wanted(message):
                 return message
 
+    def wait_until(self, condition, timeout=120):
+        """Until condition() holds over the messages received so far (a
+        message may arrive while the client waits for another one)."""
+        end = time.monotonic() + timeout
+        while not condition():
+            message = self.incoming.get(timeout=max(0.1, end - time.monotonic()))
+            assert message is not None, "the adapter closed its output"
+
     def request(self, command, **arguments):
         seq = self.send(command, **arguments)
         return self.wait_for(lambda m: m.get("type") == "response" and

@@ -15,8 +15,7 @@ def test_lldb_vscode_console_write_failure_and_progress():
         assert dap.request("configurationDone")["success"]
         stops = len(dap.events("stopped"))
         assert dap.request("pause", threadId=1)["success"]
-        dap.wait_for(lambda m: m.get("event") == "stopped" and
-                     len(dap.events("stopped")) > stops)
+        dap.wait_until(lambda: len(dap.events("stopped")) > stops)
 
         def console(line):
             r = dap.request("evaluate", expression="`" + line, context="repl")
