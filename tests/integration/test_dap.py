@@ -30,15 +30,15 @@ def test_lldb_vscode_console_write_failure_and_progress():
             console("writephys 0x1000 0x100")
         # A long fill shows progress in the debug console while it runs.
         before = len(dap.events("output"))
-        out = console("writephys --fill --length 40M 0x1000000 0x5a")
-        assert "writephys: wrote 41943040 bytes at physical 0x1000000" in out, out
+        out = console("writephys --fill --length 64M 0x1000000 0x5a")
+        assert "writephys: wrote 67108864 bytes at physical 0x1000000" in out, out
         progress = [e["body"]["output"] for e in dap.events("output")[before:]
                     if "MiB/s" in e["body"]["output"]]
-        assert progress and progress[0].startswith("writephys: ") and "of 40.0 MiB" in \
+        assert progress and progress[0].startswith("writephys: ") and "of 64.0 MiB" in \
             progress[0], dap.events("output")[before:]
         # And a 4-byte write shows none.
         before = len(dap.events("output"))
         console("writephys 0x1000 1")
         assert not [e for e in dap.events("output")[before:] if "MiB/s" in str(e)]
         assert qemu.pmemsave(0x1000, 4) == b"\x01\xf0\xed\xfe"
-        assert qemu.pmemsave(0x1000000 + (40 << 20) - 1, 1) == b"\x5a"
+        assert qemu.pmemsave(0x1000000 + (64 << 20) - 1, 1) == b"\x5a"

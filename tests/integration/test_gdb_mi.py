@@ -63,13 +63,13 @@ def test_mi_progress_records(tmp_path):
     IDE shows; a 4-byte write shows none."""
     from harness import Qemu
     with Qemu("x86_64", ram_mb=128) as qemu:
-        out = run_mi_raw(qemu.port, ["-writephys --fill --length 24M 0x1000000 0x5a",
+        out = run_mi_raw(qemu.port, ["-writephys --fill --length 48M 0x1000000 0x5a",
                                      "-writephys 0x1000 1"])
         assert qemu.pmemsave(0x1000000, 16) == b"\x5a" * 16
     first, second = out.split('^done,address="0x1000000"')[0], \
         out.split('^done,address="0x1000000"')[1]
     records = [line for line in first.splitlines() if line.startswith('~"writephys: ')]
-    assert records and "of 24.0 MiB" in records[0] and "MiB/s" in records[0], out
+    assert records and "of 48.0 MiB" in records[0] and "MiB/s" in records[0], out
     assert "MiB/s" not in second, out
 
 
