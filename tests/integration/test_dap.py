@@ -1,6 +1,8 @@
 """The Debug Adapter Protocol, as VS Code or another IDE speaks it, through
 Debian's lldb-vscode-14: the plugin loaded by initCommands, QEMU attached by
 gdb-remote, commands typed in the debug console (backtick prefix)."""
+import time
+
 from dap import DapClient
 from harness import LLDB_PLUGIN, Qemu
 
@@ -13,9 +15,16 @@ def test_lldb_vscode_console_write_failure_and_progress():
                         attachCommands=["gdb-remote 127.0.0.1:%d" % qemu.port])
         assert r["success"], r
         assert dap.request("configurationDone")["success"]
-        stops = len(dap.events("stopped"))
+        # configurationDone resumes the target, and the adapter learns of it
+        # a little later; a pause before that is lost.  So: wait until LLDB
+        # says the process runs, then pause and wait for the stop.
+        deadline = time.monotonic() + 60
+        while "running" not in dap.request("evaluate", expression="`process status",
+                                           context="repl")["body"]["result"]:
+            assert time.monotonic() < deadline, "the target never ran"
+        sent = len(dap.messages)
         assert dap.request("pause", threadId=1)["success"]
-        dap.wait_until(lambda: len(dap.events("stopped")) > stops)
+        dap.wait_until(lambda: any(m.get("event") == "stopped" for m in dap.messages[sent:]))
 
         def console(line):
             r = dap.request("evaluate", expression="`" + line, context="repl")
