@@ -66,12 +66,9 @@ static wp_route_slot *read_back_route(wp_session *s, const wp_route_options *opt
     wp_target_info info;
     wp_error ignored = {0};
     wp_route_slot *slot = NULL;
-    char note[sizeof s->skip_note];
-    snprintf(note, sizeof note, "%s", s->skip_note);
     if (wp_session_target_info(s, &info, &ignored) ||
-        wp_route_select(s, "auto", &info, 0, &slot, &ignored))
+        wp_route_select(s, "auto", &info, 0, &slot, NULL, 0, &ignored))
         slot = NULL;
-    snprintf(s->skip_note, sizeof s->skip_note, "%s", note);
     return slot && slot->route != wp_route_of(h) ? slot : NULL;
 }
 

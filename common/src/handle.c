@@ -80,9 +80,17 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
     if (!rc)
         rc = wp_check_target_state(s, &info, err);
     wp_route_slot *slot = NULL;
+    char skipped[sizeof s->skip_note];
+    skipped[0] = '\0';
     if (!rc)
         rc = wp_route_select(s, opt ? opt->backend : NULL, &info, opt ? opt->for_write : 0,
-                             &slot, err);
+                             &slot, skipped, sizeof skipped, err);
+    /* Say once why `auto` passed over a route that fits. */
+    s->skip_note[0] = '\0';
+    if (!rc && skipped[0] && strcmp(skipped, s->said_skip) != 0) {
+        snprintf(s->skip_note, sizeof s->skip_note, "%s", skipped);
+        snprintf(s->said_skip, sizeof s->said_skip, "%s", skipped);
+    }
     const wp_memmap *map = NULL;
     if (!rc && slot->route->memmap) {
         rc = slot->route->memmap(s, slot->state, &map, err);

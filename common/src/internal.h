@@ -80,14 +80,20 @@ void wp_session_forget(wp_session *s);
 int wp_session_target_info(wp_session *s, wp_target_info *info, wp_error *err);
 wp_route_slot *wp_session_find_route(const wp_session *s, const char *name);
 int wp_session_interrupted(const wp_session *s);
+/* A register through the host; a failure names the register. */
+int wp_session_register(wp_session *s, const char *name, uint64_t *value, wp_error *err);
+/* The target's architecture name, or when the debugger gives none, the
+ * family its registers show ("x86", "riscv", "aarch64"; "" unknown). */
+const char *wp_session_family(wp_session *s, const char *arch);
 /* Formats the host's way of sending packet p ("maint packet p"). */
 void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap);
 
 /* ---- routes.c: the built-in registry and the choice of a route ---- */
 extern const wp_route *const wp_builtin_routes[];
 extern const size_t wp_builtin_route_count;
+/* skipped (may be NULL): why `auto` passed over a route that fits. */
 int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,
-                    wp_route_slot **out, wp_error *err);
+                    wp_route_slot **out, char *skipped, size_t cap, wp_error *err);
 
 /* ---- localproc.c: the process at the other end of our sockets ---- */
 /* Distinct processes (not this one) holding the peers of this process's

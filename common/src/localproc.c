@@ -106,49 +106,60 @@ static unsigned long unix_peer(unsigned long inode)
     return peer;
 }
 
-/* The process (not this one) that holds a socket inode. */
-static pid_t owner(unsigned long inode)
+/* The processes (not this one) holding each socket inode: one pass over
+ * /proc however many sockets we ask about. */
+static void owners(const unsigned long *inodes, pid_t *pids, size_t n)
 {
-    char want[48];
-    snprintf(want, sizeof want, "socket:[%lu]", inode);
     DIR *procs = opendir("/proc");
     struct dirent *p;
-    pid_t found = 0, self = getpid();
-    while (procs && !found && (p = readdir(procs))) {
+    pid_t self = getpid();
+    size_t left = 0;
+    for (size_t i = 0; i < n; i++)
+        left += (pids[i] = 0, inodes[i] != 0);
+    while (procs && left && (p = readdir(procs))) {
         if (!isdigit((unsigned char)p->d_name[0]) || atoi(p->d_name) == self)
             continue;
         char dir[64];
         snprintf(dir, sizeof dir, "/proc/%.20s/fd", p->d_name);
         DIR *fds = opendir(dir);
         struct dirent *e;
-        while (fds && !found && (e = readdir(fds))) {
+        while (fds && left && (e = readdir(fds))) {
             char path[96], link[64];
+            unsigned long inode;
             snprintf(path, sizeof path, "%s/%.20s", dir, e->d_name);
             ssize_t len = readlink(path, link, sizeof link - 1);
-            if (len > 0 && (link[len] = '\0', strcmp(link, want) == 0))
-                found = (pid_t)atoi(p->d_name);
+            if (len <= 0 || (link[len] = '\0', sscanf(link, "socket:[%lu]", &inode) != 1))
+                continue;
+            for (size_t i = 0; i < n; i++)
+                if (inodes[i] == inode && !pids[i]) {
+                    pids[i] = (pid_t)atoi(p->d_name);
+                    left--;
+                }
         }
         if (fds)
             closedir(fds);
     }
     if (procs)
         closedir(procs);
-    return found;
 }
 
 size_t wp_local_peers(int *pids, size_t cap, size_t *hidden)
 {
-    unsigned long inodes[MAX_SOCKETS];
+    unsigned long inodes[MAX_SOCKETS], peers[MAX_SOCKETS];
+    pid_t held[MAX_SOCKETS];
     size_t n = own_sockets(inodes, MAX_SOCKETS), count = 0;
     *hidden = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned long peer = tcp_peer("/proc/net/tcp", inodes[i]);
-        if (!peer)
-            peer = tcp_peer("/proc/net/tcp6", inodes[i]);
-        if (!peer)
-            peer = unix_peer(inodes[i]);
-        pid_t pid = peer ? owner(peer) : 0;
-        if (peer && !pid)
+        peers[i] = tcp_peer("/proc/net/tcp", inodes[i]);
+        if (!peers[i])
+            peers[i] = tcp_peer("/proc/net/tcp6", inodes[i]);
+        if (!peers[i])
+            peers[i] = unix_peer(inodes[i]);
+    }
+    owners(peers, held, n);
+    for (size_t i = 0; i < n; i++) {
+        pid_t pid = held[i];
+        if (peers[i] && !pid)
             ++*hidden; /* a peer on this host whose process we may not see */
         int seen = 0;
         for (size_t k = 0; k < count; k++)

@@ -386,32 +386,21 @@ int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp
 }
 
 /* The registers that give the mode and the root, read through the host. */
-static int reg(wp_session *s, const char *name, uint64_t *value, wp_error *err)
-{
-    if (!s->host.read_register)
-        return wp_fail(err, WP_ENOROUTE, "this debugger cannot read registers");
-    wp_error why = {0};
-    if (s->host.read_register(s->host.ctx, name, value, &why))
-        return wp_fail(err, WP_ENOROUTE, "the stub does not expose register %s (%s)", name,
-                       why.message[0] ? why.message : "no value");
-    return WP_OK;
-}
-
 static int paging_x86(wp_session *s, wp_paging *p, wp_error *err)
 {
     uint64_t cr0, cr3, cr4, efer = 0;
-    int rc = reg(s, "cr0", &cr0, err);
+    int rc = wp_session_register(s, "cr0", &cr0, err);
     if (!rc)
-        rc = reg(s, "cr3", &cr3, err);
+        rc = wp_session_register(s, "cr3", &cr3, err);
     if (!rc)
-        rc = reg(s, "cr4", &cr4, err);
+        rc = wp_session_register(s, "cr4", &cr4, err);
     if (rc)
         return rc;
     if (!(cr0 & (1u << 31)))
         return wp_fail(err, WP_EREFUSED, "paging is off (CR0.PG=0): physical equals virtual");
     p->cr4 = cr4;
     if (cr4 & (1u << 5)) {
-        rc = reg(s, "efer", &efer, err);
+        rc = wp_session_register(s, "efer", &efer, err);
         if (rc)
             return rc;
     }
@@ -432,7 +421,7 @@ static int paging_x86(wp_session *s, wp_paging *p, wp_error *err)
 static int paging_arm(wp_session *s, wp_paging *p, wp_error *err)
 {
     uint64_t cpsr, sctlr;
-    int rc = reg(s, "cpsr", &cpsr, err);
+    int rc = wp_session_register(s, "cpsr", &cpsr, err);
     if (rc)
         return rc;
     unsigned el = (unsigned)(cpsr >> 2) & 3;
@@ -440,16 +429,17 @@ static int paging_arm(wp_session *s, wp_paging *p, wp_error *err)
         return wp_fail(err, WP_EINVAL,
                        "the CPU is at EL%u; the walker knows EL1&0 stage 1 only", el);
     /* QEMU 7.2 lists SCTLR_EL1 as "SCTLR". */
-    if (reg(s, "SCTLR_EL1", &sctlr, err) && (rc = reg(s, "SCTLR", &sctlr, err)))
+    if (wp_session_register(s, "SCTLR_EL1", &sctlr, err) &&
+        (rc = wp_session_register(s, "SCTLR", &sctlr, err)))
         return rc;
     if (!(sctlr & 1))
         return wp_fail(err, WP_EREFUSED,
                        "the MMU is off (SCTLR_EL1.M=0): physical equals virtual");
-    rc = reg(s, "TCR_EL1", &p->tcr, err);
+    rc = wp_session_register(s, "TCR_EL1", &p->tcr, err);
     if (!rc)
-        rc = reg(s, "TTBR0_EL1", &p->ttbr0, err);
+        rc = wp_session_register(s, "TTBR0_EL1", &p->ttbr0, err);
     if (!rc)
-        rc = reg(s, "TTBR1_EL1", &p->ttbr1, err);
+        rc = wp_session_register(s, "TTBR1_EL1", &p->ttbr1, err);
     if (rc)
         return rc;
     p->mode = WP_PAGING_ARM64;
@@ -463,11 +453,11 @@ static int paging_arm(wp_session *s, wp_paging *p, wp_error *err)
 static int paging_riscv(wp_session *s, const char *arch, wp_paging *p, wp_error *err)
 {
     uint64_t satp, priv;
-    if (reg(s, "priv", &priv, err) == WP_OK && priv == 3)
+    if (wp_session_register(s, "priv", &priv, err) == WP_OK && priv == 3)
         return wp_fail(err, WP_EREFUSED,
                        "the hart runs in M-mode, which does not translate: physical equals "
                        "virtual");
-    int rc = reg(s, "satp", &satp, err);
+    int rc = wp_session_register(s, "satp", &satp, err);
     if (rc)
         return rc;
     if (strstr(arch, "32")) {
@@ -532,14 +522,7 @@ int wp_paging_from_target(wp_session *s, const uint64_t *root, uint64_t va, wp_p
     int rc = wp_session_target_info(s, &info, err);
     if (rc)
         return rc;
-    const char *arch = info.arch;
-    uint64_t probe;
-    wp_error ignored = {0};
-    if (!arch[0]) /* the debugger did not say: the registers tell */
-        arch = reg(s, "cr3", &probe, &ignored) == WP_OK       ? "x86"
-               : reg(s, "satp", &probe, &ignored) == WP_OK    ? "riscv"
-               : reg(s, "TCR_EL1", &probe, &ignored) == WP_OK ? "aarch64"
-                                                              : "";
+    const char *arch = wp_session_family(s, info.arch);
     if (strstr(arch, "86"))
         rc = paging_x86(s, p, err);
     else if (strstr(arch, "aarch64"))

@@ -17,10 +17,8 @@ typedef struct flat_state {
 
 static int reg(wp_session *s, const char *name, uint64_t *value)
 {
-    const wp_host *host = wp_session_host(s);
     wp_error ignored = {0};
-    return host->read_register ? host->read_register(host->ctx, name, value, &ignored)
-                               : WP_EHOST;
+    return wp_session_register(s, name, value, &ignored);
 }
 
 static int translating(wp_session *s, flat_state *f, const char *what, wp_error *err)
@@ -38,13 +36,7 @@ static int translating(wp_session *s, flat_state *f, const char *what, wp_error 
 static int check_translation(wp_session *s, flat_state *f, const char *arch, wp_error *err)
 {
     uint64_t v = 0;
-    if (!arch[0]) {
-        /* The debugger did not say: the registers tell the family. */
-        arch = reg(s, "cr0", &v) == WP_OK    ? "x86"
-               : reg(s, "satp", &v) == WP_OK ? "riscv"
-               : reg(s, "cpsr", &v) == WP_OK ? "aarch64"
-                                             : "";
-    }
+    arch = wp_session_family(s, arch);
     if (strstr(arch, "86")) {
         if (reg(s, "cr0", &v))
             return snprintf(f->why, sizeof f->why, "no cr0 register to check paging"), WP_OK;

@@ -38,9 +38,8 @@ static int usable_named(wp_session *s, wp_route_slot *slot, const wp_target_info
  * debugger's virtual addresses; when none fits, the message gives each
  * route's reason and the routes a user may name. */
 static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
-                       wp_route_slot **out, wp_error *err)
+                       wp_route_slot **out, char *skipped, size_t cap, wp_error *err)
 {
-    char skipped[sizeof err->message] = ""; /* a route that fits but failed */
     char why[sizeof err->message] = "";
     char hints[sizeof err->message] = "";
     size_t tried = 0;
@@ -56,18 +55,13 @@ static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
         int rc = usable(s, slot, info, for_write ? WP_PROBE_WRITE : 0, &e);
         if (rc == WP_OK) {
             *out = slot;
-            /* Say once why a route before it was passed over. */
-            if (skipped[0] && strcmp(skipped, s->said_skip) != 0) {
-                snprintf(s->skip_note, sizeof s->skip_note, "%.470s", skipped);
-                snprintf(s->said_skip, sizeof s->said_skip, "%.470s", skipped);
-            }
             return WP_OK;
         }
         if (rc == WP_ENOROUTE_SILENT)
             rc = WP_ENOROUTE;
-        else if (rc == WP_ENOROUTE && !skipped[0])
-            snprintf(skipped, sizeof skipped, "the %s route is not used: %.400s",
-                     slot->route->name, e.message);
+        else if (rc == WP_ENOROUTE && skipped && !skipped[0])
+            snprintf(skipped, cap, "the %s route is not used: %.400s", slot->route->name,
+                     e.message);
         if (rc != WP_ENOROUTE) {
             *err = e;
             return rc;
@@ -85,12 +79,13 @@ static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
 }
 
 int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,
-                    wp_route_slot **out, wp_error *err)
+                    wp_route_slot **out, char *skipped, size_t cap, wp_error *err)
 {
     *out = NULL;
-    s->skip_note[0] = '\0';
+    if (skipped)
+        skipped[0] = '\0';
     if (!name || strcmp(name, "auto") == 0)
-        return select_auto(s, info, for_write, out, err);
+        return select_auto(s, info, for_write, out, skipped, cap, err);
     wp_route_slot *slot = wp_session_find_route(s, name);
     if (!slot)
         return wp_fail(err, WP_EINVAL, "unknown backend '%s'", name);

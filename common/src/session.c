@@ -112,6 +112,30 @@ wp_route_slot *wp_session_find_route(const wp_session *s, const char *name)
     return NULL;
 }
 
+int wp_session_register(wp_session *s, const char *name, uint64_t *value, wp_error *err)
+{
+    if (!s->host.read_register)
+        return wp_fail(err, WP_ENOROUTE, "this debugger cannot read registers");
+    wp_error why = {0};
+    if (s->host.read_register(s->host.ctx, name, value, &why))
+        return wp_fail(err, WP_ENOROUTE, "the stub does not expose register %s (%s)", name,
+                       why.message[0] ? why.message : "no value");
+    return WP_OK;
+}
+
+const char *wp_session_family(wp_session *s, const char *arch)
+{
+    uint64_t v;
+    wp_error ignored = {0};
+    if (arch[0])
+        return arch;
+    /* The debugger did not say: the registers tell. */
+    return wp_session_register(s, "cr0", &v, &ignored) == WP_OK    ? "x86"
+           : wp_session_register(s, "satp", &v, &ignored) == WP_OK ? "riscv"
+           : wp_session_register(s, "cpsr", &v, &ignored) == WP_OK ? "aarch64"
+                                                                   : "";
+}
+
 int wp_session_interrupted(const wp_session *s)
 {
     return s->host.interrupted && s->host.interrupted(s->host.ctx);
