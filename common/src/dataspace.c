@@ -262,6 +262,19 @@ int wp_resolve_segments(wp_session *s, const wp_route_options *opt, const wp_add
     return rc;
 }
 
+/* Opens the route for a transfer and plans its segments into tr. */
+static int open_transfer(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint64_t len, wp_route_handle **h, wp_transfer *tr, wp_error *err)
+{
+    int rc = open_segments(s, opt, where, len, opt->for_write, 1, h, &tr->segments, err);
+    if (rc) {
+        wp_segments_free(&tr->segments);
+        return rc;
+    }
+    tr->route = wp_route_of(*h);
+    return WP_OK;
+}
+
 int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
                           const wp_source *src, wp_transfer *tr, wp_error *err)
 {
@@ -269,17 +282,13 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     if (!src->total || !src->pattern_len)
         return wp_fail(err, WP_EINVAL, "empty data: nothing to write");
     wp_route_handle *h = NULL;
-    wp_segments segs = {0};
     wp_route_options o = opt ? *opt : default_options;
     o.for_write = 1;
     opt = &o;
-    int rc = open_segments(s, opt, where, src->total, 1, 1, &h, &segs, err);
-    if (rc) {
-        wp_segments_free(&segs);
+    int rc = open_transfer(s, opt, where, src->total, &h, tr, err);
+    if (rc)
         return rc;
-    }
-    tr->route = wp_route_of(h);
-    tr->segments = segs;
+    const wp_segments *segs = &tr->segments;
     /* A plain buffer goes to the route as it is; a pattern is expanded in
      * stages so that a 1 GiB fill does not need 1 GiB. */
     int direct = src->pattern_len == src->total;
@@ -289,8 +298,8 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     wp_route_progress(h, 0, src->total);
     uint64_t seg_start = 0;
     uint64_t failed_at = 0;
-    for (size_t k = 0; rc == WP_OK && k < segs.count; k++) {
-        uint64_t seg_end = seg_start + segs.items[k].len;
+    for (size_t k = 0; rc == WP_OK && k < segs->count; k++) {
+        uint64_t seg_end = seg_start + segs->items[k].len;
         while (rc == WP_OK && tr->done < seg_end) {
             uint64_t left = seg_end - tr->done;
             size_t n =
@@ -299,7 +308,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
             if (!direct)
                 source_bytes(src, tr->done, stage, n);
             size_t moved = 0;
-            failed_at = segs.items[k].phys + (tr->done - seg_start);
+            failed_at = segs->items[k].phys + (tr->done - seg_start);
             rc = wp_route_write(h, failed_at, bytes, n, &moved, err);
             tr->done += moved;
             failed_at += moved;
@@ -325,7 +334,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     wp_route_progress(h, 0, 0);
     wp_route_slot *reader = rc == WP_OK ? read_back_route(s, opt, h) : NULL;
     if (rc == WP_OK && !reader)
-        rc = verify_segments(h, opt->verify, &segs, src, tr, err);
+        rc = verify_segments(h, opt->verify, segs, src, tr, err);
     describe(s, h, tr);
     rc = finish(h, rc, tr->done, "written", err);
     if (rc == WP_OK && reader) {
@@ -337,7 +346,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
         wp_route_handle *rh = NULL;
         rc = wp_route_open(s, &ro, &rh, err);
         if (rc == WP_OK) {
-            rc = verify_segments(rh, opt->verify, &segs, src, tr, err);
+            rc = verify_segments(rh, opt->verify, segs, src, tr, err);
             wp_error close_err = {0};
             if (wp_route_close(rh, &close_err) && rc == WP_OK)
                 rc = wp_fail(err, close_err.status, "%s", close_err.message);
@@ -356,21 +365,17 @@ int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_ad
     if (!len)
         return wp_fail(err, WP_EINVAL, "nothing to read: length is 0");
     wp_route_handle *h = NULL;
-    wp_segments segs = {0};
     wp_route_options o = opt ? *opt : default_options;
     o.for_write = 0;
     opt = &o;
-    int rc = open_segments(s, opt, where, len, 0, 1, &h, &segs, err);
-    if (rc) {
-        wp_segments_free(&segs);
+    int rc = open_transfer(s, opt, where, len, &h, tr, err);
+    if (rc)
         return rc;
-    }
-    tr->route = wp_route_of(h);
-    tr->segments = segs;
+    const wp_segments *segs = &tr->segments;
     wp_route_progress(h, 0, len);
-    for (size_t k = 0; rc == WP_OK && k < segs.count; k++) {
+    for (size_t k = 0; rc == WP_OK && k < segs->count; k++) {
         size_t moved = 0;
-        rc = wp_route_read(h, segs.items[k].phys, out + tr->done, (size_t)segs.items[k].len,
+        rc = wp_route_read(h, segs->items[k].phys, out + tr->done, (size_t)segs->items[k].len,
                            &moved, err);
         tr->done += moved;
     }
