@@ -41,14 +41,7 @@ static void expect_text(const char *line, const char *text)
 
 static void expect_part(const char *line, const char *part)
 {
-    wp_result res;
-    int rc = run(line, &res);
-    CU_ASSERT_EQUAL(rc, WP_OK);
-    if (!strstr(res.text.data ? res.text.data : "", part))
-        fprintf(stderr, "\n  '%s' printed '%s' (error '%s')\n", line,
-                res.text.data ? res.text.data : "", res.error.message);
-    CU_ASSERT_PTR_NOT_NULL(strstr(res.text.data ? res.text.data : "", part));
-    wp_result_free(&res);
+    expect_printed_part(run, line, part);
 }
 
 static void expect_error(const char *line, const char *part)

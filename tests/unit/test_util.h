@@ -2,7 +2,9 @@
 #ifndef TEST_UTIL_H
 #define TEST_UTIL_H
 
+#include "writephys.h"
 #include <CUnit/Basic.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_ARGS 32
@@ -34,6 +36,22 @@ static inline int run_suite(const char *name, const CU_TestInfo *tests)
     int failed = (int)CU_get_number_of_failures();
     CU_cleanup_registry();
     return failed != 0;
+}
+
+/* Runs a command line one way or another (split here, or by the core). */
+typedef int (*line_runner)(const char *line, wp_result *res);
+
+/* The line succeeds and what it prints contains part. */
+static inline void expect_printed_part(line_runner run, const char *line, const char *part)
+{
+    wp_result res;
+    int rc = run(line, &res);
+    const char *text = res.text.data ? res.text.data : "";
+    if (rc || !strstr(text, part))
+        fprintf(stderr, "\n  '%s' printed '%s' (error '%s')\n", line, text, res.error.message);
+    CU_ASSERT_EQUAL(rc, WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, part));
+    wp_result_free(&res);
 }
 
 #endif
