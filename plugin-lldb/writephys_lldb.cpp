@@ -9,6 +9,7 @@
 #include <lldb/API/LLDB.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -295,10 +296,38 @@ class LldbHost
         if (!Self(ctx).Command(std::string("process plugin packet monitor ") + command, text,
                                err))
             return WP_EHOST;
-        // The stub's output comes first, then LLDB's echo of the qRcmd packet.
+        // The stub's output (its O packets) comes first, then LLDB's echo of
+        // the qRcmd packet and the final reply: OK, Enn, or the command's
+        // result in hex (OpenOCD's Tcl results), as GDB reads it
+        // (remote_target::rcmd).
         size_t echo = text.rfind("  packet: qRcmd,");
-        if (echo != std::string::npos)
+        std::string response;
+        if (echo != std::string::npos) {
+            size_t at = text.find("response: ", echo);
+            if (at != std::string::npos) {
+                at += 10;
+                response = text.substr(at, text.find('\n', at) - at);
+            }
             text.erase(echo);
+        }
+        if (response.size() == 3 && response[0] == 'E' &&
+            isxdigit((unsigned char)response[1]) && isxdigit((unsigned char)response[2])) {
+            std::string why = "the stub answered " + response;
+            size_t last = text.find_last_not_of("\n");
+            if (last != std::string::npos) {
+                size_t line = text.rfind('\n', last);
+                why +=
+                    ": " + text.substr(line == std::string::npos ? 0 : line + 1,
+                                       last - (line == std::string::npos ? 0 : line + 1) + 1);
+            }
+            wp_error_set(err, WP_ETARGET, why.c_str());
+            return WP_ETARGET;
+        }
+        if (response != "OK" && response.size() % 2 == 0 &&
+            response.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
+            for (size_t i = 0; i + 1 < response.size(); i += 2)
+                text += (char)std::stoi(response.substr(i, 2), nullptr, 16);
+        }
         return wp_buf_append(out, text.data(), text.size());
     }
 

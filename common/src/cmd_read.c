@@ -29,6 +29,13 @@ static const char help[] =
     "@ROUTES@\n"
     "--force         Read even device ranges (reads may have side effects) and\n"
     "                unassigned ones.\n"
+    "--virtual       ADDRESS is virtual: translated through the target's page\n"
+    "                tables (see 'help vtop'); an unmapped page refuses the read.\n"
+    "--root VALUE    With --virtual: the page-table root of another address space.\n"
+    "--direct-map BASE\n"
+    "                For kgdb: the kernel's virtual address of physical 0, when\n"
+    "                the debugger has no kernel symbols to find it (implies\n"
+    "                --backend kgdb).\n"
     "--help, -h      Show this text.\n"
     "\n"
     "Examples:\n"
@@ -192,7 +199,7 @@ const wp_command_def wp_cmd_readphys = {
     .usage = usage,
     .help = help,
     .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_LENGTH | WP_OPT_OUTPUT | WP_OPT_BACKEND |
-               WP_OPT_FORCE | WP_OPT_VIRTUAL | WP_OPT_ROOT,
+               WP_OPT_FORCE | WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

@@ -46,6 +46,10 @@ static const char help[] =
     "                written; an unmapped page refuses the whole write.  Read-only\n"
     "                mappings are no obstacle: the bytes go to the physical pages.\n"
     "--root VALUE    With --virtual: the page-table root of another address space.\n"
+    "--direct-map BASE\n"
+    "                For kgdb: the kernel's virtual address of physical 0, when\n"
+    "                the debugger has no kernel symbols to find it (implies\n"
+    "                --backend kgdb).\n"
     "--help, -h      Show this text.\n"
     "Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
     "'--' ends the options.\n"
@@ -379,7 +383,7 @@ const wp_command_def wp_cmd_writephys = {
     .help = help,
     .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_STRING | WP_OPT_FILE | WP_OPT_LENGTH |
                WP_OPT_FILL | WP_OPT_BACKEND | WP_OPT_VERIFY | WP_OPT_DRY_RUN | WP_OPT_FORCE |
-               WP_OPT_VIRTUAL | WP_OPT_ROOT,
+               WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

@@ -186,8 +186,15 @@ int wp_command_run(wp_session *s, int argc, const char *const *argv, wp_result *
     if (!rc && negative)
         rc = wp_fail(&err, WP_EINVAL, "ADDRESS '%s' is negative", r.address);
     res->address = addr;
+    if (!rc && r.direct_map) {
+        rc = wp_evaluate(s, "--direct-map", r.direct_map, &s->direct_map, &negative, &err);
+        if (!rc && negative)
+            rc = wp_fail(&err, WP_EINVAL, "--direct-map '%s' is negative", r.direct_map);
+        s->direct_map_given = rc == WP_OK;
+    }
     if (!rc)
         rc = r.cmd->run(s, &r, addr, res, &err);
+    s->direct_map_given = 0;
     if (rc)
         set_error(res, r.name ? r.name : "writephys", &err);
     else if (r.cmd->mi_fields)

@@ -35,6 +35,8 @@ typedef struct wp_settings {
     int progress;
     uint64_t read_length;
     unsigned read_width;
+    int direct_map_set; /* the kgdb route's base, when given */
+    uint64_t direct_map;
 } wp_settings;
 void wp_settings_init(wp_settings *st);
 
@@ -70,8 +72,13 @@ struct wp_session {
     int partial;         /* a failed route write reported what landed */
     size_t partial_landed, partial_doubt;
     char said_skip[480];
-    wp_buf reply; /* reused for every packet */
-    wp_buf help;  /* the text wp_command_help returned last */
+    int direct_map_given; /* --direct-map, for the command that runs */
+    uint64_t direct_map;
+    wp_buf stub_help;    /* `monitor help`, once per stop (vmware, openocd) */
+    int stub_help_state; /* 0 not asked, 1 answered, -1 refused */
+    int qemu_phys;       /* qqemu.Supported: 1 PhyMemMode, -1 without, -2 none; 0 not asked */
+    wp_buf reply;        /* reused for every packet */
+    wp_buf help;         /* the text wp_command_help returned last */
 };
 
 /* Drops what every route learnt (new stop or connection). */
@@ -85,6 +92,9 @@ int wp_session_register(wp_session *s, const char *name, uint64_t *value, wp_err
 /* The target's architecture name, or when the debugger gives none, the
  * family its registers show ("x86", "riscv", "aarch64"; "" unknown). */
 const char *wp_session_family(wp_session *s, const char *arch);
+/* The stub's `monitor help` text, asked once per stop and shared by the
+ * routes that recognise a stub from it; WP_ENOROUTE when it has none. */
+int wp_session_stub_help(wp_session *s, const char **text, wp_error *err);
 /* Formats the host's way of sending packet p ("maint packet p"). */
 void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap);
 
@@ -104,7 +114,24 @@ int wp_process_exe(int pid, char *buf, size_t cap);
 /* Does one mapping of pid hold [start, start+len), readable (and writable)? */
 int wp_process_maps_cover(int pid, uint64_t start, uint64_t len, int writable);
 
+/* ---- stubmem.c: m/M packets while a stub is in its physical mode ---- */
+typedef struct wp_stub_mem {
+    size_t packet_size; /* the stub's PacketSize */
+    wp_buf packet;
+} wp_stub_mem;
+/* Asks qSupported for the PacketSize. */
+int wp_stub_mem_learn(wp_session *s, wp_stub_mem *m, wp_error *err);
+void wp_stub_mem_free(wp_stub_mem *m);
+int wp_stub_mem_write(wp_session *s, wp_stub_mem *m, uint64_t addr, const uint8_t *buf,
+                      size_t len, wp_error *err);
+int wp_stub_mem_read(wp_session *s, uint64_t addr, uint8_t *buf, size_t len, wp_error *err);
+size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint64_t addr,
+                         size_t remaining);
+
 /* ---- route_qemu.c: what the qemu and direct routes share ---- */
+/* qqemu.Supported, once per stop: *has is 1 when it lists PhyMemMode, 0 when
+ * the stub answers as QEMU without it, -1 when it is not QEMU's. */
+int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err);
 /* A QEMU monitor command through the host; a failure names the command. */
 int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err);
 /* QEMU's flat physical map (`info mtree -f`, the view of AS "memory"). */
@@ -141,6 +168,7 @@ typedef struct wp_request {
     const char *root;        /* --root: expression for another address space */
     int walk;                /* vtop --walk */
     int version;             /* --version: name the core and the route, run nothing */
+    const char *direct_map;  /* --direct-map: expression for the kgdb route's base */
     int verify_set;          /* verify came from an option, not the setting */
     uint64_t default_length; /* readphys without --length: the setting */
 } wp_request;
@@ -160,7 +188,8 @@ enum wp_option_bit {
     WP_OPT_FORCE = 1 << 10,
     WP_OPT_VIRTUAL = 1 << 11,
     WP_OPT_ROOT = 1 << 12,
-    WP_OPT_WALK = 1 << 13
+    WP_OPT_WALK = 1 << 13,
+    WP_OPT_DIRECT_MAP = 1 << 14
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,

@@ -34,7 +34,8 @@ enum opt_id {
     OPT_VIRTUAL,
     OPT_ROOT,
     OPT_WALK,
-    OPT_VERSION
+    OPT_VERSION,
+    OPT_DIRECT_MAP
 };
 
 static const struct option_row {
@@ -66,6 +67,7 @@ static const struct option_row {
     {"virtual", 0, 0, WP_OPT_VIRTUAL, OPT_VIRTUAL},
     {"root", 0, 1, WP_OPT_ROOT, OPT_ROOT},
     {"walk", 0, 0, WP_OPT_WALK, OPT_WALK},
+    {"direct-map", 0, 1, WP_OPT_DIRECT_MAP, OPT_DIRECT_MAP},
     {"help", 'h', 0, 0, OPT_HELP},
     {"version", 0, 0, 0, OPT_VERSION},
 };
@@ -242,6 +244,11 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         return WP_OK;
     case OPT_WALK: r->walk = 1; return WP_OK;
     case OPT_VERSION: r->version = 1; return WP_OK;
+    case OPT_DIRECT_MAP:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--direct-map needs a value");
+        r->direct_map = value;
+        return WP_OK;
     }
     return wp_fail(err, WP_EINVAL, "internal: unhandled option");
 }
@@ -316,6 +323,9 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
             return rc;
     }
     r->address = address;
+    bool seen_backend = false;
+    for (size_t i = 0; i < WP_ARRAY_LEN(options); i++)
+        seen_backend = seen_backend || (seen[i] && options[i].id == OPT_BACKEND);
     /* readphys groups by the read-width setting unless told otherwise. */
     r->width = width != -1                              ? (unsigned)width
                : s && (r->cmd->options & WP_OPT_OUTPUT) ? s->settings.read_width
@@ -328,6 +338,14 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
         return WP_OK;
     if (npos == 0 && !r->cmd->raw_args)
         return wp_fail(err, WP_EINVAL, "missing ADDRESS; %s", r->cmd->usage);
+    /* --direct-map is the kgdb route's: it picks that route, and no other. */
+    if (r->direct_map) {
+        if (seen_backend && strcmp(r->backend, "kgdb") != 0)
+            return wp_fail(err, WP_EINVAL,
+                           "--direct-map applies to the kgdb route only, not --backend %s",
+                           r->backend);
+        r->backend = "kgdb";
+    }
     /* --root names another address space, so it goes with a virtual ADDRESS. */
     if (r->root && !r->is_virtual && (r->cmd->options & WP_OPT_VIRTUAL))
         return wp_fail(err, WP_EINVAL, "--root applies to a virtual ADDRESS: add --virtual");

@@ -159,7 +159,15 @@ static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
         d->fd = -1;
         if (!host->monitor || !host->send_packet)
             return absent(d, err, "this debugger has no monitor commands");
-        int rc = find_qemu(d, err);
+        /* A QEMU process behind the socket may serve something else on it
+         * (a kernel's kgdb on a QEMU serial port): its gdbstub says so. */
+        int qemu = 0;
+        int rc = wp_qemu_has_phys_mode(s, &qemu, err);
+        if (rc)
+            return rc;
+        if (qemu < 0)
+            return absent(d, err, "the stub is not QEMU's gdbstub");
+        rc = find_qemu(d, err);
         if (rc)
             return rc;
         char path[48];

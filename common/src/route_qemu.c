@@ -10,12 +10,10 @@
 
 #include "internal.h"
 
-#define FALLBACK_PACKET_SIZE 1024 /* when qSupported gives none */
-
 typedef struct qemu_state {
     /* learnt once per stop */
     int probed; /* 0 unknown, 1 has PhyMemMode, -1 has not */
-    size_t packet_size;
+    wp_stub_mem mem;
     int map_loaded;
     wp_memmap map;
     /* The stub's mode as the last command left it, and whether it has
@@ -25,7 +23,6 @@ typedef struct qemu_state {
     int switch_honoured;
     /* per open route */
     int switched; /* end() must switch back to virtual mode */
-    wp_buf packet;
 } qemu_state;
 
 static int send_str(wp_session *s, const char *packet, const wp_buf **reply, wp_error *err)
@@ -37,11 +34,10 @@ static void qemu_forget(void *state)
 {
     qemu_state *q = state;
     q->probed = 0;
-    q->packet_size = 0;
     q->map_loaded = 0;
     q->mode_known = q->switch_honoured = 0;
     wp_memmap_free(&q->map);
-    wp_buf_free(&q->packet);
+    wp_stub_mem_free(&q->mem);
 }
 
 /* After an exchange that ended without an answer, a late reply may still
@@ -78,34 +74,35 @@ static int check_in_step(wp_session *s, wp_error *err)
                    first);
 }
 
-static int qemu_probe(wp_session *s, void *state, int for_write, wp_error *err)
+static int qemu_probe(wp_session *s, void *state, int intent, wp_error *err)
 {
-    (void)for_write;
     qemu_state *q = state;
-    const wp_buf *reply;
     if (wp_session_link_doubtful(s)) {
         int rc = check_in_step(s, err);
         if (rc)
             return rc;
     }
     if (q->probed == 0) {
-        int rc = send_str(s, "qqemu.Supported", &reply, err);
+        int has = 0;
+        int rc = wp_qemu_has_phys_mode(s, &has, err);
         if (rc)
             return rc;
-        q->probed = wp_rsp_feature_present(reply->data, "PhyMemMode") ? 1 : -1;
+        q->probed = has > 0 ? 1 : -1;
         if (q->probed == 1) {
             /* Safe to repeat on QEMU: its handler only ever turns features on. */
-            rc = send_str(s, "qSupported", &reply, err);
+            rc = wp_stub_mem_learn(s, &q->mem, err);
             if (rc) {
                 q->probed = 0;
                 return rc;
             }
-            if (wp_rsp_packet_size(reply->data, &q->packet_size))
-                q->packet_size = FALLBACK_PACKET_SIZE;
         }
     }
+    /* Under auto, only a stub that answers as QEMU without the mode is
+     * worth a reason; another stub is just not QEMU's. */
     if (q->probed < 0)
-        return wp_fail(err, WP_ENOROUTE,
+        return wp_fail(err,
+                       s->qemu_phys == -1 || (intent & WP_PROBE_NAMED) ? WP_ENOROUTE
+                                                                       : WP_ENOROUTE_SILENT,
                        "the stub does not offer QEMU's physical-memory mode "
                        "(no PhyMemMode in qqemu.Supported)");
     return WP_OK;
@@ -188,82 +185,38 @@ static void qemu_restore_hint(wp_session *s, char *buf, size_t cap)
     snprintf(buf, cap, "the stub may still be in physical mode (%s restores it)", how);
 }
 
-#define BULK_CHUNK (64u * 1024) /* Ctrl-C and progress between these */
-
-/* The packet the debugger sends at addr: LLDB keeps 70 bytes of PacketSize
- * for an M packet's framing (ProcessGDBRemote::GetMaxMemorySize). */
-static size_t debugger_packet(const qemu_state *q, uint64_t addr, size_t remaining)
-{
-    size_t n = wp_rsp_write_chunk(q->packet_size, addr, remaining);
-    size_t lldb = q->packet_size > 140 ? (q->packet_size - 70) / 2 : n;
-    return n < lldb ? n : lldb;
-}
-
 static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
                       wp_error *err)
 {
-    qemu_state *q = state;
-    const wp_buf *reply;
-    const wp_host *host = wp_session_host(s);
-    if (host->write_memory_bulk) {
-        /* The stub is in physical mode, so the debugger's own memory write
-         * reaches physical memory; it reports what the stub acknowledged,
-         * and the packet after that is refused (ETARGET) or in doubt. */
-        size_t written = 0;
-        err->message[0] = '\0';
-        int rc = host->write_memory_bulk(host->ctx, addr, buf, len, &written, err);
-        if (rc == WP_OK && written == len)
-            return WP_OK;
-        if (!err->message[0])
-            wp_fail(err, WP_EHOST, "the debugger wrote %zu of %zu bytes", written, len);
-        if (rc != WP_ETARGET && rc != WP_EINTR)
-            rc = WP_EHOST;
-        size_t packet = debugger_packet(q, addr + written, len - written);
-        wp_session_report_partial(s, written, rc == WP_ETARGET ? 0 : packet);
-        return err->status = rc;
-    }
-    wp_buf *p = &q->packet;
-    wp_buf_clear(p);
-    if (wp_buf_printf(p, "M%llx,%zx:", (unsigned long long)addr, len) ||
-        wp_buf_reserve(p, 2 * len))
-        return wp_fail(err, WP_ENOMEM, "out of memory");
-    p->len += wp_hex_encode(buf, len, p->data + p->len);
-    p->data[p->len] = '\0';
-    int rc = wp_session_send(s, p->data, p->len, &reply, err);
-    if (rc)
-        return rc;
-    if (reply->len == 0) {
-        /* QEMU always answers M; nothing back is a debugger that gave up
-         * waiting (LLDB shows a timeout so): the write may still land. */
-        wp_session_set_link_doubt(s, 1);
-        return wp_fail(err, WP_EHOST,
-                       "empty reply to the write (the stub did not answer "
-                       "in time, or the connection was lost)");
-    }
-    return wp_rsp_expect_ok(reply->data, reply->len, err, "the write");
+    return wp_stub_mem_write(s, &((qemu_state *)state)->mem, addr, buf, len, err);
 }
 
 static int qemu_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
                      wp_error *err)
 {
     (void)state;
-    const wp_buf *reply;
-    char packet[48];
-    int n = snprintf(packet, sizeof packet, "m%llx,%zx", (unsigned long long)addr, len);
-    int rc = wp_session_send(s, packet, (size_t)n, &reply, err);
-    if (rc)
-        return rc;
-    return wp_rsp_decode_memory(reply->data, reply->len, buf, len, err);
+    return wp_stub_mem_read(s, addr, buf, len, err);
 }
 
 static size_t qemu_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
                          size_t remaining)
 {
-    qemu_state *q = state;
-    if (is_write && wp_session_host(s)->write_memory_bulk)
-        return remaining < BULK_CHUNK ? remaining : BULK_CHUNK;
-    return is_write ? wp_rsp_write_chunk(q->packet_size, addr, remaining)
-                    : wp_rsp_read_chunk(q->packet_size, remaining);
+    return wp_stub_mem_chunk(s, &((qemu_state *)state)->mem, is_write, addr, remaining);
+}
+
+int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err)
+{
+    if (s->qemu_phys == 0) {
+        const wp_buf *reply;
+        int rc = send_str(s, "qqemu.Supported", &reply, err);
+        if (rc)
+            return rc;
+        s->qemu_phys = wp_rsp_feature_present(reply->data, "PhyMemMode") ? 1
+                       : reply->len                                      ? -1
+                                                                         : -2;
+    }
+    *has = s->qemu_phys > 0 ? 1 : s->qemu_phys == -1 ? 0 : -1;
+    return WP_OK;
 }
 
 int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err)

@@ -7,14 +7,14 @@
 
 extern const wp_route wp_route_direct;
 extern const wp_route wp_route_qemu;
+extern const wp_route wp_route_vmware;
+extern const wp_route wp_route_kgdb;
 extern const wp_route wp_route_openocd;
 extern const wp_route wp_route_flat;
 
 const wp_route *const wp_builtin_routes[] = {
-    &wp_route_direct,
-    &wp_route_qemu,
-    &wp_route_openocd,
-    &wp_route_flat,
+    &wp_route_direct, &wp_route_qemu,    &wp_route_vmware,
+    &wp_route_kgdb,   &wp_route_openocd, &wp_route_flat,
 };
 const size_t wp_builtin_route_count = WP_ARRAY_LEN(wp_builtin_routes);
 
@@ -42,6 +42,7 @@ static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
 {
     char why[sizeof err->message] = "";
     char hints[sizeof err->message] = "";
+    char unknown[160] = "";
     size_t tried = 0;
     for (size_t i = 0; i < s->nroutes; i++) {
         wp_route_slot *slot = &s->routes[i];
@@ -57,9 +58,15 @@ static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
             *out = slot;
             return WP_OK;
         }
-        if (rc == WP_ENOROUTE_SILENT)
-            rc = WP_ENOROUTE;
-        else if (rc == WP_ENOROUTE && skipped && !skipped[0])
+        if (rc == WP_ENOROUTE_SILENT) {
+            /* Not this kind of stub: named in one list, not one reason each. */
+            size_t n = strlen(unknown);
+            if (n < sizeof unknown / 2)
+                snprintf(unknown + n, sizeof unknown - n, "%s%s", n ? ", " : "",
+                         slot->route->name);
+            continue;
+        }
+        if (rc == WP_ENOROUTE && skipped && !skipped[0])
             snprintf(skipped, cap, "the %s route is not used: %.400s", slot->route->name,
                      e.message);
         if (rc != WP_ENOROUTE) {
@@ -75,7 +82,14 @@ static int select_auto(wp_session *s, const wp_target_info *info, int for_write,
                        "the target is not a gdb-remote connection; "
                        "physical memory needs a stub such as QEMU's%s",
                        hints);
-    return wp_fail(err, WP_ENOROUTE, "no route to physical memory (%s)%s", why, hints);
+    char none[240] = "";
+    if (unknown[0])
+        snprintf(none, sizeof none, "%sthe stub answers as none of: %s", why[0] ? "; " : ": ",
+                 unknown);
+    return wp_fail(err, WP_ENOROUTE,
+                   "no route to physical memory%s%s%s%s; name one with "
+                   "--backend NAME%s",
+                   why[0] ? " (" : "", why, why[0] ? ")" : "", none, hints);
 }
 
 int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,

@@ -67,6 +67,9 @@ int wp_session_add_route(wp_session *s, const wp_route *route, wp_error *err)
 
 void wp_session_forget(wp_session *s)
 {
+    s->stub_help_state = 0;
+    s->qemu_phys = 0;
+    wp_buf_clear(&s->stub_help);
     for (size_t i = 0; i < s->nroutes; i++)
         if (s->routes[i].route->forget)
             s->routes[i].route->forget(s->routes[i].state);
@@ -81,6 +84,7 @@ void wp_session_free(wp_session *s)
         free(s->routes[i].state);
     wp_buf_free(&s->reply);
     wp_buf_free(&s->help);
+    wp_buf_free(&s->stub_help);
     free(s);
 }
 
@@ -196,5 +200,20 @@ int wp_session_send(wp_session *s, const char *packet, size_t len, const wp_buf 
             wp_fail(err, WP_EHOST, "the debugger could not exchange a packet with the stub");
         return err->status = rc < 0 ? rc : WP_EHOST;
     }
+    return WP_OK;
+}
+
+int wp_session_stub_help(wp_session *s, const char **text, wp_error *err)
+{
+    if (s->stub_help_state == 0) {
+        wp_buf_clear(&s->stub_help);
+        int rc = wp_qemu_monitor(s, "help", &s->stub_help, err);
+        if (rc == WP_EINTR || rc == WP_EHOST)
+            return rc;
+        s->stub_help_state = rc ? -1 : 1;
+    }
+    if (s->stub_help_state < 0)
+        return wp_fail(err, WP_ENOROUTE, "the stub has no monitor commands");
+    *text = s->stub_help.data ? s->stub_help.data : "";
     return WP_OK;
 }

@@ -18,6 +18,9 @@ static const struct setting_row {
     {"progress", "on or off", "whether transfers longer than half a second show progress"},
     {"read-length", "a size (128, 0x100, 4K)", "readphys' default --length"},
     {"read-width", "1, 2, 4 or 8", "readphys' default grouping (-b, -w, -d, -q)"},
+    {"direct-map", "auto or an address",
+     "the kgdb route's base: the kernel's virtual address of physical 0 (auto: from the "
+     "kernel's symbols)"},
 };
 
 void wp_settings_init(wp_settings *st)
@@ -85,10 +88,20 @@ int wp_setting_set(wp_session *s, const char *name, const char *value, wp_error 
             return wp_fail(err, WP_EINVAL, "bad value '%s' for read-width (1, 2, 4 or 8)",
                            value);
         st->read_width = (unsigned)n;
+    } else if (strcmp(name, "direct-map") == 0) {
+        if (strcmp(value, "auto") == 0)
+            st->direct_map_set = 0;
+        else if (wp_parse_u64(value, false, &n) == WP_OK)
+            st->direct_map_set = 1, st->direct_map = n;
+        else
+            return wp_fail(err, WP_EINVAL,
+                           "bad value '%s' for direct-map (auto or an address such as "
+                           "0xffff888000000000)",
+                           value);
     } else {
         return wp_fail(err, WP_EINVAL,
                        "unknown setting '%s' (verify, backend, progress, "
-                       "read-length, read-width)",
+                       "read-length, read-width, direct-map)",
                        name);
     }
     return WP_OK;
@@ -107,6 +120,10 @@ int wp_setting_get(const wp_session *s, const char *name, char *buf, size_t cap)
         snprintf(buf, cap, "%llu", (unsigned long long)st->read_length);
     else if (strcmp(name, "read-width") == 0)
         snprintf(buf, cap, "%u", st->read_width);
+    else if (strcmp(name, "direct-map") == 0 && st->direct_map_set)
+        snprintf(buf, cap, "0x%llx", (unsigned long long)st->direct_map);
+    else if (strcmp(name, "direct-map") == 0)
+        snprintf(buf, cap, "auto");
     else
         return WP_EINVAL;
     return WP_OK;
@@ -127,6 +144,8 @@ static const char help[] =
     "progress     on or off: progress for transfers longer than half a second.\n"
     "read-length  readphys' default --length (128).\n"
     "read-width   readphys' default grouping: 1, 2, 4 or 8 (-b, -w, -d, -q).\n"
+    "direct-map   auto or an address: the kgdb route's base, the kernel's\n"
+    "             virtual address of physical 0 (auto: from the kernel's symbols).\n"
     "\n"
     "They last as long as the debugger.  In GDB, 'set writephys NAME VALUE'\n"
     "and 'show writephys NAME' do the same.\n"
@@ -161,7 +180,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (only && wp_setting_get(s, only, value, sizeof value))
         return wp_fail(err, WP_EINVAL,
                        "unknown setting '%s' (verify, backend, progress, "
-                       "read-length, read-width)",
+                       "read-length, read-width, direct-map)",
                        only);
     for (size_t i = 0; i < WP_ARRAY_LEN(settings); i++) {
         if (only && strcmp(only, settings[i].name) != 0)

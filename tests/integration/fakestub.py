@@ -218,7 +218,7 @@ class FakeStub:
                     if self.late is not None and reply is not SILENT:
                         frames.insert(0, self.late)   # the stalled reply, at last
                         self.late = None
-                    if reply.startswith("O") and payload.startswith("qRcmd,"):
+                    if reply.startswith("O") and reply != "OK" and payload.startswith("qRcmd,"):
                         frames.append("OK")   # output first, then the final OK
                     out = b"+"
                     for f in frames:

@@ -60,10 +60,11 @@ def hlt_bios(directory):
 
 class Qemu:
     def __init__(self, arch="x86_64", extra=(), machine=None, ram_mb=RAM_MB, serial=False,
-                 gdb_unix=False):
+                 gdb_unix=False, kgdb_serial=False):
         """extra: more QEMU options; machine: instead of the arch's own (no
         firmware of HLT); serial: the guest's serial port as self.serial, a
-        connected socket."""
+        connected socket; kgdb_serial: a second serial port (ttyS1) listening
+        on TCP port self.kgdb_port, for a guest kernel's kgdb."""
         binary, default_machine, self.ram_base, self.gdb = ARCHES[arch]
         machine = list(machine or default_machine) + list(extra)
         self.arch = arch
@@ -92,6 +93,14 @@ class Qemu:
             fds.append(serial_sock.fileno())
             machine += ["-chardev", "socket,id=ser0,fd=%d,server=on,wait=off" %
                         serial_sock.fileno(), "-serial", "chardev:ser0"]
+        if kgdb_serial:
+            kgdb_sock = socket.socket()
+            kgdb_sock.bind(("127.0.0.1", 0))
+            kgdb_sock.listen(1)
+            self.kgdb_port = kgdb_sock.getsockname()[1]
+            fds.append(kgdb_sock.fileno())
+            machine += ["-chardev", "socket,id=ser1,fd=%d,server=on,wait=off,nodelay=on" %
+                        kgdb_sock.fileno(), "-serial", "chardev:ser1"]
         cmd = [require(binary), "-S", "-nodefaults", "-display", "none", "-m",
                "%dM" % ram_mb, *machine,
                "-chardev", "socket,id=gdb0,fd=%d,server=on,wait=off,nodelay=on" % gdb_sock.fileno(),
@@ -103,11 +112,13 @@ class Qemu:
                                      stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
         gdb_sock.close()
         qmp_sock.close()
+        if kgdb_serial:
+            kgdb_sock.close()
         self.serial = None
         if serial:
             serial_sock.close()
             self.serial = socket.socket(socket.AF_UNIX)
-            self.serial.settimeout(300)
+            self.serial.settimeout(int(os.environ.get("WP_SERIAL_TIMEOUT", "300")))
             self.serial.connect(serial_path)
             self._serial_text = b""
         self.qmp = socket.socket(socket.AF_UNIX)

@@ -212,6 +212,8 @@ static int answer(fake_target *t, const char *packet, size_t len, wp_buf *out, w
         return do_m(t, p, out);
     if (p[0] == 'M')
         return do_M(t, p, len, out);
+    if (strcmp(p, "qfThreadInfo") == 0)
+        return reply(out, "m1");
     t->unexpected++;
     return reply(out, "");
 }
@@ -224,6 +226,10 @@ static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
         wp_error_set(err, WP_EHOST, "Remote connection closed");
         return WP_EHOST;
     }
+    if (strcmp(cmd, "help") == 0) /* QEMU's, abridged: no phys, virt or read_memory */
+        return reply(out, "gpa2hva addr -- print the host virtual address\n"
+                          "info [subcommand] -- show various information\n"
+                          "xp /fmt addr -- physical memory dump starting at 'addr'\n");
     if (strcmp(cmd, "info mtree -f") != 0) {
         t->unexpected++;
         return reply(out, "unknown command\n");

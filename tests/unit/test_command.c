@@ -246,13 +246,17 @@ static void test_settings(void)
     expect_error("writephys-settings set colour red", "unknown setting 'colour'");
     expect_error("writephys-settings set read-width 3", "bad value '3' for read-width");
     expect_error("writephys-settings frobnicate", "usage: writephys-settings");
+    expect_error("writephys-settings set direct-map -1", "bad value '-1' for direct-map");
     expect_text("writephys-settings",
                 "writephys: verify = off\nwritephys: backend = flat\nwritephys: progress = "
-                "off\nwritephys: read-length = 8\nwritephys: read-width = 4\n");
+                "off\nwritephys: read-length = 8\nwritephys: read-width = 4\n"
+                "writephys: direct-map = auto\n");
+    expect_text("writephys-settings set direct-map 0xffff888000000000",
+                "writephys: direct-map = 0xffff888000000000\n");
     char value[32];
     CU_ASSERT_EQUAL(wp_setting_get(S, "verify", value, sizeof value), WP_OK);
     CU_ASSERT_STRING_EQUAL(value, "off");
-    CU_ASSERT_EQUAL(wp_setting_count(), 5);
+    CU_ASSERT_EQUAL(wp_setting_count(), 6);
     CU_ASSERT_STRING_EQUAL(wp_setting_name(4), "read-width");
 }
 

@@ -367,9 +367,10 @@ static void test_flat_route(void)
     CU_ASSERT_EQUAL(T.packets, 0);
     CU_ASSERT_EQUAL(wp_write_physical(S, &flat, 0x2000, data, 4, &done, &err), WP_ETARGET);
     CU_ASSERT_EQUAL(done, 0);
-    /* openocd is named but not yet a route: a clear refusal. */
+    /* openocd named on a stub that is not OpenOCD: a clear refusal. */
     wp_route_options ocd = {"openocd", 0, -1, 0};
     CU_ASSERT_EQUAL(wp_write_physical(S, &ocd, 0x10, data, 4, &done, &err), WP_ENOROUTE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "not OpenOCD"));
 }
 
 /* Within a stop a repeated small write costs the switch, the write, the

@@ -50,7 +50,10 @@ static const struct bad_case {
     {"writephys --length 17179869184G --fill 0 1", "bad number"},
     {"writephys --length 4X --fill 0 1", "bad number"},
     {"writephys --skip 1z --file f 0", "bad number '1z' for --skip"},
-    {"writephys --backend vmware 0 1", "unknown backend 'vmware'"},
+    {"writephys --backend bochs 0 1", "unknown backend 'bochs'"},
+    {"writephys --backend qemu --direct-map 0 0 1", "applies to the kgdb route only"},
+    {"writephys --direct-map= 0 1", "--direct-map needs a value"},
+    {"vtop --direct-map 0 0", "does not apply to vtop"},
     {"writephys --dry-run=yes 0 1", "takes no value"},
     {"writephys --string= 0x1000", "empty --string"},
     {"writephys --file= 0x1000", "--file needs a path"},
@@ -228,7 +231,7 @@ static void test_completions(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--output"));
     CU_ASSERT_PTR_NULL(strstr(buf, "--fill"));
     size_t n = wp_command_completions(S, "readphys", "--backend", buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "auto direct qemu openocd flat");
+    CU_ASSERT_STRING_EQUAL(buf, "auto direct qemu vmware kgdb openocd flat");
     CU_ASSERT_EQUAL(n, strlen(buf));
     CU_ASSERT(wp_command_completions(S, "writephys", NULL, buf, 4) > 4);
     CU_ASSERT_STRING_EQUAL(buf, "");

@@ -134,12 +134,12 @@ static void test_added_route_through_commands(void)
     /* Completion and help list it; --backend accepts it by name only. */
     char words[256];
     wp_command_completions(s, "writephys", "--backend", words, sizeof words);
-    CU_ASSERT_STRING_EQUAL(words, "auto direct qemu openocd flat disk");
+    CU_ASSERT_STRING_EQUAL(words, "auto direct qemu vmware kgdb openocd flat disk");
     CU_ASSERT_PTR_NOT_NULL(strstr(wp_command_help(s, "readphys"), "disk      a test's own"));
     const char *bad[] = {"writephys", "--backend", "dis", "0", "1"};
     CU_ASSERT_EQUAL(wp_command_run(s, 5, bad, &res), WP_EINVAL);
-    CU_ASSERT_PTR_NOT_NULL(
-        strstr(res.error.message, "choose auto, direct, qemu, openocd, flat or disk"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        res.error.message, "choose auto, direct, qemu, vmware, kgdb, openocd, flat or disk"));
     wp_result_free(&res);
     /* A name in use, or a row without its functions, is refused. */
     wp_route incomplete = {.name = "half"};

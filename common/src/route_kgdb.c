@@ -1,0 +1,286 @@
+/* The kgdb route: a Linux kernel's own gdbstub (kgdboc) has no physical
+ * mode, but the kernel maps all RAM at its direct map, so physical P is
+ * virtual BASE + P and the debugger's own memory access reaches it.
+ *
+ * kgdb is recognised by the shadow thread it lists for each CPU
+ * (kernel/debug/gdbstub.c, gdb_cmd_query: thread -2 is "shadowCPU0").
+ * BASE comes from --direct-map, the direct-map setting, or on x86-64 the
+ * kernel's symbols (page_offset_base, randomised by KASLR).  With symbols
+ * the base is checked: the kernel's own linux_banner must read the same at
+ * its link address and at BASE + its physical address (phys_base), and
+ * nothing past the RAM the kernel maps (max_pfn) is touched, because past
+ * it the direct map ends and other kernel mappings begin. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define X86_START_KERNEL_MAP  0xffffffff80000000ull
+#define X86_FIXED_PAGE_OFFSET 0xffff888000000000ull /* 4-level, no KASLR of memory */
+#define CHECK_BYTES           32
+#define PAGE                  4096u
+
+typedef struct kgdb_state {
+    /* learnt once per stop */
+    int probed;        /* 1 kgdb, -1 not */
+    int symbols;       /* 1 the x86-64 symbols were read, -1 none */
+    uint64_t sym_base; /* page_offset_base, or the fixed base */
+    char sym_base_from[40];
+    uint64_t banner_va, banner_pa, ram_end; /* ram_end 0: unknown */
+    /* per command */
+    uint64_t base;
+    char base_from[48];
+    int checked; /* the base was shown to map the kernel's own image */
+} kgdb_state;
+
+static void kgdb_forget(void *state)
+{
+    kgdb_state *k = state;
+    k->probed = 0;
+    k->symbols = 0;
+    k->sym_base = 0;
+}
+
+/* kgdb lists a shadow thread per CPU first, thread -2 for CPU 0, and names
+ * it "shadowCPU0".  qfThreadInfo goes first because every stub answers it:
+ * QEMU 7.2 leaves qThreadExtraInfo of a thread it does not know unanswered. */
+static int is_kgdb(wp_session *s, kgdb_state *k, wp_error *err)
+{
+    const wp_buf *reply;
+    k->probed = -1;
+    int qemu = 0;
+    int rc = wp_qemu_has_phys_mode(s, &qemu, err);
+    if (rc || qemu >= 0)
+        return rc; /* QEMU's gdbstub */
+    rc = wp_session_send(s, "qfThreadInfo", 12, &reply, err);
+    if (rc || reply->len < 9 || memcmp(reply->data, "mfffffffe", 9) != 0 ||
+        (reply->len > 9 && reply->data[9] != ','))
+        return rc;
+    static const char probe[] = "qThreadExtraInfo,fffffffe";
+    rc = wp_session_send(s, probe, sizeof probe - 1, &reply, err);
+    if (rc)
+        return rc;
+    static const char want[] = "shadowCPU0";
+    char text[sizeof want] = "";
+    if (reply->len == 2 * (sizeof want - 1) &&
+        wp_hex_decode(reply->data, reply->len, (uint8_t *)text) == 0 &&
+        memcmp(text, want, sizeof want - 1) == 0)
+        k->probed = 1;
+    return WP_OK;
+}
+
+static int eval_quiet(wp_session *s, const char *expr, uint64_t *value)
+{
+    int negative = 0;
+    wp_error ignored = {0};
+    return wp_evaluate(s, "a kernel symbol", expr, value, &negative, &ignored);
+}
+
+/* x86-64 only: the other architectures' bases need more than symbol
+ * values (arm64's PAGE_OFFSET is a build constant), so they are given. */
+static void read_symbols(wp_session *s, kgdb_state *k)
+{
+    k->symbols = -1;
+    k->sym_base = 0;
+    wp_target_info info = {0};
+    wp_error ignored = {0};
+    if (wp_session_target_info(s, &info, &ignored) ||
+        (!strstr(info.arch, "x86-64") && !strstr(info.arch, "x86_64")))
+        return;
+    uint64_t phys_base = 0, max_pfn = 0;
+    /* Pointer casts: LLDB casts a symbol without a type to nothing else. */
+    if (eval_quiet(s, "(char *)&linux_banner", &k->banner_va))
+        return; /* no kernel symbols */
+    if (eval_quiet(s, "*(unsigned long long *)&page_offset_base", &k->sym_base) == WP_OK) {
+        snprintf(k->sym_base_from, sizeof k->sym_base_from, "page_offset_base");
+    } else {
+        /* Without CONFIG_DYNAMIC_MEMORY_LAYOUT the base is a constant. */
+        k->sym_base = X86_FIXED_PAGE_OFFSET;
+        snprintf(k->sym_base_from, sizeof k->sym_base_from, "the fixed x86-64 base");
+    }
+    if (eval_quiet(s, "*(unsigned long long *)&phys_base", &phys_base) ||
+        k->banner_va < X86_START_KERNEL_MAP)
+        return;
+    k->banner_pa = k->banner_va - X86_START_KERNEL_MAP + phys_base;
+    k->ram_end = eval_quiet(s, "*(unsigned long long *)&max_pfn", &max_pfn) == WP_OK &&
+                         max_pfn < (1ull << 52)
+                     ? max_pfn * PAGE
+                     : 0;
+    k->symbols = 1;
+}
+
+/* Reads the kernel's banner at its link address and through the direct
+ * map; equal and not blank shows that BASE + P is physical P. */
+static int check_base(wp_session *s, kgdb_state *k, wp_error *err)
+{
+    const wp_host *host = wp_session_host(s);
+    uint8_t linked[CHECK_BYTES], mapped[CHECK_BYTES], blank[CHECK_BYTES] = {0};
+    wp_error e = {0};
+    if (host->read_memory(host->ctx, k->banner_va, linked, sizeof linked, &e) ||
+        memcmp(linked, blank, sizeof blank) == 0)
+        return WP_OK; /* nothing to compare with: stays unchecked */
+    uint64_t at = k->base + k->banner_pa;
+    int rc = host->read_memory(host->ctx, at, mapped, sizeof mapped, &e);
+    if (rc || memcmp(linked, mapped, sizeof linked) != 0)
+        return wp_fail(err, WP_ENOROUTE,
+                       "the direct-map base 0x%llx (%s) does not map the kernel's own image: "
+                       "linux_banner at physical 0x%llx reads %s at 0x%llx; give the right "
+                       "base with --direct-map",
+                       (unsigned long long)k->base, k->base_from,
+                       (unsigned long long)k->banner_pa, rc ? "nothing" : "otherwise",
+                       (unsigned long long)at);
+    k->checked = 1;
+    return WP_OK;
+}
+
+static int kgdb_probe(wp_session *s, void *state, int intent, wp_error *err)
+{
+    kgdb_state *k = state;
+    if (k->probed == 0) {
+        int rc = is_kgdb(s, k, err);
+        if (rc)
+            return rc;
+    }
+    if (k->probed < 0)
+        return wp_fail(err, (intent & WP_PROBE_NAMED) ? WP_ENOROUTE : WP_ENOROUTE_SILENT,
+                       "the stub does not answer as kgdb (no shadowCPU0 thread)");
+    if (k->symbols == 0)
+        read_symbols(s, k);
+    k->checked = 0;
+    if (s->direct_map_given) {
+        k->base = s->direct_map;
+        snprintf(k->base_from, sizeof k->base_from, "--direct-map");
+    } else if (s->settings.direct_map_set) {
+        k->base = s->settings.direct_map;
+        snprintf(k->base_from, sizeof k->base_from, "the direct-map setting");
+    } else if (k->symbols > 0 || (k->symbols < 0 && k->sym_base)) {
+        k->base = k->sym_base;
+        snprintf(k->base_from, sizeof k->base_from, "%s", k->sym_base_from);
+    } else {
+        return wp_fail(err, WP_ENOROUTE,
+                       "kgdb needs the kernel's direct-map base: load the kernel's symbols, "
+                       "or give --direct-map BASE (the virtual address of physical 0)");
+    }
+    return k->symbols > 0 ? check_base(s, k, err) : WP_OK;
+}
+
+static int kgdb_none(wp_session *s, void *state, wp_error *err)
+{
+    (void)s;
+    (void)state;
+    (void)err;
+    return WP_OK;
+}
+
+/* The virtual address of [addr, addr+len), refused before anything is
+ * sent when it would leave the direct map. */
+static int direct_address(const kgdb_state *k, uint64_t addr, size_t len, uint64_t *va,
+                          wp_error *err)
+{
+    if (k->ram_end && (addr >= k->ram_end || len > k->ram_end - addr))
+        return wp_fail(err, WP_EREFUSED,
+                       "physical 0x%llx is past the end of the RAM the kernel maps (0x%llx, "
+                       "from max_pfn)",
+                       (unsigned long long)(addr < k->ram_end ? k->ram_end : addr),
+                       (unsigned long long)k->ram_end);
+    if (addr > UINT64_MAX - k->base || len > UINT64_MAX - k->base - addr)
+        return wp_fail(err, WP_EREFUSED,
+                       "physical 0x%llx is past the end of the direct map at 0x%llx",
+                       (unsigned long long)addr, (unsigned long long)k->base);
+    *va = k->base + addr;
+    return WP_OK;
+}
+
+/* A fault: the stub answered, so the page is not mapped (no RAM there) and
+ * nothing of this chunk landed (a chunk never crosses a page).  Without an
+ * answer, the outcome is unknown. */
+static int access_failed(wp_session *s, uint64_t addr, const char *verb, wp_error *err)
+{
+    wp_target_info info = {0};
+    wp_error ignored = {0};
+    if (wp_session_target_info(s, &info, &ignored) == WP_OK && info.connected) {
+        char why[200];
+        snprintf(why, sizeof why, "%.150s", err->message);
+        return wp_fail(err, WP_EREFUSED,
+                       "the kernel faulted at physical 0x%llx (no RAM mapped there); nothing "
+                       "there was %s (%.120s)",
+                       (unsigned long long)addr, verb, why);
+    }
+    return err->status = WP_EHOST;
+}
+
+static int kgdb_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
+                      wp_error *err)
+{
+    kgdb_state *k = state;
+    uint64_t va;
+    int rc = direct_address(k, addr, len, &va, err);
+    if (rc)
+        return rc;
+    const wp_host *host = wp_session_host(s);
+    err->message[0] = '\0';
+    rc = host->write_memory(host->ctx, va, buf, len, err);
+    return rc ? access_failed(s, addr, "written", err) : WP_OK;
+}
+
+static int kgdb_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
+                     wp_error *err)
+{
+    kgdb_state *k = state;
+    uint64_t va;
+    int rc = direct_address(k, addr, len, &va, err);
+    if (rc)
+        return rc;
+    const wp_host *host = wp_session_host(s);
+    err->message[0] = '\0';
+    rc = host->read_memory(host->ctx, va, buf, len, err);
+    return rc ? access_failed(s, addr, "read", err) : (int)len;
+}
+
+static size_t kgdb_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
+                         size_t remaining)
+{
+    (void)s;
+    (void)state;
+    (void)is_write;
+    size_t to_page = PAGE - (size_t)(addr % PAGE);
+    return remaining < to_page ? remaining : to_page;
+}
+
+static void kgdb_claim(wp_session *s, void *state, char *buf, size_t cap)
+{
+    (void)s;
+    kgdb_state *k = state;
+    if (k->checked)
+        buf[0] = '\0';
+    else
+        snprintf(buf, cap,
+                 "through the direct map at 0x%llx from %s, not checked: no kernel "
+                 "symbols to check it against",
+                 (unsigned long long)k->base, k->base_from);
+}
+
+static void kgdb_via(wp_session *s, void *state, char *buf, size_t cap)
+{
+    (void)s;
+    kgdb_state *k = state;
+    snprintf(buf, cap, "kgdb (the kernel's direct map at 0x%llx, from %s)",
+             (unsigned long long)k->base, k->base_from);
+}
+
+const wp_route wp_route_kgdb = {
+    .name = "kgdb",
+    .summary = "a Linux kernel's kgdb, through the kernel's direct map of RAM "
+               "(--direct-map BASE without symbols)",
+    .flags = WP_ROUTE_AUTO | WP_ROUTE_REMOTE | WP_ROUTE_MAPLESS,
+    .state_size = sizeof(kgdb_state),
+    .forget = kgdb_forget,
+    .probe = kgdb_probe,
+    .begin = kgdb_none,
+    .end = kgdb_none,
+    .write = kgdb_write,
+    .read = kgdb_read,
+    .chunk = kgdb_chunk,
+    .claim = kgdb_claim,
+    .via = kgdb_via,
+};
