@@ -11,6 +11,7 @@
 import ctypes
 import os
 import signal
+import tempfile
 import time
 
 import gdb
@@ -208,10 +209,51 @@ class _GdbHost:
         return WP_OK
 
     def _monitor(self, command, out_buf):
-        text = gdb.execute("monitor " + command.decode(), to_string=True) or ""
+        line = "monitor " + command.decode("utf-8", "surrogateescape")
+        if gdb.parameter("logging enabled"):
+            text = gdb.execute(line, to_string=True) or ""   # the user's log stays theirs
+        else:
+            text = self._monitor_logged(line)
         data = text.encode("utf-8", "replace")
         _lib.wp_buf_append(out_buf, data, len(data))
         return WP_OK
+
+    _LOGGING = ("file", "overwrite", "redirect", "debugredirect")
+
+    def _monitor_logged(self, line):
+        """A monitor command whose output is kept also when it fails: a stub
+        (OpenOCD) prints why in O packets before its E reply, which GDB
+        reports only as "Protocol error with Rcmd" and to_string drops.  So
+        the output goes to a private log, and the user's settings come back."""
+        saved = {p: gdb.parameter("logging " + p) for p in self._LOGGING}
+        fd, path = tempfile.mkstemp(prefix="writephys-monitor-")
+        os.close(fd)
+        failure = None
+        try:
+            gdb.execute("set logging file " + path)
+            for p in ("overwrite", "redirect", "debugredirect"):
+                gdb.execute("set logging %s on" % p)
+            gdb.execute("set logging enabled on")
+            try:
+                gdb.execute(line)
+            except gdb.error as exc:
+                failure = exc
+            finally:
+                gdb.execute("set logging enabled off")
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        finally:
+            gdb.execute("set logging file " + saved["file"])
+            for p in ("overwrite", "redirect", "debugredirect"):
+                gdb.execute("set logging %s %s" % (p, "on" if saved[p] else "off"))
+            os.unlink(path)
+        if failure is not None:
+            if "Protocol error with Rcmd" not in str(failure):
+                raise failure
+            said = [l for l in text.splitlines() if l.strip()]
+            raise gdb.GdbError("the stub answered with an error" +
+                               (": " + said[-1] if said else ""))
+        return text
 
     def _read_memory(self, addr, buf, length):
         data = bytes(gdb.selected_inferior().read_memory(addr, length))

@@ -312,7 +312,8 @@ class LldbHost
         }
         if (response.size() == 3 && response[0] == 'E' &&
             isxdigit((unsigned char)response[1]) && isxdigit((unsigned char)response[2])) {
-            std::string why = "the stub answered " + response;
+            // GDB shows no code, only the text before it: so do we.
+            std::string why = "the stub answered with an error";
             size_t last = text.find_last_not_of("\n");
             if (last != std::string::npos) {
                 size_t line = text.rfind('\n', last);

@@ -132,6 +132,9 @@ size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint
 /* qqemu.Supported, once per stop: *has is 1 when it lists PhyMemMode, 0 when
  * the stub answers as QEMU without it, -1 when it is not QEMU's. */
 int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err);
+/* A monitor command through the host; a failure names it by label. */
+int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
+                    wp_error *err);
 /* A QEMU monitor command through the host; a failure names the command. */
 int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err);
 /* QEMU's flat physical map (`info mtree -f`, the view of AS "memory"). */

@@ -104,7 +104,9 @@ static int run_caught(wp_session *s, openocd_state *o, const char *what, const c
         return wp_fail(err, WP_ENOMEM, "out of memory");
     }
     wp_buf_clear(&o->out);
-    int rc = wp_qemu_monitor(s, cmd.data, &o->out, err);
+    char label[48];
+    snprintf(label, sizeof label, "%.*s ...", (int)strcspn(o->line.data, " "), o->line.data);
+    int rc = wp_stub_monitor(s, cmd.data, label, &o->out, err);
     wp_buf_free(&cmd);
     if (rc)
         return rc == WP_EINTR ? rc : (err->status = WP_EHOST);

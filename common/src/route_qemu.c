@@ -219,7 +219,8 @@ int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err)
     return WP_OK;
 }
 
-int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err)
+int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
+                    wp_error *err)
 {
     const wp_host *host = wp_session_host(s);
     if (!host->monitor)
@@ -229,9 +230,14 @@ int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *e
     if (rc) {
         if (!err->message[0])
             wp_fail(err, WP_EHOST, "no answer");
-        wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE, "'monitor %s': ", command);
+        wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE, "'monitor %s': ", label);
     }
     return rc ? err->status : WP_OK;
+}
+
+int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err)
+{
+    return wp_stub_monitor(s, command, command, out, err);
 }
 
 int wp_qemu_read_map(wp_session *s, wp_memmap *map, wp_error *err)

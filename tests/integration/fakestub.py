@@ -214,11 +214,13 @@ class FakeStub:
                     if reply == SILENT:
                         conn.sendall(b"+")
                         continue
-                    frames = [reply]
+                    # A list is several packets in a row (O output, then the reply).
+                    frames = list(reply) if isinstance(reply, list) else [reply]
                     if self.late is not None and reply is not SILENT:
                         frames.insert(0, self.late)   # the stalled reply, at last
                         self.late = None
-                    if reply.startswith("O") and reply != "OK" and payload.startswith("qRcmd,"):
+                    if (isinstance(reply, str) and reply.startswith("O") and reply != "OK" and
+                            payload.startswith("qRcmd,")):
                         frames.append("OK")   # output first, then the final OK
                     out = b"+"
                     for f in frames:
