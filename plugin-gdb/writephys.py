@@ -82,6 +82,25 @@ class _Result(ctypes.Structure):
                 ("data", _Buf)]
 
 
+def _top_level_mi():
+    """Whether GDB was started as an IDE starts it (-i=mi, --interpreter mi)."""
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            args = f.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return False
+    for i, arg in enumerate(args):
+        for flag in ("-i", "--interpreter", "-interpreter"):
+            if arg.startswith(flag + "="):
+                return arg[len(flag) + 1:].startswith("mi")
+            if arg == flag and i + 1 < len(args):
+                return args[i + 1].startswith("mi")
+    return False
+
+
+_TOP_LEVEL_MI = _top_level_mi()
+
+
 class _LoadError(Exception):
     pass
 
@@ -210,8 +229,15 @@ class _GdbHost:
 
     def _monitor(self, command, out_buf):
         line = "monitor " + command.decode("utf-8", "surrogateescape")
-        if gdb.parameter("logging enabled"):
-            text = gdb.execute(line, to_string=True) or ""   # the user's log stays theirs
+        # The user's log stays theirs; under MI a log would hold MI records,
+        # and every logging switch would notify the IDE.
+        if _TOP_LEVEL_MI or self.mi or gdb.parameter("logging enabled"):
+            try:
+                text = gdb.execute(line, to_string=True) or ""
+            except gdb.error as exc:
+                if "Protocol error with Rcmd" not in str(exc):
+                    raise
+                raise gdb.GdbError("the stub answered with an error") from None
         else:
             text = self._monitor_logged(line)
         data = text.encode("utf-8", "replace")

@@ -3,11 +3,15 @@
 # root; otherwise prints the exact install line and fails.
 set -euo pipefail
 
-# libclang-rt-14-dev holds libFuzzer; clang only recommends it.
+# libclang-rt-14-dev holds libFuzzer; clang only recommends it.  The kgdb
+# tests build a kernel from linux-source-6.1 (make, flex, bison, bc,
+# libelf-dev for objtool); the openocd tests run the real openocd.
 PACKAGES=(cmake ninja-build pkgconf gcc g++ clang clang-format libclang-rt-14-dev libcunit1-dev valgrind
           python3 python3-pytest
           gdb gdb-multiarch lldb liblldb-dev
-          qemu-system-x86 qemu-system-arm qemu-system-misc)
+          qemu-system-x86 qemu-system-arm qemu-system-misc
+          openocd
+          linux-source-6.1 make flex bison bc libelf-dev xz-utils binutils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
