@@ -27,6 +27,8 @@ typedef struct kgdb_state {
     uint64_t sym_base; /* page_offset_base, or the fixed base */
     char sym_base_from[40];
     uint64_t banner_va, banner_pa, ram_end; /* ram_end 0: unknown */
+    int shown;                              /* shown_base was checked this stop */
+    uint64_t shown_base;
     /* per command */
     uint64_t base;
     char base_from[48];
@@ -39,6 +41,7 @@ static void kgdb_forget(void *state)
     k->probed = 0;
     k->symbols = 0;
     k->sym_base = 0;
+    k->shown = 0;
 }
 
 /* kgdb lists a shadow thread per CPU first, thread -2 for CPU 0, and names
@@ -81,7 +84,7 @@ static int eval_quiet(wp_session *s, const char *expr, uint64_t *value)
 static void read_symbols(wp_session *s, kgdb_state *k)
 {
     k->symbols = -1;
-    k->sym_base = 0;
+    k->sym_base = k->ram_end = 0;
     wp_target_info info = {0};
     wp_error ignored = {0};
     if (wp_session_target_info(s, &info, &ignored) ||
@@ -113,6 +116,10 @@ static void read_symbols(wp_session *s, kgdb_state *k)
  * map; equal and not blank shows that BASE + P is physical P. */
 static int check_base(wp_session *s, kgdb_state *k, wp_error *err)
 {
+    if (k->shown && k->shown_base == k->base) {
+        k->checked = 1; /* shown this stop already */
+        return WP_OK;
+    }
     const wp_host *host = wp_session_host(s);
     uint8_t linked[CHECK_BYTES], mapped[CHECK_BYTES], blank[CHECK_BYTES] = {0};
     wp_error e = {0};
@@ -129,7 +136,8 @@ static int check_base(wp_session *s, kgdb_state *k, wp_error *err)
                        (unsigned long long)k->base, k->base_from,
                        (unsigned long long)k->banner_pa, rc ? "nothing" : "otherwise",
                        (unsigned long long)at);
-    k->checked = 1;
+    k->checked = k->shown = 1;
+    k->shown_base = k->base;
     return WP_OK;
 }
 

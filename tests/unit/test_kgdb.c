@@ -177,9 +177,12 @@ static void test_symbols_give_a_checked_base(void)
                         "direct map at 0xffff888000000000, from page_offset_base), verified\n");
     CU_ASSERT_EQUAL(memcmp(K.ram + 0x1000, "\xef\xbe\xad\xde", 4), 0);
     CU_ASSERT_EQUAL(K.extra_info, 1);
-    /* Learnt once per stop: a second write asks nothing again. */
+    /* Learnt once per stop: a second write asks nothing again, and reads
+     * only its own read-back (the banner check is not repeated). */
+    int reads = K.reads;
     expect_printed_part(run, "writephys 0x1004 1", "wrote 1 byte at physical 0x1004 via kgdb");
     CU_ASSERT_EQUAL(K.extra_info, 1);
+    CU_ASSERT_EQUAL(K.reads, reads + 1);
 }
 
 static void test_wrong_base_is_refused_before_a_write(void)
