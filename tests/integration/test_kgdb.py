@@ -52,8 +52,9 @@ class KgdbGuest:
         if self.entered:   # the last debugger detached: wait until the kernel runs
             self.qemu.read_serial_until("WP-BACK")
         self.qemu.serial.sendall(b"kgdb\n")
-        # sysrq-g says so just before the kernel traps into kgdb.
-        self.qemu.read_serial_until("sysrq: DEBUG")
+        # sysrq-g prints this a few instructions before the kernel traps
+        # into kgdb, and a debugger takes far longer to start.
+        self.qemu.read_serial_until("Entering KGDB")
         self.entered = True
 
     def gdb(self, commands, symbols=True):
