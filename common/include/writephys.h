@@ -31,7 +31,7 @@ extern "C" {
 /** The version of the core (its releases) and of this API (its layout).
  * WP_API_VERSION changes whenever a struct or a signature below changes; a
  * host passes it in wp_host and the core refuses a host built for another. */
-#define WP_VERSION     "0.3.0"
+#define WP_VERSION     "0.4.0"
 #define WP_API_VERSION 3
 
 /** The core's version string and API version, for wrappers that load the
