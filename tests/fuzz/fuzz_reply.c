@@ -1,7 +1,9 @@
 /* libFuzzer: the stub's replies.  Each input line is the next reply the
  * fake stub sends to whatever packet the core sent, through a whole write,
  * read-back and mode restore.  Whatever comes back, the count may not exceed
- * what was asked, and the packet parsers must not read out of bounds. */
+ * what was asked, and the packet parsers must not read out of bounds.
+ * The same lines then answer the vmware, kgdb and openocd routes: monitor
+ * output ('|' is a newline in it), symbol values and memory accesses. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +32,112 @@ static int send_packet(void *ctx, const char *packet, size_t len, wp_buf *reply,
     wp_buf_append(reply, r->next, (size_t)(stop - r->next));
     r->next = nl ? nl + 1 : r->end;
     return 0;
+}
+
+/* The next line, or NULL when the input is used up. */
+static const char *next_line(replies *r, size_t *len)
+{
+    if (r->next >= r->end)
+        return NULL;
+    const char *line = r->next;
+    const char *nl = memchr(line, '\n', (size_t)(r->end - line));
+    *len = (size_t)((nl ? nl : r->end) - line);
+    r->next = nl ? nl + 1 : r->end;
+    return line;
+}
+
+static int fuzz_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
+{
+    (void)cmd;
+    size_t len;
+    const char *line = next_line(ctx, &len);
+    if (!line || (len && line[0] == 'E')) {
+        wp_error_set(err, WP_EHOST, "the stub answered with an error");
+        return WP_EHOST;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i] == '|' ? '\n' : line[i];
+        wp_buf_append(out, &c, 1);
+    }
+    return 0;
+}
+
+static int fuzz_evaluate(void *ctx, const char *expr, uint64_t *value, int *negative,
+                         wp_error *err)
+{
+    (void)expr;
+    size_t len;
+    const char *line = next_line(ctx, &len);
+    *negative = 0;
+    if (!line || !len || line[0] == 'E') {
+        wp_error_set(err, WP_EHOST, "No symbol in current context.");
+        return WP_EHOST;
+    }
+    char digits[24] = "";
+    memcpy(digits, line, len < sizeof digits - 1 ? len : sizeof digits - 1);
+    *value = strtoull(digits, NULL, 16);
+    return 0;
+}
+
+static int fuzz_memory(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err)
+{
+    (void)addr;
+    size_t n;
+    const char *line = next_line(ctx, &n);
+    if (!line || (n && line[0] == 'E')) {
+        wp_error_set(err, WP_EHOST, "Cannot access memory");
+        return WP_EHOST;
+    }
+    for (size_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = n ? (uint8_t)line[i % n] : 0;
+    return 0;
+}
+
+static int fuzz_write(void *ctx, uint64_t addr, const void *buf, size_t len, wp_error *err)
+{
+    (void)buf;
+    uint8_t ignored[1];
+    return fuzz_memory(ctx, addr, ignored, len ? 1 : 0, err);
+}
+
+static int fuzz_info(void *ctx, wp_target_info *info, wp_error *err)
+{
+    (void)ctx;
+    (void)err;
+    info->connected = info->remote = info->stopped = 1;
+    info->byte_order = WP_ORDER_LITTLE;
+    memcpy(info->arch, "i386:x86-64", 12);
+    return 0;
+}
+
+/* One route through a write and a read, every answer from the input. */
+static void fuzz_route(const char *text, size_t size, const char *route)
+{
+    replies r = {text, text + size};
+    wp_host host = {0};
+    host.api_version = WP_API_VERSION;
+    host.size = sizeof host;
+    host.ctx = &r;
+    host.send_packet = send_packet;
+    host.monitor = fuzz_monitor;
+    host.evaluate = fuzz_evaluate;
+    host.read_memory = fuzz_memory;
+    host.write_memory = fuzz_write;
+    host.target_info = fuzz_info;
+    wp_session *s = wp_session_new(&host, NULL);
+    uint8_t buf[5000];
+    memset(buf, 0x5a, sizeof buf);
+    wp_error err;
+    size_t done = SIZE_MAX;
+    wp_route_options opt = {route, 0, -1, 0};
+    int rc = wp_write_physical(s, &opt, 0xfff, buf, sizeof buf, &done, &err);
+    if (done > sizeof buf || (rc == WP_OK && done != sizeof buf))
+        abort();
+    size_t got = SIZE_MAX;
+    wp_read_physical(s, &opt, 0x1000, buf, 3000, &got, &err);
+    if (got > 3000)
+        abort();
+    wp_session_free(s);
 }
 
 static int monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
@@ -77,6 +185,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (got > 300)
         abort();
     wp_session_free(s);
+    fuzz_route(text, size, "vmware");
+    fuzz_route(text, size, "kgdb");
+    fuzz_route(text, size, "openocd");
     free(text);
     return 0;
 }
