@@ -11,7 +11,7 @@ its source has them (openocd-org/openocd, tag v0.12.0):
   first (output_flag GDB_OUTPUT_ALL).
 - src/server/gdb_server.c:2885: qSupported offers PacketSize=4000 (hex) and
   no qqemu features; gdb_server.h:24, GDB_BUFFER_SIZE 16384.
-- src/target/target.c:4601-4759 (read_memory) and 4951-5092 (write_memory):
+- src/target/target.c:4601-4754 (read_memory) and 4951-5086 (write_memory):
   the argument checks and their messages, 65536 elements at most, 4096-byte
   parts, "read_memory: failed to read memory" / "write_memory: failed to
   write memory" after a LOG_ERROR naming the part that failed.
