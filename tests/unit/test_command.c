@@ -247,6 +247,8 @@ static void test_settings(void)
     expect_error("writephys-settings set read-width 3", "bad value '3' for read-width");
     expect_error("writephys-settings frobnicate", "usage: writephys-settings");
     expect_error("writephys-settings set direct-map -1", "bad value '-1' for direct-map");
+    expect_error("writephys --direct-map -1 0x1000 1", "--direct-map '-1' is negative");
+    expect_error("readphys --direct-map 0x1000 --backend flat 0", "kgdb route only");
     expect_text("writephys-settings",
                 "writephys: verify = off\nwritephys: backend = flat\nwritephys: progress = "
                 "off\nwritephys: read-length = 8\nwritephys: read-width = 4\n"
