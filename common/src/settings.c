@@ -186,7 +186,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (only && strcmp(only, settings[i].name) != 0)
             continue;
         wp_setting_get(s, settings[i].name, value, sizeof value);
-        wp_buf_printf(&res->text, "writephys: %s = %s\n", settings[i].name, value);
+        wp_buf_printf(&res->text, "writephys-settings: %s = %s\n", settings[i].name, value);
     }
     return WP_OK;
 }

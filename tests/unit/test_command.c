@@ -225,8 +225,8 @@ static void test_help(void)
 static void test_settings(void)
 {
     setup();
-    expect_text("writephys-settings show verify", "writephys: verify = auto\n");
-    expect_text("writephys-settings set verify off", "writephys: verify = off\n");
+    expect_text("writephys-settings show verify", "writephys-settings: verify = auto\n");
+    expect_text("writephys-settings set verify off", "writephys-settings: verify = off\n");
     int m = fake_count_prefix(&T, "m");
     expect_text("writephys 0x100 1",
                 "writephys: wrote 1 byte at physical 0x100 via qemu, not verified (the verify "
@@ -250,11 +250,11 @@ static void test_settings(void)
     expect_error("writephys --direct-map -1 0x1000 1", "--direct-map '-1' is negative");
     expect_error("readphys --direct-map 0x1000 --backend flat 0", "kgdb route only");
     expect_text("writephys-settings",
-                "writephys: verify = off\nwritephys: backend = flat\nwritephys: progress = "
-                "off\nwritephys: read-length = 8\nwritephys: read-width = 4\n"
-                "writephys: direct-map = auto\n");
+                "writephys-settings: verify = off\nwritephys-settings: backend = flat\nwritephys-settings: progress = "
+                "off\nwritephys-settings: read-length = 8\nwritephys-settings: read-width = 4\n"
+                "writephys-settings: direct-map = auto\n");
     expect_text("writephys-settings set direct-map 0xffff888000000000",
-                "writephys: direct-map = 0xffff888000000000\n");
+                "writephys-settings: direct-map = 0xffff888000000000\n");
     char value[32];
     CU_ASSERT_EQUAL(wp_setting_get(S, "verify", value, sizeof value), WP_OK);
     CU_ASSERT_STRING_EQUAL(value, "off");
