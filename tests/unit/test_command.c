@@ -250,7 +250,8 @@ static void test_settings(void)
     expect_error("writephys --direct-map -1 0x1000 1", "--direct-map '-1' is negative");
     expect_error("readphys --direct-map 0x1000 --backend flat 0", "kgdb route only");
     expect_text("writephys-settings",
-                "writephys-settings: verify = off\nwritephys-settings: backend = flat\nwritephys-settings: progress = "
+                "writephys-settings: verify = off\nwritephys-settings: backend = "
+                "flat\nwritephys-settings: progress = "
                 "off\nwritephys-settings: read-length = 8\nwritephys-settings: read-width = 4\n"
                 "writephys-settings: direct-map = auto\n");
     expect_text("writephys-settings set direct-map 0xffff888000000000",
