@@ -206,6 +206,11 @@ class _GdbHost:
                 _lib.wp_error_set(err, WP_EINTR, b"interrupted inside GDB (a packet in "
                                   b"flight may have been acted on)")
                 return WP_EINTR
+            except gdb.MemoryError as exc:
+                # The stub answered the access with an error ("Cannot access
+                # memory at address ..."): the target refused, nothing moved.
+                _lib.wp_error_set(err, WP_ETARGET, _one_line(exc).encode("utf-8", "replace"))
+                return WP_ETARGET
             except Exception as exc:  # every failure becomes one line for the core
                 _lib.wp_error_set(err, WP_EHOST, _one_line(exc).encode("utf-8", "replace"))
                 return WP_EHOST

@@ -332,13 +332,24 @@ class LldbHost
         return wp_buf_append(out, text.data(), text.size());
     }
 
+    // LLDB words a stub's E reply "memory read failed for" / "memory write
+    // failed for" (ProcessGDBRemote::DoReadMemory, DoWriteMemory): the
+    // target refused.  Anything else leaves the outcome unknown.
+    static int MemoryStatus(const lldb::SBError &error, const char *refusal)
+    {
+        const char *why = error.GetCString();
+        return why && std::strncmp(why, refusal, std::strlen(refusal)) == 0 ? WP_ETARGET
+                                                                            : WP_EHOST;
+    }
+
     static int ReadMemory(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err)
     {
         lldb::SBError error;
         size_t got = Self(ctx).Process().ReadMemory(addr, buf, len, error);
         if (error.Fail() || got != len) {
-            wp_error_set(err, WP_EHOST, error.GetCString() ? error.GetCString() : "short read");
-            return WP_EHOST;
+            int status = MemoryStatus(error, "memory read failed for");
+            wp_error_set(err, status, error.GetCString() ? error.GetCString() : "short read");
+            return status;
         }
         return WP_OK;
     }
@@ -354,7 +365,7 @@ class LldbHost
         if (!error.Fail() && *written == len)
             return WP_OK;
         std::string why = error.GetCString() ? error.GetCString() : "short write";
-        int status = why.rfind("memory write failed for", 0) == 0 ? WP_ETARGET : WP_EHOST;
+        int status = MemoryStatus(error, "memory write failed for");
         // LLDB quotes the whole packet; its head is enough for one line.
         size_t quote = why.find("'M");
         size_t close = quote == std::string::npos ? quote : why.find('\'', quote + 1);
@@ -370,9 +381,9 @@ class LldbHost
         lldb::SBError error;
         size_t put = Self(ctx).Process().WriteMemory(addr, buf, len, error);
         if (error.Fail() || put != len) {
-            wp_error_set(err, WP_EHOST,
-                         error.GetCString() ? error.GetCString() : "short write");
-            return WP_EHOST;
+            int status = MemoryStatus(error, "memory write failed for");
+            wp_error_set(err, status, error.GetCString() ? error.GetCString() : "short write");
+            return status;
         }
         return WP_OK;
     }

@@ -121,7 +121,9 @@ typedef struct wp_host {
     int (*send_packet)(void *ctx, const char *packet, size_t len, wp_buf *reply, wp_error *err);
     /** A stub monitor command ("info mtree -f"); its output to *out. */
     int (*monitor)(void *ctx, const char *command, wp_buf *out, wp_error *err);
-    /** The debugger's own memory access (the flat route). */
+    /** The debugger's own memory access (the flat and kgdb routes):
+     * WP_ETARGET when the stub answered the access with an error (nothing
+     * moved), WP_EHOST when the outcome is unknown. */
     int (*read_memory)(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err);
     int (*write_memory)(void *ctx, uint64_t addr, const void *buf, size_t len, wp_error *err);
     /** Evaluates a debugger expression to an integer.  *negative is set when

@@ -190,6 +190,8 @@ int wp_command_run(wp_session *s, int argc, const char *const *argv, wp_result *
         rc = wp_evaluate(s, "--direct-map", r.direct_map, &s->direct_map, &negative, &err);
         if (!rc && negative)
             rc = wp_fail(&err, WP_EINVAL, "--direct-map '%s' is negative", r.direct_map);
+        if (!rc)
+            rc = wp_kgdb_check_base(s->direct_map, "--direct-map", &err);
         s->direct_map_given = rc == WP_OK;
     }
     if (!rc)

@@ -105,6 +105,11 @@ extern const size_t wp_builtin_route_count;
 int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,
                     wp_route_slot **out, char *skipped, size_t cap, wp_error *err);
 
+/* ---- route_kgdb.c ---- */
+/* A direct-map base a user gave: refused unless it is a kernel (upper-half)
+ * address, so that no base can send a write to user space. */
+int wp_kgdb_check_base(uint64_t base, const char *what, wp_error *err);
+
 /* ---- localproc.c: the process at the other end of our sockets ---- */
 /* Distinct processes (not this one) holding the peers of this process's
  * TCP and unix sockets; *hidden counts peers on this host whose process

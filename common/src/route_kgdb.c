@@ -141,6 +141,16 @@ static int check_base(wp_session *s, kgdb_state *k, wp_error *err)
     return WP_OK;
 }
 
+int wp_kgdb_check_base(uint64_t base, const char *what, wp_error *err)
+{
+    if (base >> 63)
+        return WP_OK;
+    return wp_fail(err, WP_EINVAL,
+                   "%s 0x%llx is not a kernel address: the direct map lies in the upper half "
+                   "of the address space (x86-64 without KASLR: 0xffff888000000000)",
+                   what, (unsigned long long)base);
+}
+
 static int kgdb_probe(wp_session *s, void *state, int intent, wp_error *err)
 {
     kgdb_state *k = state;
@@ -199,50 +209,45 @@ static int direct_address(const kgdb_state *k, uint64_t addr, size_t len, uint64
     return WP_OK;
 }
 
-/* A fault: the stub answered, so the page is not mapped (no RAM there) and
- * nothing of this chunk landed (a chunk never crosses a page).  Without an
- * answer, the outcome is unknown. */
-static int access_failed(wp_session *s, uint64_t addr, const char *verb, wp_error *err)
+/* One access at the direct map.  A fault (the stub answered with an error)
+ * means the page is not mapped, no RAM there, and nothing of this chunk
+ * moved: a chunk never crosses a page.  Any other failure leaves the
+ * outcome unknown. */
+static int kgdb_access(wp_session *s, kgdb_state *k, uint64_t addr, uint8_t *in,
+                       const uint8_t *out, size_t len, wp_error *err)
 {
-    wp_target_info info = {0};
-    wp_error ignored = {0};
-    if (wp_session_target_info(s, &info, &ignored) == WP_OK && info.connected) {
+    uint64_t va = 0;
+    int rc = direct_address(k, addr, len, &va, err);
+    if (rc)
+        return rc;
+    const wp_host *host = wp_session_host(s);
+    err->message[0] = '\0';
+    rc = out ? host->write_memory(host->ctx, va, out, len, err)
+             : host->read_memory(host->ctx, va, in, len, err);
+    if (rc == WP_ETARGET) {
         char why[200];
         snprintf(why, sizeof why, "%.150s", err->message);
         return wp_fail(err, WP_EREFUSED,
                        "the kernel faulted at physical 0x%llx (no RAM mapped there); nothing "
                        "there was %s (%.120s)",
-                       (unsigned long long)addr, verb, why);
+                       (unsigned long long)addr, out ? "written" : "read", why);
     }
-    return err->status = WP_EHOST;
+    if (rc && !err->message[0])
+        wp_fail(err, rc, "the debugger gave no reason");
+    return rc ? (err->status = rc == WP_EINTR ? rc : WP_EHOST) : WP_OK;
 }
 
 static int kgdb_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
                       wp_error *err)
 {
-    kgdb_state *k = state;
-    uint64_t va;
-    int rc = direct_address(k, addr, len, &va, err);
-    if (rc)
-        return rc;
-    const wp_host *host = wp_session_host(s);
-    err->message[0] = '\0';
-    rc = host->write_memory(host->ctx, va, buf, len, err);
-    return rc ? access_failed(s, addr, "written", err) : WP_OK;
+    return kgdb_access(s, state, addr, NULL, buf, len, err);
 }
 
 static int kgdb_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
                      wp_error *err)
 {
-    kgdb_state *k = state;
-    uint64_t va;
-    int rc = direct_address(k, addr, len, &va, err);
-    if (rc)
-        return rc;
-    const wp_host *host = wp_session_host(s);
-    err->message[0] = '\0';
-    rc = host->read_memory(host->ctx, va, buf, len, err);
-    return rc ? access_failed(s, addr, "read", err) : (int)len;
+    int rc = kgdb_access(s, state, addr, buf, NULL, len, err);
+    return rc ? rc : (int)len;
 }
 
 static size_t kgdb_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
@@ -259,13 +264,14 @@ static void kgdb_claim(wp_session *s, void *state, char *buf, size_t cap)
 {
     (void)s;
     kgdb_state *k = state;
+    /* Worded to follow "at" (readphys' "via ..., at ...") and to stand in
+     * writephys' parentheses; "via" names the base and where it came from. */
     if (k->checked)
         buf[0] = '\0';
     else
         snprintf(buf, cap,
-                 "through the direct map at 0x%llx from %s, not checked: no kernel "
-                 "symbols to check it against",
-                 (unsigned long long)k->base, k->base_from);
+                 "the direct map's address; not shown to be physical: no kernel "
+                 "symbols to check the base against");
 }
 
 static void kgdb_via(wp_session *s, void *state, char *buf, size_t cap)

@@ -91,9 +91,11 @@ int wp_setting_set(wp_session *s, const char *name, const char *value, wp_error 
     } else if (strcmp(name, "direct-map") == 0) {
         if (strcmp(value, "auto") == 0)
             st->direct_map_set = 0;
-        else if (wp_parse_u64(value, false, &n) == WP_OK)
+        else if (wp_parse_u64(value, false, &n) == WP_OK) {
+            if (wp_kgdb_check_base(n, "direct-map", err))
+                return err->status;
             st->direct_map_set = 1, st->direct_map = n;
-        else
+        } else
             return wp_fail(err, WP_EINVAL,
                            "bad value '%s' for direct-map (auto or an address such as "
                            "0xffff888000000000)",

@@ -152,17 +152,19 @@ def test_kgdb_writes_physical_memory_in_gdb_and_lldb(guest):
     assert out[8].startswith("00010ffc  6264676b 79687009"), out[8]
 
 
-def test_kgdb_hole_refused_with_exact_count(holed_guest):
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_kgdb_hole_refused_with_exact_count(holed_guest, debugger):
     guest = holed_guest
     last = HOLE - 0x1000
-    assert guest.qemu.pmemsave(last, 0x1000) != b"\x77" * 0x1000
-    out = guest.gdb(["writephys --fill --length 0x2000 %#x 0x77" % last,
-                     "readphys %#x --length 4" % (last + 0x1000)])
+    guest.gdb(["writephys --fill --length 0x1000 %#x 0" % last])   # a clean slate
+    out = getattr(guest, debugger)(["writephys --fill --length 0x2000 %#x 0x77" % last,
+                                    "readphys %#x --length 4" % (last + 0x1000)])
     # The last page of RAM lands; the first page past it faults, and no byte of it is written.
-    assert out[0].startswith("writephys: 4096 of 8192 bytes written"), out[0]
-    assert ("the kernel faulted at physical %#x (no RAM mapped there)" % (last + 0x1000)
-            in out[0]), out[0]
-    assert "the kernel faulted at physical %#x" % (last + 0x1000) in out[1], out[1]
+    assert out[0].startswith("writephys: 4096 of 8192 bytes written; the write failed at "
+                             "%#x: the kernel faulted at physical %#x (no RAM mapped there); "
+                             "nothing there was written (" % (last + 0x1000, last + 0x1000)), out
+    assert out[1].startswith("readphys: the read failed at %#x: the kernel faulted at physical "
+                             "%#x" % (last + 0x1000, last + 0x1000)), out[1]
     assert guest.qemu.pmemsave(last, 0x1000) == b"\x77" * 0x1000
 
 
@@ -176,10 +178,14 @@ def test_kgdb_without_symbols_takes_a_given_base(holed_guest):
         out = getattr(guest, debugger)(lines, symbols=False)
         assert "kgdb needs the kernel's direct-map base" in out[0], (debugger, out[0])
         assert "--direct-map BASE" in out[0], out[0]
-        assert out[1] == ("writephys: wrote 4 bytes at 0x12000 (through the direct map at "
-                          "%#x from --direct-map, not checked: no kernel symbols to check it "
-                          "against) via kgdb (the kernel's direct map at %#x, from "
-                          "--direct-map), verified\n" % (L5_BASE, L5_BASE)), (debugger, out[1])
+        assert out[1] == ("writephys: wrote 4 bytes at 0x12000 (the direct map's address; not "
+                          "shown to be physical: no kernel symbols to check the base against) "
+                          "via kgdb (the kernel's direct map at %#x, from --direct-map), "
+                          "verified\n" % L5_BASE), (debugger, out[1])
         assert out[3].startswith("00012000  fe ca 0d 60"), out[3]
+        assert ("readphys: via kgdb (the kernel's direct map at %#x, from the direct-map "
+                "setting), at the direct map's address; not shown to be physical: no kernel "
+                "symbols to check the base against; it has no memory map" % L5_BASE in out[3]), \
+            out[3]
         assert guest.qemu.pmemsave(0x12000, 4) == bytes.fromhex("feca0d60")
         guest.gdb(["writephys -d 0x12000 0"])   # zero it for the other debugger

@@ -26,7 +26,7 @@ PARITY_LINES = [
     "readphys 0x1000 --length 8",
     "readphys -q 0x2000 --length 16",
     "writephys 0x100000 1",
-    "writephys --direct-map 0 0x1000 1",
+    "writephys --direct-map 0xffff888000000000 0x1000 1",
     "writephys --backend qemu 0x1000 1",
 ]
 

@@ -248,6 +248,11 @@ static void test_settings(void)
     expect_error("writephys-settings frobnicate", "usage: writephys-settings");
     expect_error("writephys-settings set direct-map -1", "bad value '-1' for direct-map");
     expect_error("writephys --direct-map -1 0x1000 1", "--direct-map '-1' is negative");
+    expect_error("writephys --direct-map 0 0x1000 1",
+                 "--direct-map 0x0 is not a kernel address");
+    expect_error("writephys --direct-map 0x7fffffffffffffff 0x1000 1", "not a kernel address");
+    expect_error("writephys-settings set direct-map 0x1000",
+                 "direct-map 0x1000 is not a kernel");
     expect_error("readphys --direct-map 0x1000 --backend flat 0", "kgdb route only");
     expect_text("writephys-settings",
                 "writephys-settings: verify = off\nwritephys-settings: backend = "

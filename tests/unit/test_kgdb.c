@@ -20,6 +20,7 @@ typedef struct kernel {
     int symbols; /* the debugger has the kernel's symbols */
     const char *arch;
     int extra_info, writes, reads, faults;
+    uint64_t lose_at; /* a write there loses the link: its fate is unknown */
 } kernel;
 
 static kernel K;
@@ -69,15 +70,23 @@ static uint8_t *at(uint64_t va, size_t len)
     return K.ram + p;
 }
 
+/* A fault is the stub's E reply: the host says WP_ETARGET. */
+static uint8_t *k_access(uint64_t va, size_t len, wp_error *err)
+{
+    uint8_t *p = at(va, len);
+    if (!p) {
+        K.faults++;
+        wp_error_set(err, WP_ETARGET, "Cannot access memory");
+    }
+    return p;
+}
+
 static int k_read(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err)
 {
     (void)ctx;
-    uint8_t *p = at(addr, len);
-    if (!p) {
-        K.faults++;
-        wp_error_set(err, WP_EHOST, "Cannot access memory");
-        return WP_EHOST;
-    }
+    uint8_t *p = k_access(addr, len, err);
+    if (!p)
+        return WP_ETARGET;
     K.reads++;
     memcpy(buf, p, len);
     return WP_OK;
@@ -86,12 +95,13 @@ static int k_read(void *ctx, uint64_t addr, void *buf, size_t len, wp_error *err
 static int k_write(void *ctx, uint64_t addr, const void *buf, size_t len, wp_error *err)
 {
     (void)ctx;
-    uint8_t *p = at(addr, len);
-    if (!p) {
-        K.faults++;
-        wp_error_set(err, WP_EHOST, "Cannot access memory");
+    if (K.lose_at && addr == K.lose_at) {
+        wp_error_set(err, WP_EHOST, "Remote connection closed");
         return WP_EHOST;
     }
+    uint8_t *p = k_access(addr, len, err);
+    if (!p)
+        return WP_ETARGET;
     K.writes++;
     memcpy(p, buf, len);
     return WP_OK;
@@ -200,8 +210,9 @@ static void test_without_symbols_the_base_is_given(void)
     expect_error("writephys 0x1000 1", "give --direct-map BASE");
     CU_ASSERT_EQUAL(K.writes, 0);
     expect_printed_part(run, "writephys --direct-map 0xffff888000000000 0x1000 7",
-                        "at 0x1000 (through the direct map at 0xffff888000000000 from "
-                        "--direct-map, not checked: no kernel symbols to check it against)");
+                        "at 0x1000 (the direct map's address; not shown to be physical: no "
+                        "kernel symbols to check the base against) via kgdb (the kernel's "
+                        "direct map at 0xffff888000000000, from --direct-map)");
     CU_ASSERT_EQUAL(K.ram[0x1000], 7);
     /* The option lasts one command; the setting lasts. */
     expect_error("writephys 0x1000 1", "give --direct-map BASE");
@@ -244,6 +255,22 @@ static void test_hole_and_end_of_ram_counts(void)
     CU_ASSERT_EQUAL(K.faults, faults);
 }
 
+/* Not a fault but a lost link: the page in flight is in doubt, not refused. */
+static void test_lost_link_is_a_range(void)
+{
+    setup();
+    K.lose_at = BASE + 0x5000;
+    uint8_t data[0x2000] = {0};
+    wp_route_options opt = {"kgdb", 0, -1, 1};
+    size_t done = 99;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0x4000, data, sizeof data, &done, &err),
+                    WP_EHOST);
+    CU_ASSERT_EQUAL(done, 0x1000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "0x5000-0x5fff were in flight"));
+    CU_ASSERT_PTR_NULL(strstr(err.message, "faulted"));
+}
+
 static void test_qemu_is_never_asked_for_kgdb_threads(void)
 {
     setup();
@@ -260,6 +287,7 @@ int main(void)
         {"without symbols the base is given", test_without_symbols_the_base_is_given},
         {"other architectures need the base", test_other_architectures_need_the_base},
         {"hole and end of RAM", test_hole_and_end_of_ram_counts},
+        {"a lost link is a range", test_lost_link_is_a_range},
         {"QEMU never gets kgdb's thread query", test_qemu_is_never_asked_for_kgdb_threads},
         CU_TEST_INFO_NULL,
     };
