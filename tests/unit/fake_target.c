@@ -276,8 +276,8 @@ static int fake_read_memory(void *ctx, uint64_t addr, void *buf, size_t len, wp_
 {
     fake_target *t = ctx;
     if (addr + len > sizeof t->virt) {
-        wp_error_set(err, WP_EHOST, "Cannot access memory");
-        return WP_EHOST;
+        wp_error_set(err, WP_ETARGET, "Cannot access memory"); /* the stub's E reply */
+        return WP_ETARGET;
     }
     memcpy(buf, t->virt + addr, len);
     return 0;
@@ -288,8 +288,8 @@ static int fake_write_memory(void *ctx, uint64_t addr, const void *buf, size_t l
 {
     fake_target *t = ctx;
     if (addr + len > sizeof t->virt) {
-        wp_error_set(err, WP_EHOST, "Cannot access memory");
-        return WP_EHOST;
+        wp_error_set(err, WP_ETARGET, "Cannot access memory"); /* the stub's E reply */
+        return WP_ETARGET;
     }
     memcpy(t->virt + addr, buf, len);
     return 0;
