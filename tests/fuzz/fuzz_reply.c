@@ -18,22 +18,6 @@ typedef struct replies {
     const char *end;
 } replies;
 
-static int send_packet(void *ctx, const char *packet, size_t len, wp_buf *reply, wp_error *err)
-{
-    (void)packet;
-    (void)len;
-    replies *r = ctx;
-    if (r->next >= r->end) {
-        wp_error_set(err, WP_EHOST, "Remote connection closed");
-        return WP_EHOST;
-    }
-    const char *nl = memchr(r->next, '\n', (size_t)(r->end - r->next));
-    const char *stop = nl ? nl : r->end;
-    wp_buf_append(reply, r->next, (size_t)(stop - r->next));
-    r->next = nl ? nl + 1 : r->end;
-    return 0;
-}
-
 /* The next line, or NULL when the input is used up. */
 static const char *next_line(replies *r, size_t *len)
 {
@@ -44,6 +28,20 @@ static const char *next_line(replies *r, size_t *len)
     *len = (size_t)((nl ? nl : r->end) - line);
     r->next = nl ? nl + 1 : r->end;
     return line;
+}
+
+static int send_packet(void *ctx, const char *packet, size_t len, wp_buf *reply, wp_error *err)
+{
+    (void)packet;
+    (void)len;
+    size_t n;
+    const char *line = next_line(ctx, &n);
+    if (!line) {
+        wp_error_set(err, WP_EHOST, "Remote connection closed");
+        return WP_EHOST;
+    }
+    wp_buf_append(reply, line, n);
+    return 0;
 }
 
 static int fuzz_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
@@ -110,8 +108,34 @@ static int fuzz_info(void *ctx, wp_target_info *info, wp_error *err)
     return 0;
 }
 
-/* One route through a write and a read, every answer from the input. */
-static void fuzz_route(const char *text, size_t size, const char *route)
+static int mtree_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
+{
+    (void)ctx;
+    (void)cmd;
+    (void)err;
+    return wp_buf_append(out, mtree, sizeof mtree - 1);
+}
+
+/* A route through a write and a read.  qemu gets its map from the monitor
+ * and everything else from the input; the others take every answer from
+ * the input, the debugger's own memory access included. */
+typedef struct route_run {
+    const char *route;
+    int (*monitor)(void *ctx, const char *cmd, wp_buf *out, wp_error *err);
+    int debugger_memory; /* evaluate, read/write memory and target info too */
+    uint64_t write_at;
+    uint8_t fill;
+    size_t read_len;
+} route_run;
+
+static const route_run runs[] = {
+    {"qemu", mtree_monitor, 0, 0x1000, 0xa5, 300},
+    {"vmware", fuzz_monitor, 1, 0xfff, 0x5a, 3000},
+    {"kgdb", fuzz_monitor, 1, 0xfff, 0x5a, 3000},
+    {"openocd", fuzz_monitor, 1, 0xfff, 0x5a, 3000},
+};
+
+static void run_route(const char *text, size_t size, const route_run *run)
 {
     replies r = {text, text + size};
     wp_host host = {0};
@@ -119,33 +143,27 @@ static void fuzz_route(const char *text, size_t size, const char *route)
     host.size = sizeof host;
     host.ctx = &r;
     host.send_packet = send_packet;
-    host.monitor = fuzz_monitor;
-    host.evaluate = fuzz_evaluate;
-    host.read_memory = fuzz_memory;
-    host.write_memory = fuzz_write;
-    host.target_info = fuzz_info;
+    host.monitor = run->monitor;
+    if (run->debugger_memory) {
+        host.evaluate = fuzz_evaluate;
+        host.read_memory = fuzz_memory;
+        host.write_memory = fuzz_write;
+        host.target_info = fuzz_info;
+    }
     wp_session *s = wp_session_new(&host, NULL);
     uint8_t buf[5000];
-    memset(buf, 0x5a, sizeof buf);
+    memset(buf, run->fill, sizeof buf);
     wp_error err;
     size_t done = SIZE_MAX;
-    wp_route_options opt = {route, 0, -1, 0};
-    int rc = wp_write_physical(s, &opt, 0xfff, buf, sizeof buf, &done, &err);
+    wp_route_options opt = {run->route, 0, -1, 0};
+    int rc = wp_write_physical(s, &opt, run->write_at, buf, sizeof buf, &done, &err);
     if (done > sizeof buf || (rc == WP_OK && done != sizeof buf))
         abort();
     size_t got = SIZE_MAX;
-    wp_read_physical(s, &opt, 0x1000, buf, 3000, &got, &err);
-    if (got > 3000)
+    wp_read_physical(s, &opt, 0x1000, buf, run->read_len, &got, &err);
+    if (got > run->read_len)
         abort();
     wp_session_free(s);
-}
-
-static int monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
-{
-    (void)ctx;
-    (void)cmd;
-    (void)err;
-    return wp_buf_append(out, mtree, sizeof mtree - 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -164,30 +182,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t packet_size;
     wp_rsp_packet_size(text, &packet_size);
 
-    /* A whole write against a stub that answers with the input. */
-    replies r = {text, text + size};
-    wp_host host = {0};
-    host.api_version = WP_API_VERSION;
-    host.size = sizeof host;
-    host.ctx = &r;
-    host.send_packet = send_packet;
-    host.monitor = monitor;
-    wp_session *s = wp_session_new(&host, NULL);
-    uint8_t buf[5000];
-    memset(buf, 0xa5, sizeof buf);
-    size_t done = SIZE_MAX;
-    wp_route_options opt = {"qemu", 0, -1, 0};
-    int rc = wp_write_physical(s, &opt, 0x1000, buf, sizeof buf, &done, &err);
-    if (done > sizeof buf || (rc == WP_OK && done != sizeof buf))
-        abort();
-    size_t got = SIZE_MAX;
-    wp_read_physical(s, &opt, 0x1000, buf, 300, &got, &err);
-    if (got > 300)
-        abort();
-    wp_session_free(s);
-    fuzz_route(text, size, "vmware");
-    fuzz_route(text, size, "kgdb");
-    fuzz_route(text, size, "openocd");
+    /* Whole writes and reads against stubs that answer with the input. */
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        run_route(text, size, &runs[i]);
     free(text);
     return 0;
 }
