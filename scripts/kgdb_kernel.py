@@ -12,12 +12,10 @@ it echoes "WP-BACK".
 
     scripts/kgdb_kernel.py DIR    -> DIR/bzImage, DIR/vmlinux, DIR/initrd.cpio
 """
-import glob
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import linux_guest  # noqa: E402
@@ -28,14 +26,7 @@ OPTIONS = ["64BIT", "TTY", "VT", "VT_CONSOLE", "SERIAL_8250", "SERIAL_8250_CONSO
            "KGDB_SERIAL_CONSOLE", "MAGIC_SYSRQ", "RELOCATABLE", "RANDOMIZE_BASE",
            "RANDOMIZE_MEMORY", "MULTIUSER"]
 
-INIT = """#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-echo 0 > /proc/sys/kernel/kptr_restrict
-echo WP-SYMS-BEGIN
-grep -E ' (_text)$' /proc/kallsyms
-echo WP-SYMS-END
-while read line; do
+INIT = linux_guest.INIT_HEAD % "_text" + """while read line; do
   case "$line" in
     kgdb) echo g > /proc/sysrq-trigger; echo WP-BACK ;;
   esac
@@ -69,20 +60,8 @@ def build(out_dir):
     if missing:
         sys.exit("kernel config lacks %s" % missing)
     subprocess.run(make + ["bzImage"], check=True)
-    with tempfile.TemporaryDirectory(prefix="wp-kgdb-") as work:
-        linux_guest.download(["busybox-static"], work)
-        root = os.path.join(work, "root")
-        for deb in glob.glob(os.path.join(work, "*.deb")):
-            subprocess.run(["dpkg", "-x", deb, root], check=True)
-        with open(os.path.join(root, "bin", "busybox"), "rb") as f:
-            busybox = f.read()
-    archive = linux_guest.newc([
-        ("bin", 0o40755, b"", (0, 0)), ("proc", 0o40755, b"", (0, 0)),
-        ("dev", 0o40755, b"", (0, 0)), ("dev/console", 0o20600, b"", (5, 1)),
-        ("bin/busybox", 0o100755, busybox, (0, 0)), ("init", 0o100755, INIT.encode(), (0, 0))])
-    with open(outputs[2] + ".tmp", "wb") as f:
-        f.write(archive)
-    os.replace(outputs[2] + ".tmp", outputs[2])
+    busybox, = linux_guest.fetch(["busybox-static"], ["bin/busybox"])
+    linux_guest.write_file(outputs[2], linux_guest.initramfs(busybox, INIT))
     shutil.copy(os.path.join(src, "vmlinux"), outputs[1])
     shutil.copy(os.path.join(src, "arch", "x86", "boot", "bzImage"), outputs[0])
     return outputs

@@ -16,17 +16,21 @@ import tempfile
 
 SYMBOLS = ["_text", "linux_proc_banner", "page_offset_base", "init_task"]
 
-INIT = """#!/bin/busybox sh
+# Every guest's init starts so: busybox, /proc, and the symbols the tests
+# need between markers; then its own loop over console lines.
+INIT_HEAD = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 echo 0 > /proc/sys/kernel/kptr_restrict
 echo WP-SYMS-BEGIN
 grep -E ' (%s)$' /proc/kallsyms
 echo WP-SYMS-END
-while read line; do
+"""
+
+INIT = INIT_HEAD % "|".join(SYMBOLS) + """while read line; do
   echo "WP-VERSION: $(cat /proc/version)"
 done
-""" % "|".join(SYMBOLS)
+"""
 
 
 def newc(entries):
@@ -59,29 +63,44 @@ def kernel_package():
     sys.exit("apt-cache knows no linux-image-amd64; run 'apt-get update'")
 
 
+def fetch(packages, patterns):
+    """The contents of one file per glob pattern, from Debian packages
+    fetched with `apt-get download` and unpacked with `dpkg -x`."""
+    with tempfile.TemporaryDirectory(prefix="wp-linux-") as work:
+        download(packages, work)
+        root = os.path.join(work, "root")
+        for deb in glob.glob(os.path.join(work, "*.deb")):
+            subprocess.run(["dpkg", "-x", deb, root], check=True)
+        found = []
+        for pattern in patterns:
+            with open(sorted(glob.glob(os.path.join(root, pattern)))[-1], "rb") as f:
+                found.append(f.read())
+        return found
+
+
+def initramfs(busybox, init):
+    """A busybox initramfs whose /init is the given script."""
+    return newc([("bin", 0o40755, b"", (0, 0)), ("proc", 0o40755, b"", (0, 0)),
+                 ("dev", 0o40755, b"", (0, 0)), ("dev/console", 0o20600, b"", (5, 1)),
+                 ("bin/busybox", 0o100755, busybox, (0, 0)),
+                 ("init", 0o100755, init.encode(), (0, 0))])
+
+
+def write_file(path, data):
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
+
+
 def build(out_dir):
     vmlinuz, initrd = os.path.join(out_dir, "vmlinuz"), os.path.join(out_dir, "initrd.cpio")
     if os.path.exists(vmlinuz) and os.path.exists(initrd):
         return vmlinuz, initrd
     os.makedirs(out_dir, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="wp-linux-") as work:
-        download([kernel_package(), "busybox-static"], work)
-        root = os.path.join(work, "root")
-        for deb in glob.glob(os.path.join(work, "*.deb")):
-            subprocess.run(["dpkg", "-x", deb, root], check=True)
-        kernel = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))[-1]
-        with open(os.path.join(root, "bin", "busybox"), "rb") as f:
-            busybox = f.read()
-        with open(kernel, "rb") as f:
-            kernel_bytes = f.read()
-    archive = newc([("bin", 0o40755, b"", (0, 0)), ("proc", 0o40755, b"", (0, 0)),
-                    ("dev", 0o40755, b"", (0, 0)), ("dev/console", 0o20600, b"", (5, 1)),
-                    ("bin/busybox", 0o100755, busybox, (0, 0)),
-                    ("init", 0o100755, INIT.encode(), (0, 0))])
-    for path, data in ((initrd, archive), (vmlinuz, kernel_bytes)):
-        with open(path + ".tmp", "wb") as f:
-            f.write(data)
-        os.replace(path + ".tmp", path)
+    kernel_bytes, busybox = fetch([kernel_package(), "busybox-static"],
+                                  ["boot/vmlinuz-*", "bin/busybox"])
+    write_file(initrd, initramfs(busybox, INIT))
+    write_file(vmlinuz, kernel_bytes)
     return vmlinuz, initrd
 
 
