@@ -228,6 +228,14 @@ typedef struct wp_command_def {
     void (*mi_fields)(wp_result *res);
 } wp_command_def;
 
+/* Help lines writephys and readphys share. */
+#define WP_HELP_ROOT_AND_DIRECT_MAP                                                            \
+    "--root VALUE    With --virtual: the page-table root of another address space.\n"          \
+    "--direct-map BASE\n"                                                                      \
+    "                For kgdb: the kernel's virtual address of physical 0, when\n"             \
+    "                the debugger has no kernel symbols to find it (implies\n"                 \
+    "                --backend kgdb).\n"
+
 extern const wp_command_def wp_cmd_writephys;
 extern const wp_command_def wp_cmd_readphys;
 extern const wp_command_def wp_cmd_vtop;
