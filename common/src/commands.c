@@ -159,7 +159,20 @@ static void set_error(wp_result *res, const char *name, const wp_error *err)
     res->error.status = res->status;
 }
 
+static int run_command(wp_session *s, int argc, const char *const *argv, wp_result *res);
+
+/* One command: everything it learns of the machine holds for it alone. */
 int wp_command_run(wp_session *s, int argc, const char *const *argv, wp_result *res)
+{
+    if (!s)
+        return run_command(s, argc, argv, res);
+    wp_session_command_begin(s);
+    int rc = run_command(s, argc, argv, res);
+    wp_session_command_end(s);
+    return rc;
+}
+
+static int run_command(wp_session *s, int argc, const char *const *argv, wp_result *res)
 {
     memset(res, 0, sizeof *res);
     wp_request r;

@@ -404,8 +404,26 @@ int wp_dataspace_read(wp_session *s, const wp_route_options *opt, uint64_t addr,
     return rc;
 }
 
-int wp_virtual_to_physical(wp_session *s, const wp_route_options *opt, const uint64_t *root,
-                           uint64_t virt, wp_translation *out, wp_error *err)
+/* A call from outside a command is a command of its own: one map read
+ * serves its write and its read-back.  Returns whether it began one. */
+static int api_begin(wp_session *s)
+{
+    if (!s || s->in_command)
+        return 0;
+    wp_session_command_begin(s);
+    return 1;
+}
+
+static int api_end(wp_session *s, int began, int rc)
+{
+    if (began)
+        wp_session_command_end(s);
+    return rc;
+}
+
+static int wp_virtual_to_physical_impl(wp_session *s, const wp_route_options *opt,
+                                       const uint64_t *root, uint64_t virt, wp_translation *out,
+                                       wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
@@ -430,11 +448,18 @@ int wp_virtual_to_physical(wp_session *s, const wp_route_options *opt, const uin
     }
     return rc;
 }
+int wp_virtual_to_physical(wp_session *s, const wp_route_options *opt, const uint64_t *root,
+                           uint64_t virt, wp_translation *out, wp_error *err)
+{
+    int began = api_begin(s);
+    return api_end(s, began, wp_virtual_to_physical_impl(s, opt, root, virt, out, err));
+}
 
 /* ---- the public calls, shaped after IDebugDataSpaces ---- */
 
-int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
-                      const void *buffer, size_t size, size_t *bytes_written, wp_error *err)
+static int wp_write_physical_impl(wp_session *s, const wp_route_options *opt, uint64_t offset,
+                                  const void *buffer, size_t size, size_t *bytes_written,
+                                  wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
@@ -447,10 +472,17 @@ int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offse
         *bytes_written = (size_t)tr.done;
     return rc;
 }
+int wp_write_physical(wp_session *s, const wp_route_options *opt, uint64_t offset,
+                      const void *buffer, size_t size, size_t *bytes_written, wp_error *err)
+{
+    int began = api_begin(s);
+    return api_end(s, began,
+                   wp_write_physical_impl(s, opt, offset, buffer, size, bytes_written, err));
+}
 
-int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start, size_t size,
-                     const void *pattern, size_t pattern_size, size_t *bytes_filled,
-                     wp_error *err)
+static int wp_fill_physical_impl(wp_session *s, const wp_route_options *opt, uint64_t start,
+                                 size_t size, const void *pattern, size_t pattern_size,
+                                 size_t *bytes_filled, wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
@@ -463,9 +495,18 @@ int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start,
         *bytes_filled = (size_t)tr.done;
     return rc;
 }
+int wp_fill_physical(wp_session *s, const wp_route_options *opt, uint64_t start, size_t size,
+                     const void *pattern, size_t pattern_size, size_t *bytes_filled,
+                     wp_error *err)
+{
+    int began = api_begin(s);
+    return api_end(
+        s, began,
+        wp_fill_physical_impl(s, opt, start, size, pattern, pattern_size, bytes_filled, err));
+}
 
-int wp_read_physical(wp_session *s, const wp_route_options *opt, uint64_t offset, void *buffer,
-                     size_t size, size_t *bytes_read, wp_error *err)
+static int wp_read_physical_impl(wp_session *s, const wp_route_options *opt, uint64_t offset,
+                                 void *buffer, size_t size, size_t *bytes_read, wp_error *err)
 {
     wp_error scratch;
     err = err ? err : &scratch;
@@ -476,4 +517,11 @@ int wp_read_physical(wp_session *s, const wp_route_options *opt, uint64_t offset
     if (bytes_read)
         *bytes_read = (size_t)tr.done;
     return rc;
+}
+int wp_read_physical(wp_session *s, const wp_route_options *opt, uint64_t offset, void *buffer,
+                     size_t size, size_t *bytes_read, wp_error *err)
+{
+    int began = api_begin(s);
+    return api_end(s, began,
+                   wp_read_physical_impl(s, opt, offset, buffer, size, bytes_read, err));
 }

@@ -75,6 +75,8 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
     *out = NULL;
     if (s->handle_open)
         return wp_fail(err, WP_ESTATE, "a route is open already: finish that command first");
+    if (!s->in_command) /* a caller of the API: each open sees the machine anew */
+        s->command++;
     wp_target_info info;
     int rc = wp_session_target_info(s, &info, err);
     if (!rc)

@@ -53,6 +53,36 @@ int wp_buf_reserve(wp_buf *buf, size_t extra);
 void wp_buf_clear(wp_buf *buf);
 const char *wp_plural(uint64_t n);
 
+/* ---- stubsvc.c: what several routes ask of a stub ---- */
+typedef struct wp_stubsvc {
+    int qemu_phys;  /* qqemu.Supported: 1 PhyMemMode, -1 without, -2 none; 0 not asked */
+    wp_buf help;    /* `monitor help`, once per stop (vmware, openocd) */
+    int help_state; /* 0 not asked, 1 answered, -1 refused */
+    /* QEMU's physical map, read once per command */
+    wp_buf map_text; /* the output it was parsed from */
+    wp_memmap map;
+    int map_loaded;
+    uint64_t map_command; /* the command it was read for */
+    uint64_t map_serial;  /* changes when the map does */
+} wp_stubsvc;
+void wp_stubsvc_forget(wp_stubsvc *svc);
+void wp_stubsvc_free(wp_stubsvc *svc);
+/* qqemu.Supported, once per stop: *has is 1 when it lists PhyMemMode, 0 when
+ * the stub answers as QEMU without it, -1 when it is not QEMU's. */
+int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err);
+/* A monitor command through the host; a failure names it by label. */
+int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
+                    wp_error *err);
+/* A QEMU monitor command through the host; a failure names the command. */
+int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err);
+/* QEMU's flat physical map (`info mtree -f`, the view of AS "memory") as it
+ * is for the command that runs: read at most once per command.  *serial
+ * (may be NULL) changes exactly when the map differs from the last one. */
+int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, wp_error *err);
+/* The stub's `monitor help` text, asked once per stop and shared by the
+ * routes that recognise a stub from it; WP_ENOROUTE when it has none. */
+int wp_session_stub_help(wp_session *s, const char **text, wp_error *err);
+
 /* ---- session.c ---- */
 typedef struct wp_route_slot {
     const wp_route *route;
@@ -74,11 +104,11 @@ struct wp_session {
     char said_skip[480];
     int direct_map_given; /* --direct-map, for the command that runs */
     uint64_t direct_map;
-    wp_buf stub_help;    /* `monitor help`, once per stop (vmware, openocd) */
-    int stub_help_state; /* 0 not asked, 1 answered, -1 refused */
-    int qemu_phys;       /* qqemu.Supported: 1 PhyMemMode, -1 without, -2 none; 0 not asked */
-    wp_buf reply;        /* reused for every packet */
-    wp_buf help;         /* the text wp_command_help returned last */
+    wp_stubsvc svc;
+    uint64_t command; /* counts commands: what holds for one command is keyed on it */
+    int in_command;
+    wp_buf reply; /* reused for every packet */
+    wp_buf help;  /* the text wp_command_help returned last */
 };
 
 /* Drops what every route learnt (new stop or connection). */
@@ -92,9 +122,11 @@ int wp_session_register(wp_session *s, const char *name, uint64_t *value, wp_err
 /* The target's architecture name, or when the debugger gives none, the
  * family its registers show ("x86", "riscv", "aarch64"; "" unknown). */
 const char *wp_session_family(wp_session *s, const char *arch);
-/* The stub's `monitor help` text, asked once per stop and shared by the
- * routes that recognise a stub from it; WP_ENOROUTE when it has none. */
-int wp_session_stub_help(wp_session *s, const char **text, wp_error *err);
+/* A command starts or ends: the machine may have changed since the last.
+ * A route opened outside a command is a command of its own. */
+void wp_session_command_begin(wp_session *s);
+void wp_session_command_end(wp_session *s);
+uint64_t wp_session_command(const wp_session *s);
 /* Formats the host's way of sending packet p ("maint packet p"). */
 void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap);
 
@@ -132,18 +164,6 @@ int wp_stub_mem_write(wp_session *s, wp_stub_mem *m, uint64_t addr, const uint8_
 int wp_stub_mem_read(wp_session *s, uint64_t addr, uint8_t *buf, size_t len, wp_error *err);
 size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint64_t addr,
                          size_t remaining);
-
-/* ---- route_qemu.c: what the qemu and direct routes share ---- */
-/* qqemu.Supported, once per stop: *has is 1 when it lists PhyMemMode, 0 when
- * the stub answers as QEMU without it, -1 when it is not QEMU's. */
-int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err);
-/* A monitor command through the host; a failure names it by label. */
-int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
-                    wp_error *err);
-/* A QEMU monitor command through the host; a failure names the command. */
-int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err);
-/* QEMU's flat physical map (`info mtree -f`, the view of AS "memory"). */
-int wp_qemu_read_map(wp_session *s, wp_memmap *map, wp_error *err);
 
 /* ---- parse.c: the command language ---- */
 enum wp_data_kind { WP_DATA_VALUES, WP_DATA_STRING, WP_DATA_FILE, WP_DATA_FILL };

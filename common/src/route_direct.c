@@ -33,7 +33,9 @@ typedef struct direct_state {
     int pid;
     int fd;  /* /proc/PID/mem, opened O_RDWR; -1 when closed */
     int kvm; /* QEMU runs KVM: direct writes see fresh code too */
-    wp_memmap map;
+    /* learnt per map: re-derived whenever QEMU's map changes */
+    int ram_known;
+    uint64_t ram_serial;
     ram_region *ram;
     size_t nram;
     /* per open route */
@@ -47,7 +49,6 @@ static void direct_forget(void *state)
     direct_state *d = state;
     if (d->probed && d->fd >= 0)
         close(d->fd);
-    wp_memmap_free(&d->map);
     free(d->ram);
     memset(d, 0, sizeof *d);
 }
@@ -122,17 +123,18 @@ static void permission_hint(direct_state *d, int error)
     }
 }
 
-/* Each RAM region's host address, checked against the process's mappings. */
-static int learn_regions(wp_session *s, direct_state *d, wp_error *err)
+/* Each RAM region's host address, checked against the process's mappings,
+ * for the map as it is now. */
+static int learn_regions(wp_session *s, direct_state *d, const wp_memmap *map, wp_error *err)
 {
-    int rc = wp_qemu_read_map(s, &d->map, err);
-    if (rc)
-        return rc;
-    d->ram = calloc(d->map.count ? d->map.count : 1, sizeof *d->ram);
+    free(d->ram);
+    d->nram = 0;
+    d->ram_known = 0;
+    d->ram = calloc(map->count ? map->count : 1, sizeof *d->ram);
     if (!d->ram)
         return wp_fail(err, WP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < d->map.count; i++) {
-        const wp_region *r = &d->map.regions[i];
+    for (size_t i = 0; i < map->count; i++) {
+        const wp_region *r = &map->regions[i];
         if (r->kind != WP_REGION_RAM)
             continue;
         char cmd[64];
@@ -141,13 +143,42 @@ static int learn_regions(wp_session *s, direct_state *d, wp_error *err)
         unsigned long long hva = 0;
         wp_error why = {0};
         const char *is = NULL;
-        if (wp_qemu_monitor(s, cmd, &out, &why) == WP_OK && out.data)
+        int rc = wp_qemu_monitor(s, cmd, &out, &why);
+        if (rc == WP_EINTR || rc == WP_EHOST) {
+            wp_buf_free(&out);
+            *err = why;
+            return rc;
+        }
+        if (rc == WP_OK && out.data)
             is = strstr(out.data, " is 0x");
         if (is && sscanf(is, " is 0x%llx", &hva) == 1 &&
             wp_process_maps_cover(d->pid, hva, r->last - r->start + 1, 1))
             d->ram[d->nram++] = (ram_region){r->start, r->last, hva};
         wp_buf_free(&out);
     }
+    d->ram_known = 1;
+    return WP_OK;
+}
+
+/* The map as it is for this command, and the host addresses for it. */
+static int current_regions(wp_session *s, direct_state *d, wp_error *err)
+{
+    const wp_memmap *map;
+    uint64_t serial;
+    int rc = wp_qemu_current_map(s, &map, &serial, err);
+    if (rc == WP_OK && (!d->ram_known || serial != d->ram_serial)) {
+        rc = learn_regions(s, d, map, err);
+        d->ram_serial = serial;
+    }
+    if (rc == WP_EINTR || rc == WP_EHOST)
+        return rc;
+    if (rc) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return wp_fail(err, WP_ENOROUTE, "%s", why);
+    }
+    if (!d->nram)
+        return wp_fail(err, WP_ENOROUTE, "QEMU gave no host address for any RAM region");
     return WP_OK;
 }
 
@@ -183,26 +214,14 @@ static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
         if (wp_qemu_monitor(s, "info kvm", &out, &why) == WP_OK && out.data)
             d->kvm = strstr(out.data, "enabled") != NULL;
         wp_buf_free(&out);
-        rc = learn_regions(s, d, err);
-        if (rc) {
-            snprintf(d->why, sizeof d->why, "%.290s", err->message);
-            d->probed = -2;
-            close(d->fd);
-            d->fd = -1;
-            return wp_fail(err, WP_ENOROUTE, "%s", d->why);
-        }
-        if (!d->nram) {
-            snprintf(d->why, sizeof d->why, "QEMU gave no host address for any RAM region");
-            d->probed = -2;
-            close(d->fd);
-            d->fd = -1;
-            return wp_fail(err, WP_ENOROUTE, "%s", d->why);
-        }
     }
     if (d->probed == -1)
         return wp_fail(err, WP_ENOROUTE_SILENT, "%s", d->why);
     if (d->probed == -2)
         return wp_fail(err, WP_ENOROUTE, "%s", d->why);
+    int rc = current_regions(s, d, err);
+    if (rc)
+        return rc;
     /* Under TCG a direct write leaves translated code stale: `auto` leaves
      * writes to the stub, without a word (this is the rule, not a fault). */
     if ((intent & WP_PROBE_WRITE) && !d->kvm && !(intent & WP_PROBE_NAMED))
@@ -320,10 +339,8 @@ static int direct_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, 
 
 static int direct_memmap(wp_session *s, void *state, const wp_memmap **map, wp_error *err)
 {
-    (void)s;
-    (void)err;
-    *map = &((direct_state *)state)->map;
-    return WP_OK;
+    (void)state; /* the probe read it for this command: no second read */
+    return wp_qemu_current_map(s, map, NULL, err);
 }
 
 static void direct_via(wp_session *s, void *state, char *buf, size_t cap)

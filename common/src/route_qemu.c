@@ -14,8 +14,6 @@ typedef struct qemu_state {
     /* learnt once per stop */
     int probed; /* 0 unknown, 1 has PhyMemMode, -1 has not */
     wp_stub_mem mem;
-    int map_loaded;
-    wp_memmap map;
     /* The stub's mode as the last command left it, and whether it has
      * honoured a switch: a repeated command then costs the switch, the
      * data and the switch back.  Any failure forgets both. */
@@ -34,9 +32,7 @@ static void qemu_forget(void *state)
 {
     qemu_state *q = state;
     q->probed = 0;
-    q->map_loaded = 0;
     q->mode_known = q->switch_honoured = 0;
-    wp_memmap_free(&q->map);
     wp_stub_mem_free(&q->mem);
 }
 
@@ -101,8 +97,8 @@ static int qemu_probe(wp_session *s, void *state, int intent, wp_error *err)
      * worth a reason; another stub is just not QEMU's. */
     if (q->probed < 0)
         return wp_fail(err,
-                       s->qemu_phys == -1 || (intent & WP_PROBE_NAMED) ? WP_ENOROUTE
-                                                                       : WP_ENOROUTE_SILENT,
+                       s->svc.qemu_phys == -1 || (intent & WP_PROBE_NAMED) ? WP_ENOROUTE
+                                                                           : WP_ENOROUTE_SILENT,
                        "the stub does not offer QEMU's physical-memory mode "
                        "(no PhyMemMode in qqemu.Supported)");
     return WP_OK;
@@ -204,68 +200,10 @@ static size_t qemu_chunk(wp_session *s, void *state, int is_write, uint64_t addr
     return wp_stub_mem_chunk(s, &((qemu_state *)state)->mem, is_write, addr, remaining);
 }
 
-int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err)
-{
-    if (s->qemu_phys == 0) {
-        const wp_buf *reply;
-        int rc = send_str(s, "qqemu.Supported", &reply, err);
-        if (rc)
-            return rc;
-        s->qemu_phys = wp_rsp_feature_present(reply->data, "PhyMemMode") ? 1
-                       : reply->len                                      ? -1
-                                                                         : -2;
-    }
-    *has = s->qemu_phys > 0 ? 1 : s->qemu_phys == -1 ? 0 : -1;
-    return WP_OK;
-}
-
-int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
-                    wp_error *err)
-{
-    const wp_host *host = wp_session_host(s);
-    if (!host->monitor)
-        return wp_fail(err, WP_ENOROUTE, "this debugger cannot run monitor commands");
-    err->message[0] = '\0';
-    int rc = host->monitor(host->ctx, command, out, err);
-    if (rc) {
-        if (!err->message[0])
-            wp_fail(err, WP_EHOST, "no answer");
-        wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE, "'monitor %s': ", label);
-    }
-    return rc ? err->status : WP_OK;
-}
-
-int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err)
-{
-    return wp_stub_monitor(s, command, command, out, err);
-}
-
-int wp_qemu_read_map(wp_session *s, wp_memmap *map, wp_error *err)
-{
-    wp_buf out = {0};
-    int rc = wp_qemu_monitor(s, "info mtree -f", &out, err);
-    if (rc) {
-        wp_buf_free(&out);
-        wp_fail_prefix(err, rc, "cannot read QEMU's memory map (");
-        wp_error_append(err, ")");
-        return err->status;
-    }
-    rc = wp_memmap_parse(out.data ? out.data : "", map, err);
-    wp_buf_free(&out);
-    return rc ? wp_fail_prefix(err, rc, "cannot read QEMU's memory map: ") : WP_OK;
-}
-
 static int qemu_memmap(wp_session *s, void *state, const wp_memmap **map, wp_error *err)
 {
-    qemu_state *q = state;
-    if (!q->map_loaded) {
-        int rc = wp_qemu_read_map(s, &q->map, err);
-        if (rc)
-            return rc;
-        q->map_loaded = 1;
-    }
-    *map = &q->map;
-    return WP_OK;
+    (void)state;
+    return wp_qemu_current_map(s, map, NULL, err);
 }
 
 const wp_route wp_route_qemu = {

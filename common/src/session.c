@@ -67,9 +67,7 @@ int wp_session_add_route(wp_session *s, const wp_route *route, wp_error *err)
 
 void wp_session_forget(wp_session *s)
 {
-    s->stub_help_state = 0;
-    s->qemu_phys = 0;
-    wp_buf_clear(&s->stub_help);
+    wp_stubsvc_forget(&s->svc);
     for (size_t i = 0; i < s->nroutes; i++)
         if (s->routes[i].route->forget)
             s->routes[i].route->forget(s->routes[i].state);
@@ -84,7 +82,7 @@ void wp_session_free(wp_session *s)
         free(s->routes[i].state);
     wp_buf_free(&s->reply);
     wp_buf_free(&s->help);
-    wp_buf_free(&s->stub_help);
+    wp_stubsvc_free(&s->svc);
     free(s);
 }
 
@@ -203,17 +201,18 @@ int wp_session_send(wp_session *s, const char *packet, size_t len, const wp_buf 
     return WP_OK;
 }
 
-int wp_session_stub_help(wp_session *s, const char **text, wp_error *err)
+void wp_session_command_begin(wp_session *s)
 {
-    if (s->stub_help_state == 0) {
-        wp_buf_clear(&s->stub_help);
-        int rc = wp_qemu_monitor(s, "help", &s->stub_help, err);
-        if (rc == WP_EINTR || rc == WP_EHOST)
-            return rc;
-        s->stub_help_state = rc ? -1 : 1;
-    }
-    if (s->stub_help_state < 0)
-        return wp_fail(err, WP_ENOROUTE, "the stub has no monitor commands");
-    *text = s->stub_help.data ? s->stub_help.data : "";
-    return WP_OK;
+    s->command++;
+    s->in_command = 1;
+}
+
+void wp_session_command_end(wp_session *s)
+{
+    s->in_command = 0;
+}
+
+uint64_t wp_session_command(const wp_session *s)
+{
+    return s->command;
 }

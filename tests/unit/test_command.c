@@ -140,9 +140,10 @@ static void test_fill_and_dry_run(void)
     expect_error("writephys --dry-run 0x300000 1", "unassigned");
     expect_error("writephys --dry-run --fill --length 2G 0x1000 1", "1 GiB");
     expect_error("writephys --dry-run --fill --length 2 0x1000 1 2 3", "longer than --length");
-    /* The route and map were learnt by the commands before: nothing is sent. */
+    /* The route was learnt by the commands before: nothing is sent but the
+     * map query each command makes (the map can change within a stop). */
     CU_ASSERT_EQUAL(T.packets, packets);
-    CU_ASSERT_EQUAL(T.monitors, monitors);
+    CU_ASSERT_EQUAL(T.monitors, monitors + 3); /* the three that reach the route */
     /* Without a target, a dry run checks what it can and says what it could not. */
     T.connected = 0;
     expect_text("writephys --dry-run 0x300000 1",

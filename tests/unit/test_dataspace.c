@@ -267,16 +267,49 @@ static void test_memory_map_decisions(void)
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(T.monitors, 2);
     CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 2);
-    /* RAM writes keep the probe and the map for the rest of the stop... */
+    /* RAM writes keep the probe for the rest of the stop, but read the map
+     * once per command: the machine may change while it stays stopped... */
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 8, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 2);
-    CU_ASSERT_EQUAL(T.monitors, 2);
-    /* ...and learn them again after the host reports a new stop. */
+    CU_ASSERT_EQUAL(T.monitors, 4);
+    /* ...and learn the probe again after the host reports a new stop. */
     T.generation++;
     CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0, data, 4, &done, &err), WP_OK);
     CU_ASSERT_EQUAL(fake_count_prefix(&T, "qqemu.Supported"), 3);
-    CU_ASSERT_EQUAL(T.monitors, 3);
+    CU_ASSERT_EQUAL(T.monitors, 5);
+}
+
+/* SPEC rule 8: the chipset maps ROM back over RAM (PAM) while the target
+ * stays stopped; the next command acts on the new map, not the stop's. */
+static void test_map_changes_within_a_stop(void)
+{
+    static const char rom_over_ram[] =
+        "FlatView #1\n"
+        " AS \"memory\", root: system\n"
+        "  0000000000000000-0000000000000fff (prio 0, ram): pc.ram\n"
+        "  0000000000001000-0000000000001fff (prio 1, rom): pc.rom\n"
+        "  0000000000002000-00000000000fffff (prio 0, ram): pc.ram\n";
+    setup();
+    const uint8_t data[4] = {1, 2, 3, 4};
+    size_t done = 9;
+    wp_error err = {0};
+    wp_route_options opt = {"auto", 0, -1, 0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0x1000, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(done, 4);
+    T.mtree = rom_over_ram; /* same stop: generation unchanged */
+    T.ram[0x1004] = 0;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0x1004, data, 4, &done, &err), WP_EREFUSED);
+    CU_ASSERT_EQUAL(done, 0);
+    CU_ASSERT(strstr(err.message, "0x1000-0x1fff is ROM (pc.rom)") != NULL);
+    CU_ASSERT_EQUAL(T.ram[0x1004], 0);
+    /* And back: RAM again, the write goes through. */
+    fake_target fresh;
+    fake_init(&fresh);
+    T.mtree = fresh.mtree;
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, 0x1004, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(T.ram[0x1007], 4);
+    CU_ASSERT_EQUAL(T.mode, 0);
 }
 
 static void test_read_and_fill(void)
@@ -420,6 +453,7 @@ static const CU_TestInfo tests[] = {
     {"no route, no write", test_no_route_no_write},
     {"target state refusals", test_target_state_refusals},
     {"memory-map decisions", test_memory_map_decisions},
+    {"map changes within a stop", test_map_changes_within_a_stop},
     {"read and fill", test_read_and_fill},
     {"progress", test_progress},
     {"flat route", test_flat_route},

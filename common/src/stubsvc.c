@@ -1,0 +1,126 @@
+/* Stub services several routes share: monitor commands, the stub's cached
+ * `monitor help`, the qqemu.Supported probe, and QEMU's physical map.
+ *
+ * The map is read once per command, never kept across commands: the
+ * monitor, a management tool, hot-plug, the chipset (PAM) or a reset can
+ * change it while the target stays stopped (SPEC rule 8).  Its serial
+ * changes only when the text QEMU printed changes, so what a route derives
+ * from the map (the direct route's host addresses) is re-derived only then. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+void wp_stubsvc_forget(wp_stubsvc *svc)
+{
+    svc->help_state = 0;
+    svc->qemu_phys = 0;
+    wp_buf_clear(&svc->help);
+    svc->map_loaded = 0; /* the serial lives on: derived state compares it */
+    wp_buf_clear(&svc->map_text);
+    wp_memmap_free(&svc->map);
+}
+
+void wp_stubsvc_free(wp_stubsvc *svc)
+{
+    wp_stubsvc_forget(svc);
+    wp_buf_free(&svc->help);
+    wp_buf_free(&svc->map_text);
+}
+
+int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
+                    wp_error *err)
+{
+    const wp_host *host = wp_session_host(s);
+    if (!host->monitor)
+        return wp_fail(err, WP_ENOROUTE, "this debugger cannot run monitor commands");
+    err->message[0] = '\0';
+    int rc = host->monitor(host->ctx, command, out, err);
+    if (rc) {
+        if (!err->message[0])
+            wp_fail(err, WP_EHOST, "no answer");
+        wp_fail_prefix(err, rc == WP_EINTR ? rc : WP_ENOROUTE, "'monitor %s': ", label);
+    }
+    return rc ? err->status : WP_OK;
+}
+
+int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *err)
+{
+    return wp_stub_monitor(s, command, command, out, err);
+}
+
+int wp_session_stub_help(wp_session *s, const char **text, wp_error *err)
+{
+    wp_stubsvc *svc = &s->svc;
+    if (svc->help_state == 0) {
+        wp_buf_clear(&svc->help);
+        int rc = wp_qemu_monitor(s, "help", &svc->help, err);
+        if (rc == WP_EINTR || rc == WP_EHOST)
+            return rc;
+        svc->help_state = rc ? -1 : 1;
+    }
+    if (svc->help_state < 0)
+        return wp_fail(err, WP_ENOROUTE, "the stub has no monitor commands");
+    *text = svc->help.data ? svc->help.data : "";
+    return WP_OK;
+}
+
+int wp_qemu_has_phys_mode(wp_session *s, int *has, wp_error *err)
+{
+    wp_stubsvc *svc = &s->svc;
+    if (svc->qemu_phys == 0) {
+        const wp_buf *reply;
+        int rc = wp_session_send(s, "qqemu.Supported", strlen("qqemu.Supported"), &reply, err);
+        if (rc)
+            return rc;
+        svc->qemu_phys = wp_rsp_feature_present(reply->data, "PhyMemMode") ? 1
+                         : reply->len                                      ? -1
+                                                                           : -2;
+    }
+    *has = svc->qemu_phys > 0 ? 1 : svc->qemu_phys == -1 ? 0 : -1;
+    return WP_OK;
+}
+
+int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, wp_error *err)
+{
+    wp_stubsvc *svc = &s->svc;
+    if (svc->map_loaded && svc->map_command == wp_session_command(s)) {
+        *map = &svc->map;
+        if (serial)
+            *serial = svc->map_serial;
+        return WP_OK;
+    }
+    wp_buf out = {0};
+    int rc = wp_qemu_monitor(s, "info mtree -f", &out, err);
+    if (rc) {
+        wp_buf_free(&out);
+        svc->map_loaded = 0;
+        wp_fail_prefix(err, rc, "cannot read QEMU's memory map (");
+        wp_error_append(err, ")");
+        return err->status;
+    }
+    const char *text = out.data ? out.data : "";
+    int same = svc->map_loaded && svc->map_text.data && strcmp(svc->map_text.data, text) == 0;
+    if (!same) {
+        wp_memmap fresh = {0};
+        svc->map_loaded = 0;
+        rc = wp_memmap_parse(text, &fresh, err);
+        if (rc) {
+            wp_buf_free(&out);
+            return wp_fail_prefix(err, rc, "cannot read QEMU's memory map: ");
+        }
+        wp_memmap_free(&svc->map);
+        svc->map = fresh;
+        wp_buf_free(&svc->map_text);
+        svc->map_text = out; /* kept to tell the next command's map from this one */
+        out = (wp_buf){0};
+        svc->map_serial++;
+    }
+    wp_buf_free(&out);
+    svc->map_loaded = 1;
+    svc->map_command = wp_session_command(s);
+    *map = &svc->map;
+    if (serial)
+        *serial = svc->map_serial;
+    return WP_OK;
+}
