@@ -86,6 +86,44 @@ static void describe(wp_session *s, wp_route_handle *h, wp_transfer *tr)
     s->skip_note[0] = '\0';
 }
 
+static int by_phys(const void *a, const void *b)
+{
+    const wp_segment *x = a, *y = b;
+    return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+/* Do two segments share a physical byte (virtual pages that map one
+ * frame)?  -1 when there is no memory to tell. */
+static int segments_alias(const wp_segments *segs)
+{
+    wp_segment *sorted = malloc(segs->count * sizeof *sorted);
+    if (!sorted)
+        return -1;
+    memcpy(sorted, segs->items, segs->count * sizeof *sorted);
+    qsort(sorted, segs->count, sizeof *sorted, by_phys);
+    int alias = 0;
+    for (size_t i = 1; i < segs->count && !alias; i++)
+        alias = sorted[i].phys - sorted[i - 1].phys < sorted[i - 1].len;
+    free(sorted);
+    return alias;
+}
+
+/* Where frames alias, memory keeps what the last write left: the bytes
+ * of later segments over [at, at+n) of segment k replace expected ones. */
+static void overlay_later(const wp_segments *segs, size_t k, uint64_t at, size_t n,
+                          const wp_source *src, uint8_t *want)
+{
+    uint64_t off = 0;
+    for (size_t j = 0; j < segs->count; off += segs->items[j].len, j++) {
+        const wp_segment *g = &segs->items[j];
+        if (j <= k || g->phys >= at + n || at >= g->phys + g->len)
+            continue;
+        uint64_t from = g->phys > at ? g->phys : at;
+        uint64_t to = g->phys + g->len < at + n ? g->phys + g->len : at + n;
+        source_bytes(src, off + (from - g->phys), want + (from - at), (size_t)(to - from));
+    }
+}
+
 /* Reads the written segments back where verification is wanted.
  * tr->verified only when every byte was read back and matched. */
 static int verify_segments(wp_route_handle *h, int verify, const wp_segments *segs,
@@ -97,6 +135,9 @@ static int verify_segments(wp_route_handle *h, int verify, const wp_segments *se
     uint64_t written = tr->done;
     int mapless = (wp_route_of(h)->flags & WP_ROUTE_MAPLESS) != 0;
     uint64_t off = 0; /* into the source, across segments */
+    int aliased = segs->count > 1 ? segments_alias(segs) : 0;
+    if (aliased < 0)
+        rc = wp_fail(err, WP_ENOMEM, "out of memory");
     for (size_t k = 0; k < segs->count && rc == WP_OK; k++) {
         uint64_t addr = segs->items[k].phys, end = off + segs->items[k].len;
         while (off < end && rc == WP_OK) {
@@ -126,8 +167,12 @@ static int verify_segments(wp_route_handle *h, int verify, const wp_segments *se
             }
             /* A plain buffer is compared where it lies; a pattern is expanded. */
             const uint8_t *expect = src->pattern_len == src->total ? src->pattern + off : want;
-            if (expect == want)
+            if (expect == want || aliased)
                 source_bytes(src, off, want, n);
+            if (aliased) {
+                overlay_later(segs, k, at, n, src, want);
+                expect = want;
+            }
             if (memcmp(got, expect, n) == 0) {
                 off += n;
                 continue;

@@ -197,3 +197,31 @@ def test_riscv_sv39_and_sv48_match_qemu(mode):
             assert desc.startswith({0x1000: "4 KiB", 0x200000: "2 MiB"}[size]), res
         assert out[-1]["error"] is None, out[-1]
         assert qemu.pmemsave(base + 0x300abc, 4) == (0xabad1dea).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_aliased_frames_read_back_as_the_whole_command_leaves_them(debugger, tmp_path):
+    """Issue 17 item 2: VA 0x400000 and 0x402000 map one frame (0x300000),
+    0x401000 maps 0x7ff000; a 12 KiB file of 'A', 'B', 'C' pages lands as
+    writing through the virtual addresses leaves it: later bytes win."""
+    blob = tmp_path / "abc"
+    blob.write_bytes(b"A" * 4096 + b"B" * 4096 + b"C" * 4096)
+    tables = [q(0x10000, 0x11000 | P | RW | US), q(0x11000, 0x12000 | P | RW | US),
+              q(0x12000 + 2 * 8, 0x13000 | P | RW | US), q(0x13000, 0x300000 | P | RW),
+              q(0x13000 + 8, 0x7ff000 | P | RW), q(0x13000 + 16, 0x300000 | P | RW)]
+    with Qemu("x86_64", ["-cpu", "max"]) as qemu:
+        setup = tables + x86_regs(debugger, 0x10000, 0x20, 0x900)
+        lines = ["writephys --virtual --file %s 0x400000" % blob,
+                 "writephys --backend direct --virtual --file %s 0x400000" % blob]
+        if debugger == "gdb":
+            lines.append("output $_writephys_written")
+        out = run_text(debugger, setup + lines, port=qemu.port)[len(setup):]
+        assert qemu.pmemsave(0x300000, 4096) == b"C" * 4096
+        assert qemu.pmemsave(0x7ff000, 4096) == b"B" * 4096
+    for line in out[:2]:
+        assert line.startswith("writephys: wrote 12288 bytes at virtual 0x400000 (physical "
+                               "0x300000-0x300fff, 0x7ff000-0x7ff fff, 0x300000-0x300fff)"
+                               .replace("7ff fff", "7fffff")), out
+        assert line.endswith(", verified\n"), out
+    if debugger == "gdb":
+        assert out[2] == "12288", out
