@@ -339,6 +339,8 @@ typedef struct wp_paging {
     uint64_t tcr, ttbr0, ttbr1; /**< aarch64 */
     int oa52;                   /**< aarch64: 52-bit output addresses */
     int big_endian;             /**< tables in big-endian (aarch64 SCTLR.EE) */
+    unsigned phys_bits;         /**< x86: the CPU's MAXPHYADDR; 0 unknown (taken as 52) */
+    int pages_1g;               /**< x86: 1 GiB pages; 1 yes, 0 no, -1 unknown (yes) */
 } wp_paging;
 
 enum wp_page_flags {

@@ -64,6 +64,9 @@ typedef struct wp_stubsvc {
     int map_loaded;
     uint64_t map_command; /* the command it was read for */
     uint64_t map_serial;  /* changes when the map does */
+    int cpu_known;        /* the x86 CPU's properties below were asked this stop */
+    unsigned phys_bits;   /* MAXPHYADDR; 0 unknown */
+    int pages_1g;         /* 1, 0, -1 unknown */
 } wp_stubsvc;
 void wp_stubsvc_forget(wp_stubsvc *svc);
 void wp_stubsvc_free(wp_stubsvc *svc);
@@ -79,6 +82,9 @@ int wp_qemu_monitor(wp_session *s, const char *command, wp_buf *out, wp_error *e
  * is for the command that runs: read at most once per command.  *serial
  * (may be NULL) changes exactly when the map differs from the last one. */
 int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, wp_error *err);
+/* QEMU's x86 CPU: MAXPHYADDR (0 unknown) and 1 GiB pages (-1 unknown),
+ * asked once per stop; a stub that is not QEMU is not asked. */
+void wp_qemu_x86_cpu(wp_session *s, unsigned *phys_bits, int *pages_1g);
 /* The stub's `monitor help` text, asked once per stop and shared by the
  * routes that recognise a stub from it; WP_ENOROUTE when it has none. */
 int wp_session_stub_help(wp_session *s, const char **text, wp_error *err);

@@ -21,6 +21,7 @@ typedef struct decoded {
     unsigned deny_exec;
     unsigned deny_kernel_exec;
     const char *why; /* E_INVALID / E_RESERVED: what is wrong */
+    char text[160];  /* where why is composed */
 } decoded;
 
 static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
@@ -30,38 +31,94 @@ static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
 
 /* ---- x86 ---- */
 
+/* A reserved bit makes the CPU fault (#PF with RSVD set) whatever the
+ * rest of the entry says; the message names the lowest one set. */
+static void x86_reserved(decoded *d, uint64_t e, uint64_t mask, const char *rule)
+{
+    unsigned bit = 0;
+    while (bit < 63 && !((e & mask) >> bit & 1))
+        bit++;
+    snprintf(d->text, sizeof d->text, "reserved bit %u set (%s): the CPU takes a page fault",
+             bit, rule);
+    d->kind = E_RESERVED;
+    d->why = d->text;
+}
+
+static uint64_t bit_range(unsigned hi, unsigned lo)
+{
+    return hi < lo ? 0
+                   : (hi == 63 ? UINT64_MAX : ((uint64_t)1 << (hi + 1)) - 1) &
+                         ~(((uint64_t)1 << lo) - 1);
+}
+
+/* The SDM's rules (vol. 3A, 4.3-4.5, tables 4-4 to 4-20): which bits are
+ * reserved depends on the mode, the level, PS, EFER.NXE, MAXPHYADDR and
+ * whether the CPU has 1 GiB pages. */
 static void decode_x86(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
                        uint64_t e, decoded *d)
 {
     int pae = p->mode != WP_PAGING_X86_32;
+    int long_mode = p->mode == WP_PAGING_X86_64_4 || p->mode == WP_PAGING_X86_64_5;
+    unsigned maxphy = p->phys_bits >= 32 && p->phys_bits <= 52 ? p->phys_bits : 52;
+    int nxe = (p->efer >> 11) & 1;
     if (!(e & 1)) {
         d->kind = E_INVALID;
         d->why = "not present";
         return;
     }
-    d->deny_write = !(e & 2);
-    d->deny_user = !(e & 4);
-    d->deny_exec = pae && (p->efer & (1u << 11)) && (e >> 63);
-    d->deny_kernel_exec = d->deny_exec;
     unsigned from_leaf = levels - 1 - level;
-    uint64_t addr_mask = pae ? 0x000ffffffffff000ull : 0xfffff000ull;
+    uint64_t addr_mask = pae ? bit_range(51, 12) : 0xfffff000ull;
     if (p->mode == WP_PAGING_X86_PAE && level == 0) {
         /* PAE's 4 PDPTEs have no RW/US/NX bits; those are reserved. */
-        d->deny_write = d->deny_user = d->deny_exec = d->deny_kernel_exec = 0;
+        uint64_t rsvd = 0x1e6ull | bit_range(63, maxphy);
+        if (e & rsvd)
+            return x86_reserved(d, e, rsvd,
+                                "a PAE PDPTE keeps bits 2:1, 8:5 and 63:MAXPHYADDR "
+                                "zero");
         d->kind = E_TABLE;
         d->next = e & addr_mask;
         return;
     }
-    int ps = (e >> 7) & 1;
-    if (ps && from_leaf > 0) {
-        /* PS maps a large page only in a PDE (2 MiB, 4 MiB) or a PDPTE
-         * (1 GiB, long mode); in a PML4E or PML5E it is reserved. */
-        int allowed = from_leaf == 1 ? (pae || (p->cr4 & (1u << 4))) : (from_leaf == 2 && pae);
-        if (!allowed) {
-            d->kind = E_RESERVED;
-            d->why = "reserved bit set (PS)";
-            return;
+    if (pae) {
+        uint64_t above = bit_range(long_mode ? 51 : 62, maxphy);
+        if (e & above) {
+            char rule[64];
+            snprintf(rule, sizeof rule, "above the CPU's %u physical-address bits%s", maxphy,
+                     p->phys_bits ? "" : ", the most x86 has");
+            return x86_reserved(d, e, above, rule);
         }
+        if ((e >> 63) && !nxe)
+            return x86_reserved(d, e, 1ull << 63, "XD while EFER.NXE=0");
+    }
+    d->deny_write = !(e & 2);
+    d->deny_user = !(e & 4);
+    d->deny_exec = pae && nxe && (e >> 63);
+    d->deny_kernel_exec = d->deny_exec;
+    int ps = (e >> 7) & 1;
+    /* 32-bit paging with CR4.PSE=0: the CPU ignores PS, the PDE points to a
+     * page table. */
+    if (ps && from_leaf == 1 && !pae && !(p->cr4 & (1u << 4)))
+        ps = 0;
+    if (ps && from_leaf > 0) {
+        if (from_leaf >= 3 || (from_leaf == 2 && !long_mode))
+            return x86_reserved(d, e, 1ull << 7, "PS in a PML4E or PML5E");
+        if (from_leaf == 2 && p->pages_1g == 0)
+            return x86_reserved(d, e, 1ull << 7, "PS in a PDPTE on a CPU without 1 GiB pages");
+        uint64_t rsvd;
+        if (!pae) {
+            /* 4 MiB: PSE-36 keeps physical bits 39:32 in bits 20:13, up to
+             * MAXPHYADDR (at most 40); bit 21 is always reserved. */
+            unsigned m = maxphy < 40 ? maxphy : 40;
+            rsvd = bit_range(21, 21) | bit_range(20, 13 + (m - 32));
+        } else {
+            rsvd = bit_range(from_leaf == 1 ? 20 : 29, 13); /* below the page's frame */
+        }
+        if (e & rsvd)
+            return x86_reserved(d, e, rsvd,
+                                !pae             ? "a 4 MiB page keeps bit 21 and the bits of "
+                                                   "20:13 above MAXPHYADDR zero"
+                                : from_leaf == 1 ? "a 2 MiB page keeps bits 20:13 zero"
+                                                 : "a 1 GiB page keeps bits 29:13 zero");
         d->kind = E_LEAF;
         uint64_t size_bits = shift + from_leaf * (pae ? 9 : 10);
         if (!pae) /* 4 MiB page: bits 31:22, and PSE-36's 39:32 in bits 20:13 */
@@ -405,6 +462,9 @@ static int paging_x86(wp_session *s, wp_paging *p, wp_error *err)
             return rc;
     }
     p->efer = efer;
+    /* Which bits are reserved depends on the CPU: QEMU says, else the
+     * architecture's widest (52 bits, 1 GiB pages). */
+    wp_qemu_x86_cpu(s, &p->phys_bits, &p->pages_1g);
     if (!(cr4 & (1u << 5))) {
         p->mode = WP_PAGING_X86_32;
         p->root = cr3 & 0xfffff000ull;

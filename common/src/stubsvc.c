@@ -13,6 +13,7 @@
 
 void wp_stubsvc_forget(wp_stubsvc *svc)
 {
+    svc->cpu_known = 0;
     svc->help_state = 0;
     svc->qemu_phys = 0;
     wp_buf_clear(&svc->help);
@@ -123,4 +124,49 @@ int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, 
     if (serial)
         *serial = svc->map_serial;
     return WP_OK;
+}
+
+/* "40", " true", "\"max-x86_64-cpu\"": a QOM property of the first CPU. */
+static int cpu_property(wp_session *s, const char *name, char *value, size_t cap)
+{
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "qom-get /machine/unattached/device[0] %s", name);
+    wp_buf out = {0};
+    wp_error ignored = {0};
+    int rc = wp_qemu_monitor(s, cmd, &out, &ignored);
+    const char *text = out.data ? out.data : "";
+    while (*text == ' ' || *text == '"')
+        text++;
+    snprintf(value, cap, "%.*s", (int)strcspn(text, "\"\r\n"), text);
+    wp_buf_free(&out);
+    return rc;
+}
+
+void wp_qemu_x86_cpu(wp_session *s, unsigned *phys_bits, int *pages_1g)
+{
+    wp_stubsvc *svc = &s->svc;
+    if (!svc->cpu_known) {
+        svc->cpu_known = 1;
+        svc->phys_bits = 0;
+        svc->pages_1g = -1;
+        int qemu = -1;
+        wp_error ignored = {0};
+        char type[64] = "", value[64] = "";
+        /* Only QEMU's monitor is asked: another stub's would take the
+         * words for its own commands. */
+        if (wp_session_host(s)->monitor && wp_qemu_has_phys_mode(s, &qemu, &ignored) == WP_OK &&
+            qemu >= 0 && cpu_property(s, "type", type, sizeof type) == WP_OK &&
+            strstr(type, "-cpu")) {
+            unsigned bits = 0;
+            if (cpu_property(s, "phys-bits", value, sizeof value) == WP_OK &&
+                sscanf(value, "%u", &bits) == 1 && bits >= 32 && bits <= 52)
+                svc->phys_bits = bits;
+            if (cpu_property(s, "pdpe1gb", value, sizeof value) == WP_OK)
+                svc->pages_1g = strcmp(value, "true") == 0    ? 1
+                                : strcmp(value, "false") == 0 ? 0
+                                                              : -1;
+        }
+    }
+    *phys_bits = svc->phys_bits;
+    *pages_1g = svc->pages_1g;
 }

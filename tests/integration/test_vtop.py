@@ -225,3 +225,31 @@ def test_aliased_frames_read_back_as_the_whole_command_leaves_them(debugger, tmp
         assert line.endswith(", verified\n"), out
     if debugger == "gdb":
         assert out[2] == "12288", out
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_walker_follows_the_cpu_rules(debugger):
+    """Issue 17 item 3.  32-bit paging with CR4.PSE=0: the CPU ignores PS in
+    a PDE, which then points to a page table (QEMU's gva2gpa agrees).  And
+    a 2 MiB entry with bit 13 set, which a CPU faults on (reserved) while
+    QEMU's debug walk translates it: the manual is the oracle there."""
+    with Qemu("x86_64", ["-cpu", "max"]) as qemu:
+        setup = [q(0x10000 + 4, 0x11000 | P | RW | PS), q(0x11000, 0x305000 | P | RW)]
+        out = run_text(debugger, setup + x86_regs(debugger, 0x10000, 0, 0, cr0=0x80000011) + [
+            "vtop 0x400010", oracle(debugger, 0x400010),
+            "writephys --virtual -d 0x400010 0x12345678"], port=qemu.port)[-3:]
+        assert vtop_phys(out[0])[0] == gpa(out[1]) == 0x305010, out
+        assert out[2].startswith("writephys: wrote 4 bytes at virtual 0x400010 (physical "
+                                 "0x305010)"), out
+        assert qemu.pmemsave(0x305010, 4) == (0x12345678).to_bytes(4, "little")
+    with Qemu("x86_64", ["-cpu", "max"]) as qemu:
+        tables = [q(0x10000, 0x11000 | P | RW | US), q(0x11000, 0x12000 | P | RW | US),
+                  q(0x12000 + 8, 0x600000 | (1 << 13) | P | RW | PS)]
+        out = run_text(debugger, tables + x86_regs(debugger, 0x10000, 0x20, 0x900) + [
+            "vtop 0x200010", "writephys --virtual -d 0x200010 0x12345678"],
+            port=qemu.port)[-2:]
+        assert qemu.pmemsave(0x600010, 4) == bytes(4)
+    assert out[0] == "vtop: 0x200010 is not mapped: the walk stopped at PD entry 1 at " \
+                     "physical 0x12008 = 0x0000000000602083 (reserved bit 13 set (a 2 MiB " \
+                     "page keeps bits 20:13 zero): the CPU takes a page fault)\n", out
+    assert out[1].startswith("writephys: 0x200010 is not mapped: the walk stopped at PD"), out

@@ -28,6 +28,9 @@ void fake_init(fake_target *t)
     t->packet_size = 0x1000;
     t->connected = t->stopped = t->remote = 1;
     t->mtree = default_mtree;
+    t->cpu_type = "max-x86_64-cpu";
+    t->phys_bits = 40;
+    t->pages_1g = 1;
 }
 
 static const char *const kinds[] = {"M", "m", "query", "switch", "restore", "any"};
@@ -230,6 +233,20 @@ static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
         return reply(out, "gpa2hva addr -- print the host virtual address\n"
                           "info [subcommand] -- show various information\n"
                           "xp /fmt addr -- physical memory dump starting at 'addr'\n");
+    const char *qom = "qom-get /machine/unattached/device[0] ";
+    if (strncmp(cmd, qom, strlen(qom)) == 0) { /* the CPU's QOM properties */
+        const char *prop = cmd + strlen(qom);
+        char line[80];
+        if (strcmp(prop, "type") == 0)
+            snprintf(line, sizeof line, "\"%s\"\r\n", t->cpu_type);
+        else if (strcmp(prop, "phys-bits") == 0)
+            snprintf(line, sizeof line, "%u\r\n", t->phys_bits);
+        else if (strcmp(prop, "pdpe1gb") == 0)
+            snprintf(line, sizeof line, "%s\r\n", t->pages_1g ? "true" : "false");
+        else
+            snprintf(line, sizeof line, "Property '.%s' not found\r\n", prop);
+        return reply(out, line);
+    }
     if (strcmp(cmd, "info mtree -f") != 0) {
         t->unexpected++;
         return reply(out, "unknown command\n");

@@ -53,6 +53,10 @@ typedef struct fake_target {
     int behind;            /* replies one packet late */
     char pending[8192];
     const char *mtree; /* monitor output; default is built in */
+    /* the CPU's QOM properties (qom-get): default max-x86_64-cpu, 40, 1 */
+    const char *cpu_type;
+    unsigned phys_bits;
+    int pages_1g;
     /* observed */
     int packets, m_packets, virtual_writes, lost, flushes, interrupted, monitors;
     int unexpected; /* packets the fake does not know */
