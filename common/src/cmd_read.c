@@ -139,12 +139,19 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         wp_buf_printf(&res->text, "readphys: note: %s\n", tr.note);
     if (!rc && r->output) {
         rc = save(fd, r->output, bytes, (size_t)tr.done, err);
-        if (!rc)
+        if (!rc && r->is_virtual) { /* both addresses, as writephys --virtual says */
+            wp_buf_printf(&res->text, "readphys: saved %llu byte%s from virtual 0x%llx",
+                          (unsigned long long)tr.done, wp_plural(tr.done),
+                          (unsigned long long)addr);
+            wp_format_segments(&res->text, &tr.segments);
+            wp_buf_printf(&res->text, " to %s via %s\n", r->output, tr.route->name);
+        } else if (!rc) {
             wp_buf_printf(
                 &res->text, "readphys: saved %llu byte%s from %s0x%llx%s%s%s to %s via %s\n",
                 (unsigned long long)tr.done, wp_plural(tr.done), tr.claim[0] ? "" : "physical ",
                 (unsigned long long)addr, tr.claim[0] ? " (" : "", tr.claim,
                 tr.claim[0] ? ")" : "", r->output, tr.route->name);
+        }
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);
         if (r->is_virtual) {

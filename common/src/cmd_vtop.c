@@ -22,6 +22,8 @@ static const char help[] =
     "                address shown.\n"
     "--root VALUE    Walk another address space: VALUE replaces CR3, satp, or\n"
     "                the TTBR of the address's half.\n"
+    "--force         Read tables even where the memory map shows a device or a\n"
+    "                hole (a device's registers may change when read).\n"
     "--backend NAME  Route to physical memory (default auto):\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
@@ -134,7 +136,8 @@ const wp_command_def wp_cmd_vtop = {
     .name = "vtop",
     .usage = usage,
     .help = help,
-    .options = WP_OPT_ROOT | WP_OPT_WALK | WP_OPT_BACKEND,
+    /* --force: the map's refusal of a table read offers it, so it works. */
+    .options = WP_OPT_ROOT | WP_OPT_WALK | WP_OPT_BACKEND | WP_OPT_FORCE,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

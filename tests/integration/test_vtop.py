@@ -253,3 +253,26 @@ def test_walker_follows_the_cpu_rules(debugger):
                      "physical 0x12008 = 0x0000000000602083 (reserved bit 13 set (a 2 MiB " \
                      "page keeps bits 20:13 zero): the CPU takes a page fault)\n", out
     assert out[1].startswith("writephys: 0x200010 is not mapped: the walk stopped at PD"), out
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_vtop_offers_only_what_works_and_readphys_names_both_addresses(debugger, tmp_path):
+    """Issue 17 items 4 and 7: a table read refused as a device offers
+    --force, which vtop takes; readphys --virtual --output names the virtual
+    address and the physical ranges, as writephys --virtual does."""
+    out_file = tmp_path / "virt.bin"
+    with Qemu("x86_64", ["-cpu", "max"]) as qemu:
+        setup = X86_TABLES + x86_regs(debugger, 0x10000, 0x20, 0x900)
+        out = run_text(debugger, setup + [
+            "vtop --root 0xfed00000 0x401000", "vtop --force --root 0xfed00000 0x401000",
+            "readphys --virtual 0x401000 --length 8K --output %s" % out_file],
+            port=qemu.port)[len(setup):]
+        truth = qemu.pmemsave(0x300000, 4096) + qemu.pmemsave(0x7ff000, 4096)
+    assert out[0].startswith("vtop: cannot read the level-0 table entry at physical "
+                             "0xfed00000: 0xfed00000-0xfed003ff is a device (hpet)"), out
+    assert out[0].endswith("(--force to read anyway)\n"), out
+    assert "does not apply" not in out[1] and "is a device" not in out[1], out
+    assert out[1].startswith("vtop: 0x401000 "), out
+    assert out[2] == "readphys: saved 8192 bytes from virtual 0x401000 (physical " \
+                     "0x300000-0x300fff, 0x7ff000-0x7fffff) to %s via direct\n" % out_file, out
+    assert out_file.read_bytes() == truth
