@@ -305,7 +305,7 @@ size_t wp_rsp_write_chunk(size_t packet_size, uint64_t addr, size_t remaining);
 size_t wp_rsp_read_chunk(size_t packet_size, size_t remaining);
 
 /* ---- memmap.c ---- */
-/* The region holding addr, or a synthetic UNASSIGNED one up to the next region. */
+/* The region holding addr, or a synthetic UNASSIGNED one: the whole hole. */
 wp_region wp_memmap_lookup(const wp_memmap *map, uint64_t addr);
 const char *wp_region_kind_name(int kind);
 

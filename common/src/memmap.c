@@ -156,7 +156,9 @@ wp_region wp_memmap_lookup(const wp_memmap *map, uint64_t addr)
     }
     if (lo < map->count && map->regions[lo].start <= addr)
         return map->regions[lo];
-    wp_region gap = {addr, UINT64_MAX, WP_REGION_UNASSIGNED, "unassigned"};
+    /* The whole hole, so that a message shows the map as it is. */
+    wp_region gap = {lo ? map->regions[lo - 1].last + 1 : 0, UINT64_MAX, WP_REGION_UNASSIGNED,
+                     "unassigned"};
     if (lo < map->count)
         gap.last = map->regions[lo].start - 1;
     return gap;

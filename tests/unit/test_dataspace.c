@@ -280,6 +280,41 @@ static void test_memory_map_decisions(void)
     CU_ASSERT_EQUAL(T.monitors, 5);
 }
 
+/* Region edges: a write that ends on the last byte of RAM goes; one that
+ * starts on the first byte of the next region (ROM) or crosses into it is
+ * refused; the same for reads at a device's edges. */
+static void test_map_boundaries(void)
+{
+    setup();
+    const uint8_t data[4] = {9, 8, 7, 6};
+    uint8_t back[4];
+    size_t done = 0;
+    wp_error err = {0};
+    wp_route_options opt = {"qemu", 0, -1, 0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, FAKE_RAM_SIZE - 4, data, 4, &done, &err), WP_OK);
+    CU_ASSERT_EQUAL(done, 4);
+    CU_ASSERT_EQUAL(T.ram[FAKE_RAM_SIZE - 1], 6);
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, FAKE_RAM_SIZE - 3, data, 4, &done, &err),
+                    WP_EREFUSED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "0x100000-0x10ffff is ROM"));
+    CU_ASSERT_EQUAL(wp_write_physical(S, &opt, FAKE_ROM_BASE, data, 4, &done, &err),
+                    WP_EREFUSED);
+    CU_ASSERT_EQUAL(done, 0);
+    /* The ROM's last byte, read; the device's first, refused; the hole after. */
+    CU_ASSERT_EQUAL(
+        wp_read_physical(S, &opt, FAKE_ROM_BASE + FAKE_ROM_SIZE - 4, back, 4, &done, &err),
+        WP_OK);
+    CU_ASSERT_EQUAL(wp_read_physical(S, &opt, FAKE_DEV_BASE, back, 1, &done, &err),
+                    WP_EREFUSED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "0x200000-0x200fff is a device"));
+    CU_ASSERT_EQUAL(wp_read_physical(S, &opt, FAKE_DEV_BASE - 1, back, 1, &done, &err),
+                    WP_EREFUSED);
+    if (!strstr(err.message, "0x110000-0x1fffff is unassigned"))
+        fprintf(stderr, "\n  said %s\n", err.message);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "0x110000-0x1fffff is unassigned"));
+    CU_ASSERT_EQUAL(T.mode, 0);
+}
+
 /* SPEC rule 8: the chipset maps ROM back over RAM (PAM) while the target
  * stays stopped; the next command acts on the new map, not the stop's. */
 static void test_map_changes_within_a_stop(void)
@@ -454,6 +489,7 @@ static const CU_TestInfo tests[] = {
     {"target state refusals", test_target_state_refusals},
     {"memory-map decisions", test_memory_map_decisions},
     {"map changes within a stop", test_map_changes_within_a_stop},
+    {"map boundaries", test_map_boundaries},
     {"read and fill", test_read_and_fill},
     {"progress", test_progress},
     {"flat route", test_flat_route},

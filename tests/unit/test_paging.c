@@ -131,7 +131,7 @@ static void test_x86_64_five_level(void)
     set_reg(0, "cr0", 0x80000011);
     set_reg(1, "cr3", 0x6000);
     set_reg(2, "cr4", 0x20 | 0x1000); /* PAE, LA57 */
-    set_reg(3, "efer", 0xd00); /* NXE: the tables hold NX entries */
+    set_reg(3, "efer", 0xd00);        /* NXE: the tables hold NX entries */
     expect(0x5123, 0x50123, 0x1000, NULL);
     expect(0x0000800000000000ull, 0x0, 0, "PML4 entry"); /* canonical at 57 bits */
     expect(0xff00000000000000ull, 0, 0, "PML5 entry 256");
