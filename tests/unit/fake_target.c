@@ -33,7 +33,8 @@ void fake_init(fake_target *t)
     t->pages_1g = 1;
 }
 
-static const char *const kinds[] = {"M", "m", "query", "switch", "restore", "any"};
+static const char *const kinds[] = {"M",     "m",         "query",   "switch", "restore",
+                                    "probe", "supported", "monitor", "any"};
 
 void fake_fault_at(fake_target *t, const char *kind, int nth, const char *reply)
 {
@@ -172,8 +173,10 @@ static int answer(fake_target *t, const char *packet, size_t len, wp_buf *out, w
                        : strcmp(p, "qqemu.PhyMemMode") == 0   ? "query"
                        : strcmp(p, "Qqemu.PhyMemMode:1") == 0 ? "switch"
                        : strcmp(p, "Qqemu.PhyMemMode:0") == 0 ? "restore"
+                       : strcmp(p, "qqemu.Supported") == 0    ? "probe"
+                       : strncmp(p, "qSupported", 10) == 0    ? "supported"
                                                               : "other";
-    const char *fault = fault_for(t, kind);
+    const char *fault = t->faults_off ? NULL : fault_for(t, kind);
     if (t->lost || (fault && strcmp(fault, FAKE_LOSE) == 0)) {
         t->lost = 1;
         wp_error_set(err, WP_EHOST, "Remote connection closed");
@@ -181,6 +184,18 @@ static int answer(fake_target *t, const char *packet, size_t len, wp_buf *out, w
     }
     if (len + 1 > t->packet_size) /* as QEMU: the line buffer overflows */
         return reply(out, "E22");
+    if (fault && strcmp(fault, FAKE_CTRL_C_IN) == 0) {
+        wp_buf scratch = {0}; /* it acts; the reply never reaches the debugger */
+        int ignored = 0;
+        t->faults_off = 1;
+        answer(t, packet, len, &scratch, err, &ignored);
+        t->faults_off = 0;
+        t->packets--; /* answer() counted and logged it a second time */
+        wp_buf_free(&scratch);
+        t->interrupted = 1;
+        wp_error_set(err, WP_EINTR, "Quit");
+        return WP_EINTR;
+    }
     if (fault && strcmp(fault, FAKE_CTRL_C) == 0)
         t->interrupted = 1;
     else if (fault && strcmp(fault, FAKE_LATE) == 0)
@@ -225,10 +240,27 @@ static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
 {
     fake_target *t = ctx;
     t->monitors++;
-    if (t->lost) {
+    const char *fault = fault_for(t, "monitor");
+    if (t->lost || (fault && strcmp(fault, FAKE_LOSE) == 0)) {
+        t->lost = 1;
         wp_error_set(err, WP_EHOST, "Remote connection closed");
         return WP_EHOST;
     }
+    if (fault && (strcmp(fault, FAKE_CTRL_C_IN) == 0 || strcmp(fault, FAKE_CTRL_C) == 0)) {
+        t->interrupted = 1;
+        wp_error_set(err, WP_EINTR, "Quit");
+        return WP_EINTR;
+    }
+    if (fault && strcmp(fault, FAKE_LATE) == 0) {
+        wp_error_set(err, WP_EHOST, "Ignoring packet error, continuing...: timeout");
+        return WP_EHOST;
+    }
+    if (fault && fault[0] == 'E') { /* the monitor refused: GDB's error line */
+        wp_error_set(err, WP_ETARGET, "Protocol error with Rcmd");
+        return WP_ETARGET;
+    }
+    if (fault && strcmp(fault, FAKE_IGNORE) != 0)
+        return reply(out, fault); /* text that is not what was asked */
     if (strcmp(cmd, "help") == 0) /* QEMU's, abridged: no phys, virt or read_memory */
         return reply(out, "gpa2hva addr -- print the host virtual address\n"
                           "info [subcommand] -- show various information\n"

@@ -18,17 +18,21 @@
 #define FAKE_MAX_FAULTS 8
 
 /* Special fault replies; any other text is sent as the reply. */
-#define FAKE_LOSE     "<lose the connection, from this packet on>"
-#define FAKE_IGNORE   "<answer OK, change nothing>"
-#define FAKE_CTRL_C   "<act, then the user presses Ctrl-C>"
+#define FAKE_LOSE      "<lose the connection, from this packet on>"
+#define FAKE_IGNORE    "<answer OK, change nothing>"
+#define FAKE_CTRL_C    "<act, then the user presses Ctrl-C>"
 /* Act, but answer too late: the host times out, and from then on every
  * reply is one packet behind. */
-#define FAKE_LATE     "<act, answer after the debugger gave up>"
-#define FAKE_MAX_REGS 8
+#define FAKE_LATE      "<act, answer after the debugger gave up>"
+/* Act, but the user's Ctrl-C ends the debugger's wait: no reply, EINTR. */
+#define FAKE_CTRL_C_IN "<act, Ctrl-C while the debugger waits for the reply>"
+#define FAKE_MAX_REGS  8
 
 /* Packet kinds for faults: "M", "m" (physical mode), "query"
  * (qqemu.PhyMemMode), "switch" (Qqemu.PhyMemMode:1), "restore"
- * (Qqemu.PhyMemMode:0), "any" (every packet, counted together). */
+ * (Qqemu.PhyMemMode:0), "probe" (qqemu.Supported), "supported"
+ * (qSupported), "monitor" (a monitor command), "any" (every packet,
+ * counted together). */
 typedef struct fake_fault {
     const char *kind;
     int nth; /* 1-based, among packets of that kind */
@@ -51,6 +55,7 @@ typedef struct fake_target {
         uint64_t value;
     } regs[FAKE_MAX_REGS]; /* what read_register finds */
     int behind;            /* replies one packet late */
+    int faults_off;        /* acting on a packet whose fault was taken */
     char pending[8192];
     const char *mtree; /* monitor output; default is built in */
     /* the CPU's QOM properties (qom-get): default max-x86_64-cpu, 40, 1 */
@@ -60,7 +65,7 @@ typedef struct fake_target {
     /* observed */
     int packets, m_packets, virtual_writes, lost, flushes, interrupted, monitors;
     int unexpected; /* packets the fake does not know */
-    int counts[6];  /* per kind, for faults */
+    int counts[9];  /* per kind, for faults */
     size_t max_payload;
     char log[64][64]; /* first 64 packets, truncated */
 } fake_target;

@@ -280,6 +280,57 @@ static void test_memory_map_decisions(void)
     CU_ASSERT_EQUAL(T.monitors, 5);
 }
 
+/* Leading bytes of RAM at 0 that hold the pattern written. */
+static size_t landed(const uint8_t *data, size_t n)
+{
+    size_t k = 0;
+    while (k < n && T.ram[k] == data[k])
+        k++;
+    return k;
+}
+
+/* Issue 17 item 8: every packet kind the qemu route sends × every fault.
+ * After each: the stub's mode is what it was (or the message says it may
+ * not be), and the count is what landed (or a range that holds it). */
+static void test_fault_sweep(void)
+{
+    static const char *const kinds[] = {"probe",  "supported", "monitor", "query",
+                                        "switch", "M",         "m",       "restore"};
+    static const char *const faults[] = {"E01",          "garbage", FAKE_CTRL_C,
+                                         FAKE_CTRL_C_IN, FAKE_LATE, FAKE_LOSE};
+    static uint8_t data[3000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i % 251 + 1); /* never 0: what landed shows */
+    for (size_t k = 0; k < WP_ARRAY_LEN(kinds); k++)
+        for (size_t f = 0; f < WP_ARRAY_LEN(faults); f++)
+            for (int nth = 1; nth <= 2; nth++) {
+                setup();
+                fake_fault_at(&T, kinds[k], nth, faults[f]);
+                size_t done = 99999;
+                wp_error err = {0};
+                int rc = wp_write_physical(S, &AUTO, 0, data, sizeof data, &done, &err);
+                size_t got = landed(data, sizeof data);
+                unsigned long long lo = 0, hi = 0;
+                const char *range = strstr(err.message, " to ");
+                int ranged =
+                    rc && range && sscanf(err.message, "%llu to %llu of", &lo, &hi) == 2;
+                int count_ok = rc == WP_OK ? done == sizeof data && got == sizeof data
+                               : ranged    ? lo <= got && got <= hi && done == lo
+                                           : done == got;
+                int restored =
+                    T.mode == 0 || strstr(err.message, "may still be in physical mode");
+                /* With the link up and in step, the mode must be back. */
+                int link_fine = !T.lost && !T.behind && strcmp(kinds[k], "restore") != 0;
+                if (!count_ok || !restored || (link_fine && T.mode != 0))
+                    fprintf(stderr, "\n  %s #%d x %s: rc %d done %zu landed %zu mode %d: %s\n",
+                            kinds[k], nth, faults[f], rc, done, got, T.mode, err.message);
+                CU_ASSERT(count_ok);
+                CU_ASSERT(restored);
+                CU_ASSERT(!link_fine || T.mode == 0);
+                T.unexpected = 0; /* garbage may leave the fake's parser lost */
+            }
+}
+
 /* Region edges: a write that ends on the last byte of RAM goes; one that
  * starts on the first byte of the next region (ROM) or crosses into it is
  * refused; the same for reads at a device's edges. */
@@ -490,6 +541,7 @@ static const CU_TestInfo tests[] = {
     {"memory-map decisions", test_memory_map_decisions},
     {"map changes within a stop", test_map_changes_within_a_stop},
     {"map boundaries", test_map_boundaries},
+    {"fault sweep: every packet kind x every fault", test_fault_sweep},
     {"read and fill", test_read_and_fill},
     {"progress", test_progress},
     {"flat route", test_flat_route},
