@@ -310,6 +310,15 @@ class LldbHost
             }
             text.erase(echo);
         }
+        // An empty final reply is no answer: GDB says "Target does not
+        // support this command" (remote_target::rcmd); a lost link looks
+        // the same to LLDB.
+        if (echo != std::string::npos && response.empty()) {
+            wp_error_set(err, WP_EHOST,
+                         "the stub gave no answer (it has no monitor commands, or the "
+                         "connection was lost)");
+            return WP_EHOST;
+        }
         if (response.size() == 3 && response[0] == 'E' &&
             isxdigit((unsigned char)response[1]) && isxdigit((unsigned char)response[2])) {
             // GDB shows no code, only the text before it: so do we.
