@@ -58,15 +58,19 @@ def checksum(payload):
 
 
 class FakeStub:
-    def __init__(self, phys=True, faults=None, on_packet=None, mtree=True):
+    def __init__(self, phys=True, faults=None, on_packet=None, mtree=True, threads=True):
         """faults maps (kind, n) to what the nth packet of that kind gets: a
         reply, HANGUP, SILENT, MUTE (silent from then on), or DROP_OK (OK,
         but the bytes are dropped).
         Kinds: M and m (in physical mode), query (qqemu.PhyMemMode), switch
-        (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0)."""
+        (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0).
+        threads=False: a stub that lists no threads while `?` and `qC` name
+        one (qfThreadInfo and qL unsupported, `T` not answered OK), as some
+        bare-metal stubs do: GDB prunes that thread and says "No threads."."""
         self.phys = phys
         self.faults = dict(faults or {})
         self.mtree = mtree         # False: the monitor does not know `info mtree`
+        self.threads = threads
         self.late = None           # a reply held back by a LATE fault
         self.unexpected = []       # packets nobody should send; checked on exit
         self.on_packet = on_packet      # called with (kind, count) before replying
@@ -131,7 +135,7 @@ class FakeStub:
         if p[0] == "X":
             return ""              # binary writes unsupported, as in QEMU
         if p.lower().startswith("qqemu") or not (p[0] in "qQvj_" or p in self.CHATTER or
-                                                  p[0] in "HZzpPgDkx"):
+                                                  p[0] in "HZzpPgDkxT"):
             self.unexpected.append(p)
         return self.general(p)
 
@@ -144,6 +148,10 @@ class FakeStub:
                    "qC": "QC1", "g": "00" * 312,   # i386 with SSE: GDB's default "vCont?": "vCont;c;C;s;S",
                    "qHostInfo": "ptrsize:8;endian:little;", "qProcessInfo": "pid:1;",
                    "D": "OK", "k": None}
+        if not self.threads and p.startswith(("qfThreadInfo", "qsThreadInfo", "qL", "T")):
+            return ""
+        if p.startswith("T"):
+            return "OK"          # thread N is alive
         if p in replies:
             return replies[p]
         if p.startswith(("H", "Z", "z")) or p == "QStartNoAckMode":

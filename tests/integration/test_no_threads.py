@@ -7,9 +7,57 @@ import subprocess
 import pytest
 
 from fakestub import HANGUP, FakeStub
-from harness import GDB_PLUGIN, require
+from harness import GDB_PLUGIN, require, run_gdb, run_text
 
+DEBUGGERS = ["gdb", "lldb"]
 WRITE = "writephys -d 0x1000 0xdeadbeef"
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_stub_without_thread_list_writes_and_reads(debugger):
+    """qfThreadInfo and qL unsupported, `T` not OK, while `?` and qC name
+    thread 1: GDB prunes the thread ("No threads."), LLDB keeps it; both
+    write, verify and read the same way."""
+    with FakeStub(threads=False) as stub:
+        out = run_text(debugger, [WRITE, "readphys 0x1000 --length 4", "writephys --version",
+                                  "writephys -d 0x1004 $eax"], port=stub.port)
+    assert out[0] == "writephys: wrote 4 bytes at physical 0x1000 via qemu, verified\n"
+    assert stub.ram[0x1000:0x1004] == b"\xef\xbe\xad\xde"
+    assert out[1].startswith("00001000  ef be ad de  ")
+    assert out[2].endswith("; route for a write now: qemu\n"), out[2]
+    assert stub.mode == 0
+    # A register is an expression only where the debugger has a thread for it.
+    if debugger == "gdb":
+        assert out[3] == ("writephys: cannot evaluate VALUE '$eax': GDB has no live thread "
+                          "on this stub (it lists none), so no register has a value\n")
+
+
+def test_stub_without_thread_list_is_gdbs_no_threads():
+    """The situation the test above is about, as GDB shows it; and the
+    register reads vtop needs go to the stub, whose `p` packets GDB's
+    description of the target numbers (this stub's i386 has no cr0)."""
+    with FakeStub(threads=False) as stub:
+        out = run_gdb(["info threads", "vtop 0x1000"], port=stub.port)
+    assert out[0]["output"] == "No threads.\n"
+    assert out[1]["error"] == ("vtop: the stub does not expose register cr0 (GDB's "
+                               "description of this target has no register cr0)")
+
+
+# Each packet kind of WRITE's exchange, the stub hanging up on it: GDB pops
+# the remote target in the middle of the plugin's command.
+HANGUPS = [("query", 1), ("switch", 1), ("M", 1), ("m", 1), ("restore", 1)]
+
+
+@pytest.mark.parametrize("threads", [True, False], ids=["threads", "no-threads"])
+@pytest.mark.parametrize("fault", HANGUPS, ids=[k for k, _ in HANGUPS])
+def test_link_lost_mid_command_is_one_line(fault, threads):
+    with FakeStub(threads=threads, faults={fault: HANGUP}) as stub:
+        out = run_gdb([WRITE, "writephys --version", "readphys 0x1000"], port=stub.port)
+    assert out[0]["error"].startswith("writephys: ")
+    assert "Remote connection closed" in out[0]["error"], out[0]
+    assert "\n" not in out[0]["error"]
+    assert out[1]["output"].endswith("; route for a write now: no target\n")
+    assert out[2]["error"].startswith("readphys: no target: connect to a stub first")
 
 
 def run_gdb_raw(cwd, plugin, port):
