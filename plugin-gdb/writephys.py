@@ -580,6 +580,47 @@ def _mi_result(o):
     return dict(o.fields)
 
 
+# Options whose value is taken as text, not as an expression.
+_TEXT_OPTIONS = ("--string", "--file", "--output")
+
+
+def _mi_c_string(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _mi_quoting_error(argv):
+    """MI's quoting is the c-string, a whole word in "..." with backslash
+    escapes, which GDB's MI parser has undone before invoke() sees the
+    words; it knows no single quotes and splits all else at spaces.  So a
+    word that opens a quote (a single one, or a double one after --OPT=) is
+    the CLI's quoting: split into several words, or kept as characters.
+    Neither is guessed at: the error names the word and the MI spelling."""
+    for i, word in enumerate(argv):
+        option, eq, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        quote = value[:1]
+        if not (quote == "'" or (eq and quote == '"')):
+            continue
+        if quote not in value[1:]:
+            end = next((j for j in range(i + 1, len(argv)) if quote in argv[j]), None)
+            if end is None:
+                return ("under GDB/MI the quote that opens %s is never closed: MI quotes only "
+                        "with \"...\" around a whole word (a quote character itself is "
+                        "\\\\x27 or \\\\x22)" % word)
+            words = argv[i:end + 1]
+            text = " ".join(words)[len(option) + len(eq):]
+            close = text.index(quote, 1)       # the CLI's reading, in MI's spelling
+            fix = (option + " " if eq else "") + _mi_c_string(text[1:close] + text[close + 1:])
+            return ("under GDB/MI %s is %d words (%s): MI splits at spaces and quotes "
+                    "only with \"...\" around a whole word; write %s"
+                    % (" ".join(words), len(words), " | ".join(words), fix))
+        text_option = option if eq else (argv[i - 1] if i else "")
+        if text_option in _TEXT_OPTIONS and value.endswith(quote) and len(value) > 1:
+            return ("under GDB/MI the quotes of %s would be taken as characters: MI quotes "
+                    "only with \"...\" around a whole word; write %s %s"
+                    % (value, text_option, _mi_c_string(value[1:-1])))
+    return None
+
+
 if hasattr(gdb, "MICommand"):
     class _PhysMICommand(gdb.MICommand):
         """-writephys and -readphys for IDEs: the same arguments as the CLI
@@ -590,6 +631,9 @@ if hasattr(gdb, "MICommand"):
             super().__init__("-" + name)
 
         def invoke(self, argv):
+            why = _mi_quoting_error(argv)
+            if why:
+                raise gdb.GdbError("%s: %s" % (self.command, why))
             _host.mi = True
             try:
                 return _mi_result(_run(self.command, argv))
