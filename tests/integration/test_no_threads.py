@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from fakestub import HANGUP, FakeStub
+from fakestub import HANGUP, FakeStub, ThreadlessProxy
 from harness import GDB_PLUGIN, require, run_gdb, run_text
 
 DEBUGGERS = ["gdb", "lldb"]
@@ -91,3 +91,29 @@ def test_gdb_abort_at_connect_is_gdbs_own_and_leaves_no_core(tmp_path):
     if said[0]:     # GDB 13.1
         assert "inferior_thread: Assertion `current_thread_ != nullptr'" in said[0][0]
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_no_thread_list_vtop_and_virtual_write_through_qemu(debugger, qemu):
+    """QEMU behind a proxy that hides its threads: GDB has none ("No
+    threads."), so writephys reads CR0, CR3, CR4 and EFER from the stub with
+    `p` packets, numbered by QEMU's own target description; the translation
+    and the bytes are QEMU's (gva2gpa, pmemsave)."""
+    from test_vtop import X86_TABLES, oracle, x86_regs
+    with ThreadlessProxy(qemu.port) as proxy:
+        lines = ["info threads", "vtop 0x401234",
+                 "writephys --virtual -d 0x401100 0xcafef00d", "writephys --version",
+                 oracle(debugger, 0x401234)]
+        out = run_text(debugger, X86_TABLES + x86_regs(debugger, 0x10000, 0x20, 0x900) + lines,
+                       port=proxy.port)[-len(lines):]
+        sent = list(proxy.log)
+    if debugger == "gdb":
+        assert out[0] == "No threads.\n"
+        assert "p1b" in sent and "p1d" in sent, sent     # CR0 and CR3 from the stub
+    assert out[1] == "vtop: 0x401234 -> physical 0x300234 (4 KiB page, rw, user, x)\n"
+    assert out[2] == ("writephys: wrote 4 bytes at virtual 0x401100 (physical 0x300100) "
+                      "via qemu, verified\n")
+    assert qemu.pmemsave(0x300100, 4) == (0xcafef00d).to_bytes(4, "little")
+    assert "gpa: 0x300234" in out[4], out[4]     # QEMU's translation, while stopped
+    assert out[3].endswith("; route for a write now: qemu\n") or \
+        out[3].endswith("; route for a write now: direct\n"), out[3]
