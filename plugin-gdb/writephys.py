@@ -296,7 +296,14 @@ class _GdbHost:
         return WP_OK
 
     def _evaluate(self, expr, value, negative):
-        v = gdb.parse_and_eval(expr.decode("utf-8"))
+        try:
+            v = gdb.parse_and_eval(expr.decode("utf-8"))
+        except gdb.error as exc:
+            # GDB's words for the pruned thread of _live_thread.
+            if "current thread has terminated" in str(exc) and self._live_thread() is None:
+                raise gdb.GdbError("GDB has no live thread on this stub (it lists none), "
+                                   "so no register has a value") from None
+            raise
         code = v.type.strip_typedefs().code
         # Flags-typed registers ($cr3, $eflags) are integers with named bits.
         if code not in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_ENUM,
@@ -311,9 +318,58 @@ class _GdbHost:
         return WP_OK
 
     def _read_register(self, name, value):
-        v = gdb.selected_frame().read_register(name.decode())
+        name = name.decode()
+        if self._live_thread() is None and self._stub_up():
+            value[0] = self._stub_register(name)
+            return WP_OK
+        v = gdb.selected_frame().read_register(name)
         value[0] = int(v.cast(gdb.lookup_type("unsigned long long"))) & ((1 << 64) - 1)
         return WP_OK
+
+    @staticmethod
+    def _live_thread():
+        """The selected thread, or None where GDB has no live one.  A stub
+        that lists no threads (qfThreadInfo and qL unsupported, `T` not
+        answered OK) gets its only thread pruned on GDB's first thread
+        update: the thread stays selected, exited, and GDB 13's
+        selected_thread() raises SystemError for it, while packets, memory
+        and `show endian` still work.  Nothing here may reach GDB's
+        inferior_thread() or a frame then."""
+        try:
+            thread = gdb.selected_thread()
+        except SystemError:
+            return None
+        return thread if thread is not None and thread.is_valid() else None
+
+    @staticmethod
+    def _stub_up():
+        inferior = gdb.selected_inferior()
+        return inferior.connection is not None and inferior.pid != 0
+
+    def _stub_register(self, name):
+        """A register read from the stub itself, as LLDB does when GDB has
+        no live thread (no frame, no regcache): the `p` packet with the
+        stub's number for it from GDB's target description, or its slice
+        of the `g` reply where the stub has no `p`."""
+        row = None
+        for line in gdb.execute("maint print remote-registers", to_string=True).splitlines():
+            f = line.split()
+            if len(f) >= 8 and f[0] == name and f[-1].isdigit() and f[-2].isdigit():
+                row = f
+                break
+        if row is None:
+            raise gdb.GdbError("GDB's description of this target has no register %s" % name)
+        size, number, offset = int(row[4]), int(row[-2]), int(row[-1])
+        send = self._connection().send_packet
+        reply = (send("p%x" % number) or b"").decode("latin-1")
+        if not reply:   # no `p`: the register's slice of all of them
+            reply = (send("g") or b"").decode("latin-1")[2 * offset:2 * (offset + size)]
+        if reply.startswith("E") or len(reply) != 2 * size or \
+                not all(c in "0123456789abcdefABCDEF" for c in reply):
+            raise gdb.GdbError("the stub gave no value for it (%r)" % reply[:20])
+        data = bytes.fromhex(reply)
+        big = "big endian" in gdb.execute("show endian", to_string=True)
+        return int.from_bytes(data, "big" if big else "little") & ((1 << 64) - 1)
 
     def _target_info(self, info):
         inferior = gdb.selected_inferior()
@@ -321,7 +377,7 @@ class _GdbHost:
         info.contents.connected = int(conn is not None and inferior.pid != 0)
         info.contents.remote = int(conn is not None and
                                    conn.type in ("remote", "extended-remote"))
-        thread = gdb.selected_thread()
+        thread = self._live_thread()
         if gdb.parameter("non-stop"):
             # Other threads may run; listing them costs packets, but only here.
             try:
@@ -330,9 +386,13 @@ class _GdbHost:
                 if "running" not in str(exc):
                     raise
                 stopped = False  # GDB will not list the threads of a running target
-        else:
+        elif thread is not None:
             # All-stop: one thread tells for all, and asking sends nothing.
-            stopped = thread is not None and not thread.is_running()
+            stopped = not thread.is_running()
+        else:
+            # Connected, and no live thread (see _live_thread): all-stop GDB
+            # resumes only threads it has, so nothing of this target runs.
+            stopped = bool(info.contents.connected)
         info.contents.stopped = int(stopped)
         endian = gdb.execute("show endian", to_string=True)
         info.contents.byte_order = ORDER_BIG if "big endian" in endian else ORDER_LITTLE
@@ -520,6 +580,47 @@ def _mi_result(o):
     return dict(o.fields)
 
 
+# Options whose value is taken as text, not as an expression.
+_TEXT_OPTIONS = ("--string", "--file", "--output")
+
+
+def _mi_c_string(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _mi_quoting_error(argv):
+    """MI's quoting is the c-string, a whole word in "..." with backslash
+    escapes, which GDB's MI parser has undone before invoke() sees the
+    words; it knows no single quotes and splits all else at spaces.  So a
+    word that opens a quote (a single one, or a double one after --OPT=) is
+    the CLI's quoting: split into several words, or kept as characters.
+    Neither is guessed at: the error names the word and the MI spelling."""
+    for i, word in enumerate(argv):
+        option, eq, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        quote = value[:1]
+        if not (quote == "'" or (eq and quote == '"')):
+            continue
+        if quote not in value[1:]:
+            end = next((j for j in range(i + 1, len(argv)) if quote in argv[j]), None)
+            if end is None:
+                return ("under GDB/MI the quote that opens %s is never closed: MI quotes only "
+                        "with \"...\" around a whole word (a quote character itself is "
+                        "\\\\x27 or \\\\x22)" % word)
+            words = argv[i:end + 1]
+            text = " ".join(words)[len(option) + len(eq):]
+            close = text.index(quote, 1)       # the CLI's reading, in MI's spelling
+            fix = (option + " " if eq else "") + _mi_c_string(text[1:close] + text[close + 1:])
+            return ("under GDB/MI %s is %d words (%s): MI splits at spaces and quotes "
+                    "only with \"...\" around a whole word; write %s"
+                    % (" ".join(words), len(words), " | ".join(words), fix))
+        text_option = option if eq else (argv[i - 1] if i else "")
+        if text_option in _TEXT_OPTIONS and value.endswith(quote) and len(value) > 1:
+            return ("under GDB/MI the quotes of %s would be taken as characters: MI quotes "
+                    "only with \"...\" around a whole word; write %s %s"
+                    % (value, text_option, _mi_c_string(value[1:-1])))
+    return None
+
+
 if hasattr(gdb, "MICommand"):
     class _PhysMICommand(gdb.MICommand):
         """-writephys and -readphys for IDEs: the same arguments as the CLI
@@ -530,6 +631,9 @@ if hasattr(gdb, "MICommand"):
             super().__init__("-" + name)
 
         def invoke(self, argv):
+            why = _mi_quoting_error(argv)
+            if why:
+                raise gdb.GdbError("%s: %s" % (self.command, why))
             _host.mi = True
             try:
                 return _mi_result(_run(self.command, argv))

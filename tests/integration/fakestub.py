@@ -58,15 +58,19 @@ def checksum(payload):
 
 
 class FakeStub:
-    def __init__(self, phys=True, faults=None, on_packet=None, mtree=True):
+    def __init__(self, phys=True, faults=None, on_packet=None, mtree=True, threads=True):
         """faults maps (kind, n) to what the nth packet of that kind gets: a
         reply, HANGUP, SILENT, MUTE (silent from then on), or DROP_OK (OK,
         but the bytes are dropped).
         Kinds: M and m (in physical mode), query (qqemu.PhyMemMode), switch
-        (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0)."""
+        (Qqemu.PhyMemMode:1), restore (Qqemu.PhyMemMode:0).
+        threads=False: a stub that lists no threads while `?` and `qC` name
+        one (qfThreadInfo and qL unsupported, `T` not answered OK), as some
+        bare-metal stubs do: GDB prunes that thread and says "No threads."."""
         self.phys = phys
         self.faults = dict(faults or {})
         self.mtree = mtree         # False: the monitor does not know `info mtree`
+        self.threads = threads
         self.late = None           # a reply held back by a LATE fault
         self.unexpected = []       # packets nobody should send; checked on exit
         self.on_packet = on_packet      # called with (kind, count) before replying
@@ -131,7 +135,7 @@ class FakeStub:
         if p[0] == "X":
             return ""              # binary writes unsupported, as in QEMU
         if p.lower().startswith("qqemu") or not (p[0] in "qQvj_" or p in self.CHATTER or
-                                                  p[0] in "HZzpPgDkx"):
+                                                  p[0] in "HZzpPgDkxT"):
             self.unexpected.append(p)
         return self.general(p)
 
@@ -144,6 +148,10 @@ class FakeStub:
                    "qC": "QC1", "g": "00" * 312,   # i386 with SSE: GDB's default "vCont?": "vCont;c;C;s;S",
                    "qHostInfo": "ptrsize:8;endian:little;", "qProcessInfo": "pid:1;",
                    "D": "OK", "k": None}
+        if not self.threads and p.startswith(("qfThreadInfo", "qsThreadInfo", "qL", "T")):
+            return ""
+        if p.startswith("T"):
+            return "OK"          # thread N is alive
         if p in replies:
             return replies[p]
         if p.startswith(("H", "Z", "z")) or p == "QStartNoAckMode":
@@ -244,3 +252,99 @@ class FakeStub:
         # A test fails on a packet the stub does not know, unless it failed already.
         if exc_type is None:
             assert not self.unexpected, "unexpected packets: %r" % self.unexpected[:5]
+
+
+class ThreadlessProxy:
+    """A real stub (QEMU's) as a stub that lists no threads: every packet
+    goes through, except the thread list (qfThreadInfo, qsThreadInfo, qL)
+    and `T`, which get "" as from FakeStub(threads=False).  The proxy acks
+    each side itself, and keeps both in ack mode (QStartNoAckMode gets "").
+    `log` holds what the debugger sent."""
+
+    LOCAL = ("qfThreadInfo", "qsThreadInfo", "qL", "T", "QStartNoAckMode")
+
+    def __init__(self, stub_port):
+        self.stub = socket.create_connection(("127.0.0.1", stub_port))
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.log = []
+        self.conn = None
+        self.lock = threading.Lock()     # one writer at a time towards the debugger
+        threading.Thread(target=self._from_debugger, daemon=True).start()
+
+    @staticmethod
+    def _frames(sock):
+        """Yields b"\\x03" or a packet's payload, as they arrive."""
+        buf = b""
+        while True:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while True:
+                buf = buf.lstrip(b"+-")
+                if buf[:1] == b"\x03":
+                    buf = buf[1:]
+                    yield b"\x03"
+                    continue
+                start = buf.find(b"$")
+                end = buf.find(b"#", start)
+                if start < 0 or end < 0 or len(buf) < end + 3:
+                    break
+                payload = buf[start + 1:end]
+                buf = buf[end + 3:]
+                yield payload
+
+    @staticmethod
+    def _frame(payload):
+        return b"$" + payload + b"#" + ("%02x" % (sum(payload) & 0xff)).encode()
+
+    def _to_debugger(self, data):
+        with self.lock:
+            self.conn.sendall(data)
+
+    def _from_debugger(self):
+        try:
+            self.conn, _ = self.sock.accept()
+        except OSError:
+            return
+        threading.Thread(target=self._from_stub, daemon=True).start()
+        for payload in self._frames(self.conn):
+            if payload == b"\x03":
+                self.stub.sendall(payload)
+                continue
+            text = payload.decode("latin-1")
+            self.log.append(text)
+            if text.startswith(self.LOCAL):
+                self._to_debugger(b"+" + self._frame(b""))
+            else:
+                self._to_debugger(b"+")
+                self.stub.sendall(self._frame(payload))
+        self.close()
+
+    def _from_stub(self):
+        for payload in self._frames(self.stub):
+            if payload == b"\x03":
+                continue
+            self.stub.sendall(b"+")
+            self._to_debugger(self._frame(payload))
+        self.close()
+
+    def close(self):
+        for s in (self.sock, self.conn, self.stub):
+            try:
+                if s is not None:
+                    s.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

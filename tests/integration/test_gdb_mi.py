@@ -95,3 +95,41 @@ def test_mi_settings_change_behaviour():
         not any(p.startswith("m") for p in first), first
     assert any(p.startswith("m1000,1") for p in second), second      # read back again
     assert not any("PhyMemMode" in p for p in third), third          # flat: no switch
+
+
+def test_mi_quoting(qemu):
+    """MI quotes with c-strings ("x y", MI's escapes undone first, so the
+    core's own are doubled); single quotes are CLI quoting, which MI splits
+    at spaces or keeps as characters: refused, naming the word, nothing
+    sent.  QEMU's own view checks every byte."""
+    out = run_mi(qemu.port, [
+        '-writephys --string "x y" 0x2010',
+        '-writephys --string "a\\\\x41\\tb\\101\\"" 0x2020',
+        '-writephys "--string=p q" 0x2030',
+        "-writephys --string 'x y' 0x2040",
+        "-writephys --string 'xy' 0x2040",
+        "-writephys --string='x y' 0x2040",
+        "-writephys --string 'x 0x2040",
+        "-readphys --output '/tmp/a b' 0x2040",
+        "-writephys 0x2040 'x'",          # a character literal: GDB's own expression
+    ])
+    assert out[0] == ('^done,address="0x2010",length="3",backend="qemu",bytes-written="3",'
+                      'verified="yes",dry-run="no"')
+    assert qemu.pmemsave(0x2010, 4) == b"x y\0"
+    assert out[1].startswith('^done,address="0x2020",length="6"'), out[1]
+    assert qemu.pmemsave(0x2020, 7) == b'aA\tbA"\0'
+    assert out[2].startswith('^done,address="0x2030",length="3"'), out[2]
+    assert qemu.pmemsave(0x2030, 4) == b"p q\0"
+    assert out[3] == ('^error,msg="writephys: under GDB/MI \'x y\' is 2 words (\'x | y\'): MI '
+                      'splits at spaces and quotes only with \\"...\\" around a whole word; '
+                      'write \\"x y\\""')
+    assert out[4] == ('^error,msg="writephys: under GDB/MI the quotes of \'xy\' would be taken '
+                      'as characters: MI quotes only with \\"...\\" around a whole word; '
+                      'write --string \\"xy\\""')
+    assert out[5].startswith('^error,msg="writephys: under GDB/MI --string=\'x y\' is 2 words')
+    assert out[5].endswith('write --string \\"x y\\""')
+    assert out[6].startswith('^error,msg="writephys: under GDB/MI the quote that opens \'x is '
+                             'never closed')
+    assert out[7].startswith('^error,msg="readphys: under GDB/MI \'/tmp/a b\' is 2 words')
+    assert out[8].startswith('^done,address="0x2040",length="1"'), out[8]
+    assert qemu.pmemsave(0x2040, 2) == b"x\0"       # the refused lines wrote nothing
