@@ -155,9 +155,14 @@ static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_er
     return WP_OK;
 }
 
-static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
+/* The bytes of --file: a regular file with a size is streamed from its fd
+ * (*fd stays open for the write); one whose size the kernel does not
+ * report (/proc) is read whole into data, as it is small. */
+static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *offset,
+                     uint64_t *length, wp_error *err)
 {
     char path[4096];
+    *out_fd = -1;
     if (wp_expand_path(r->file, path, sizeof path))
         return wp_fail(err, WP_EINVAL, "--file path '%s' is too long", r->file);
     /* O_NONBLOCK: a FIFO without a writer must not hang the debugger. */
@@ -180,27 +185,33 @@ static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
                      "--length %llu runs past the end of '%s' (%llu bytes "
                      "after --skip)",
                      (unsigned long long)r->length, r->file, (unsigned long long)avail);
+    if (!rc && size && r->has_length && r->length > WP_MAX_TRANSFER)
+        rc = wp_fail(err, WP_EINVAL,
+                     "--length %llu is more than the 1 GiB one command writes; split it "
+                     "with --skip and --length",
+                     (unsigned long long)r->length);
     if (!rc && size && !r->has_length && avail > WP_MAX_TRANSFER)
         rc = wp_fail(err, WP_EINVAL,
                      "--file '%s': %llu bytes is more than the 1 GiB one "
                      "command writes; split it with --skip and --length",
                      r->file, (unsigned long long)avail);
+    if (!rc && size) {
+        *out_fd = fd;
+        *offset = r->skip;
+        *length = r->has_length ? r->length : avail;
+        return WP_OK;
+    }
     if (!rc && r->skip && lseek(fd, (off_t)r->skip, SEEK_SET) < 0)
         rc = wp_fail(err, WP_EIO, "cannot seek in '%s': %s", r->file, strerror(errno));
-    if (!rc) {
-        /* A size of 0 may be a file of /proc: read to its end. */
-        uint64_t want = r->has_length ? r->length : size ? avail : UINT64_MAX;
-        rc = read_all(fd, r->file, want, data, err);
-    }
-    if (!rc && size == 0 && r->skip) {
-        /* lseek past the end of a /proc file succeeds and reads nothing. */
-        if (data->len == 0)
-            rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s'",
-                         (unsigned long long)r->skip, r->file);
-    }
+    if (!rc) /* a size of 0 may be a file of /proc: read to its end */
+        rc = read_all(fd, r->file, r->has_length ? r->length : UINT64_MAX, data, err);
+    /* lseek past the end of a /proc file succeeds and reads nothing. */
+    if (!rc && r->skip && data->len == 0)
+        rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s'",
+                     (unsigned long long)r->skip, r->file);
     if (!rc && data->len == 0)
         rc = wp_fail(err, WP_EINVAL, "--file '%s' gives no bytes: nothing to write", r->file);
-    if (!rc && size == 0 && r->has_length && data->len < r->length)
+    if (!rc && r->has_length && data->len < r->length)
         rc = wp_fail(err, WP_EINVAL,
                      "--length %llu runs past the end of '%s' (%zu bytes "
                      "after --skip)",
@@ -209,9 +220,9 @@ static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
     return rc;
 }
 
-/* The bytes of a write (the pattern, for --fill). */
+/* The bytes of a write (the pattern, for --fill); a file's stay in it. */
 static int build_data(wp_session *s, const wp_request *r, int order, wp_buf *data,
-                      wp_error *err)
+                      wp_source *file, wp_error *err)
 {
     switch (r->data) {
     case WP_DATA_STRING: {
@@ -229,7 +240,11 @@ static int build_data(wp_session *s, const wp_request *r, int order, wp_buf *dat
                          "to write just a terminator)");
         return rc;
     }
-    case WP_DATA_FILE: return read_file(r, data, err);
+    case WP_DATA_FILE: {
+        int rc = read_file(r, data, &file->fd, &file->fd_offset, &file->total, err);
+        file->is_file = !rc && file->fd >= 0;
+        return rc;
+    }
     default: break;
     }
     if (wp_buf_reserve(data, r->nvalues * r->width))
@@ -314,7 +329,18 @@ static int dry_run(wp_session *s, const wp_request *r, const wp_address *where,
         wp_format_bytes_preview(&res->text, src->pattern, src->pattern_len, 32);
         wp_buf_printf(&res->text, " repeated\n");
     } else {
-        wp_format_bytes_preview(&res->text, src->pattern, src->total, 32);
+        uint8_t head[32];
+        size_t shown = src->total < sizeof head ? (size_t)src->total : sizeof head;
+        const uint8_t *bytes = src->pattern;
+        if (src->is_file) { /* only what the preview shows is read */
+            int rc = wp_source_copy(src, 0, head, shown, err);
+            if (rc) {
+                wp_segments_free(&segs);
+                return rc;
+            }
+            bytes = head;
+        }
+        wp_format_bytes_preview(&res->text, bytes, src->total, 32);
         wp_buf_printf(&res->text, "\n");
     }
     wp_segments_free(&segs);
@@ -331,10 +357,16 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc)
         rc = wp_request_address(s, r, addr, &root, &where, err);
     wp_buf data = {0};
+    wp_source file = {.fd = -1, .path = r->file};
     if (!rc)
-        rc = build_data(s, r, order, &data, err);
-    wp_source src = {(const uint8_t *)data.data, data.len,
-                     r->data == WP_DATA_FILL ? r->length : data.len};
+        rc = build_data(s, r, order, &data, &file, err);
+    wp_source src = {.pattern = (const uint8_t *)data.data,
+                     .pattern_len = data.len,
+                     .total = r->data == WP_DATA_FILL ? r->length : data.len};
+    if (file.is_file) {
+        src = file;
+        src.pattern_len = (size_t)src.total;
+    }
     res->length = src.total;
     if (!rc && src.total == 0)
         rc = wp_fail(err, WP_EINVAL, "empty data: nothing to write");
@@ -361,6 +393,8 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         wp_segments_free(&tr.segments);
     }
     wp_buf_free(&data);
+    if (file.is_file)
+        close(file.fd);
     return rc;
 }
 

@@ -9,8 +9,6 @@
 
 static const wp_route_options default_options = {"auto", 0, -1, 0};
 
-#define STAGE_BYTES (1u << 20) /* a fill's pattern is expanded this much at a time */
-
 int wp_check_span(uint64_t addr, uint64_t len, wp_error *err)
 {
     if (len && len - 1 > UINT64_MAX - addr)
@@ -19,18 +17,6 @@ int wp_check_span(uint64_t addr, uint64_t len, wp_error *err)
                        "64-bit address space",
                        (unsigned long long)addr, (unsigned long long)len);
     return WP_OK;
-}
-
-static void source_bytes(const wp_source *src, uint64_t offset, uint8_t *out, size_t n)
-{
-    size_t pos = (size_t)(offset % src->pattern_len);
-    while (n) {
-        size_t run = src->pattern_len - pos < n ? src->pattern_len - pos : n;
-        memcpy(out, src->pattern + pos, run);
-        out += run;
-        n -= run;
-        pos = 0;
-    }
 }
 
 /* Closes the route and folds a failed restore into the result, keeping the
@@ -110,8 +96,8 @@ static int segments_alias(const wp_segments *segs)
 
 /* Where frames alias, memory keeps what the last write left: the bytes
  * of later segments over [at, at+n) of segment k replace expected ones. */
-static void overlay_later(const wp_segments *segs, size_t k, uint64_t at, size_t n,
-                          const wp_source *src, uint8_t *want)
+static int overlay_later(const wp_segments *segs, size_t k, uint64_t at, size_t n,
+                         const wp_source *src, uint8_t *want, wp_error *err)
 {
     uint64_t off = 0;
     for (size_t j = 0; j < segs->count; off += segs->items[j].len, j++) {
@@ -120,23 +106,34 @@ static void overlay_later(const wp_segments *segs, size_t k, uint64_t at, size_t
             continue;
         uint64_t from = g->phys > at ? g->phys : at;
         uint64_t to = g->phys + g->len < at + n ? g->phys + g->len : at + n;
-        source_bytes(src, off + (from - g->phys), want + (from - at), (size_t)(to - from));
+        int rc = wp_source_copy(src, off + (from - g->phys), want + (from - at),
+                                (size_t)(to - from), err);
+        if (rc)
+            return rc;
     }
+    return WP_OK;
 }
 
 /* Reads the written segments back where verification is wanted.
  * tr->verified only when every byte was read back and matched. */
-static int verify_segments(wp_route_handle *h, int verify, const wp_segments *segs,
-                           const wp_source *src, wp_transfer *tr, wp_error *err)
+static int verify_segments(wp_session *s, wp_route_handle *h, int verify,
+                           const wp_segments *segs, const wp_source *src, wp_transfer *tr,
+                           wp_error *err)
 {
-    uint8_t *got = malloc(STAGE_BYTES), *want = malloc(STAGE_BYTES);
-    int rc = got && want ? WP_OK : wp_fail(err, WP_ENOMEM, "out of memory");
+    /* The read-back and the source's bytes, a stage at a time, in the
+     * session's reused buffers; a copy to patch only where frames alias. */
+    uint8_t *got = wp_session_scratch(s, 1), *want = NULL;
+    wp_source_reader rd;
+    int rc = got ? wp_source_reader_open(&rd, s, 2, src, err)
+                 : wp_fail(err, WP_ENOMEM, "out of memory");
     int any = 0, all = 1;
     uint64_t written = tr->done;
     int mapless = (wp_route_of(h)->flags & WP_ROUTE_MAPLESS) != 0;
     uint64_t off = 0; /* into the source, across segments */
     int aliased = segs->count > 1 ? segments_alias(segs) : 0;
-    if (aliased < 0)
+    if (aliased && !(want = malloc(WP_STAGE_BYTES)))
+        aliased = -1;
+    if (!rc && aliased < 0)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     for (size_t k = 0; k < segs->count && rc == WP_OK; k++) {
         uint64_t addr = segs->items[k].phys, end = off + segs->items[k].len;
@@ -155,7 +152,7 @@ static int verify_segments(wp_route_handle *h, int verify, const wp_segments *se
                 continue;
             }
             any = 1;
-            size_t n = span < STAGE_BYTES ? (size_t)span : STAGE_BYTES, read = 0;
+            size_t n = span < WP_STAGE_BYTES ? (size_t)span : WP_STAGE_BYTES, read = 0;
             rc = wp_route_read(h, at, got, n, &read, err);
             if (rc) {
                 char why[sizeof err->message];
@@ -165,13 +162,17 @@ static int verify_segments(wp_route_handle *h, int verify, const wp_segments *se
                             (unsigned long long)written, written == 1 ? " was" : "s were", why);
                 break;
             }
-            /* A plain buffer is compared where it lies; a pattern is expanded. */
-            const uint8_t *expect = src->pattern_len == src->total ? src->pattern + off : want;
-            if (expect == want || aliased)
-                source_bytes(src, off, want, n);
-            if (aliased) {
-                overlay_later(segs, k, at, n, src, want);
+            const uint8_t *expect;
+            rc = wp_source_view(&rd, off, n, &expect, err);
+            if (!rc && aliased) {
+                memcpy(want, expect, n);
+                rc = overlay_later(segs, k, at, n, src, want, err);
                 expect = want;
+            }
+            if (rc) {
+                wp_fail_prefix(err, rc, "all %llu byte%s written but not verified: ",
+                               (unsigned long long)written, written == 1 ? " was" : "s were");
+                break;
             }
             if (memcmp(got, expect, n) == 0) {
                 off += n;
@@ -197,7 +198,6 @@ static int verify_segments(wp_route_handle *h, int verify, const wp_segments *se
             off += n;
         }
     }
-    free(got);
     free(want);
     tr->verified = rc == WP_OK && any && all;
     return rc;
@@ -334,34 +334,29 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     if (rc)
         return rc;
     const wp_segments *segs = &tr->segments;
-    /* A plain buffer goes to the route as it is; a pattern is expanded in
-     * stages so that a 1 GiB fill does not need 1 GiB. */
-    int direct = src->pattern_len == src->total;
-    uint8_t *stage = direct ? NULL : malloc(STAGE_BYTES);
-    if (!direct && !stage)
-        rc = wp_fail(err, WP_ENOMEM, "out of memory");
+    /* A plain buffer goes to the route as it is; a pattern or a file a
+     * stage at a time, so that a 1 GiB fill or file does not need 1 GiB. */
+    wp_source_reader rd;
+    rc = wp_source_reader_open(&rd, s, 0, src, err);
     wp_route_progress(h, 0, src->total);
     uint64_t seg_start = 0;
     uint64_t failed_at = 0;
     for (size_t k = 0; rc == WP_OK && k < segs->count; k++) {
         uint64_t seg_end = seg_start + segs->items[k].len;
         while (rc == WP_OK && tr->done < seg_end) {
-            uint64_t left = seg_end - tr->done;
-            size_t n =
-                direct ? (size_t)left : (left < STAGE_BYTES ? (size_t)left : STAGE_BYTES);
-            const uint8_t *bytes = direct ? src->pattern + tr->done : stage;
-            if (!direct)
-                source_bytes(src, tr->done, stage, n);
+            size_t n = wp_source_stage(&rd, seg_end - tr->done);
+            const uint8_t *bytes;
             size_t moved = 0;
             failed_at = segs->items[k].phys + (tr->done - seg_start);
-            rc = wp_route_write(h, failed_at, bytes, n, &moved, err);
+            rc = wp_source_view(&rd, tr->done, n, &bytes, err);
+            if (!rc)
+                rc = wp_route_write(h, failed_at, bytes, n, &moved, err);
             tr->done += moved;
             failed_at += moved;
             tr->in_doubt = wp_route_in_doubt(h);
         }
         seg_start = seg_end;
     }
-    free(stage);
     if (rc && tr->in_doubt) {
         /* The stub never answered for the packet in flight: a count as a
          * range, never rounded to one side. */
@@ -379,7 +374,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     wp_route_progress(h, 0, 0);
     wp_route_slot *reader = rc == WP_OK ? read_back_route(s, opt, h) : NULL;
     if (rc == WP_OK && !reader)
-        rc = verify_segments(h, opt->verify, segs, src, tr, err);
+        rc = verify_segments(s, h, opt->verify, segs, src, tr, err);
     describe(s, h, tr);
     rc = finish(h, rc, tr->done, "written", err);
     if (rc == WP_OK && reader) {
@@ -391,7 +386,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
         wp_route_handle *rh = NULL;
         rc = wp_route_open(s, &ro, &rh, err);
         if (rc == WP_OK) {
-            rc = verify_segments(rh, opt->verify, segs, src, tr, err);
+            rc = verify_segments(s, rh, opt->verify, segs, src, tr, err);
             wp_error close_err = {0};
             if (wp_route_close(rh, &close_err) && rc == WP_OK)
                 rc = wp_fail(err, close_err.status, "%s", close_err.message);
@@ -509,7 +504,7 @@ static int wp_write_physical_impl(wp_session *s, const wp_route_options *opt, ui
     wp_error scratch;
     err = err ? err : &scratch;
     wp_transfer tr = {0};
-    wp_source src = {buffer, size, size};
+    wp_source src = {.pattern = buffer, .pattern_len = size, .total = size};
     int rc = !s || (!buffer && size)
                  ? wp_fail(err, WP_EINVAL, "no session or buffer")
                  : wp_dataspace_write(s, opt ? opt : &default_options, offset, &src, &tr, err);
@@ -532,7 +527,7 @@ static int wp_fill_physical_impl(wp_session *s, const wp_route_options *opt, uin
     wp_error scratch;
     err = err ? err : &scratch;
     wp_transfer tr = {0};
-    wp_source src = {pattern, pattern_size, size};
+    wp_source src = {.pattern = pattern, .pattern_len = pattern_size, .total = size};
     int rc = !s || !pattern || !pattern_size
                  ? wp_fail(err, WP_EINVAL, "empty pattern")
                  : wp_dataspace_write(s, opt ? opt : &default_options, start, &src, &tr, err);

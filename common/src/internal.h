@@ -111,7 +111,8 @@ struct wp_session {
     int direct_map_given; /* --direct-map, for the command that runs */
     uint64_t direct_map;
     wp_stubsvc svc;
-    uint64_t command; /* counts commands: what holds for one command is keyed on it */
+    uint8_t *scratch[3]; /* reused stages: their pages stay warm */
+    uint64_t command;    /* counts commands: what holds for one command is keyed on it */
     int in_command;
     wp_buf reply; /* reused for every packet */
     wp_buf help;  /* the text wp_command_help returned last */
@@ -131,6 +132,9 @@ const char *wp_session_family(wp_session *s, const char *arch);
 /* A command starts or ends: the machine may have changed since the last.
  * A route opened outside a command is a command of its own. */
 void wp_session_command_begin(wp_session *s);
+/* One of the session's reused buffers (slots 0-2), 2 * WP_STAGE_BYTES long;
+ * NULL when memory is short. */
+uint8_t *wp_session_scratch(wp_session *s, int slot);
 void wp_session_command_end(wp_session *s);
 uint64_t wp_session_command(const wp_session *s);
 /* Formats the host's way of sending packet p ("maint packet p"). */
@@ -153,6 +157,9 @@ int wp_kgdb_check_base(uint64_t base, const char *what, wp_error *err);
  * TCP and unix sockets; *hidden counts peers on this host whose process
  * this user cannot see. */
 size_t wp_local_peers(int *pids, size_t cap, size_t *hidden);
+/* Changes whenever this process's set of sockets does: while it stays the
+ * same, so do the peers (a connected socket's peer is fixed). */
+uint64_t wp_local_sockets_signature(void);
 int wp_process_exe(int pid, char *buf, size_t cap);
 /* Does one mapping of pid hold [start, start+len), readable (and writable)? */
 int wp_process_maps_cover(int pid, uint64_t start, uint64_t len, int writable);
@@ -316,7 +323,30 @@ typedef struct wp_source {
     const uint8_t *pattern;
     size_t pattern_len;
     uint64_t total;
+    /* is_file: the bytes are a file's, from fd_offset (pattern unused) */
+    int is_file, fd;
+    uint64_t fd_offset;
+    const char *path; /* for messages */
 } wp_source;
+
+/* ---- source.c: the bytes of a write, streamed a stage at a time ---- */
+#define WP_STAGE_BYTES (1u << 20)
+typedef struct wp_source_reader {
+    const wp_source *src;
+    uint8_t *buf; /* NULL for a plain buffer, else a session scratch buffer */
+    int expanded; /* buf holds the pattern laid out from offset 0 */
+} wp_source_reader;
+/* slot: which of the session's scratch buffers to stage in. */
+int wp_source_reader_open(wp_source_reader *rd, wp_session *s, int slot, const wp_source *src,
+                          wp_error *err);
+/* The n bytes at offset (n at most wp_source_stage's answer). */
+int wp_source_view(wp_source_reader *rd, uint64_t offset, size_t n, const uint8_t **out,
+                   wp_error *err);
+/* How much one view may take of what is left. */
+size_t wp_source_stage(const wp_source_reader *rd, uint64_t left);
+int wp_source_copy(const wp_source *src, uint64_t offset, uint8_t *out, size_t n,
+                   wp_error *err);
+void wp_source_copy_pattern(const wp_source *src, uint64_t offset, uint8_t *out, size_t n);
 
 typedef struct wp_transfer {
     const wp_route *route;

@@ -170,6 +170,20 @@ size_t wp_local_peers(int *pids, size_t cap, size_t *hidden)
     return count;
 }
 
+uint64_t wp_local_sockets_signature(void)
+{
+    unsigned long inodes[MAX_SOCKETS];
+    size_t n = own_sockets(inodes, MAX_SOCKETS);
+    /* Order-free: a sum and a product of mixed inodes, with the count. */
+    uint64_t sum = n, prod = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = (uint64_t)inodes[i] * 0x9e3779b97f4a7c15ull;
+        sum += x ^ (x >> 29);
+        prod *= x | 1;
+    }
+    return sum ^ (prod << 1);
+}
+
 int wp_process_exe(int pid, char *buf, size_t cap)
 {
     char path[48];
@@ -199,6 +213,11 @@ int wp_process_maps_cover(int pid, uint64_t start, uint64_t len, int writable)
 }
 
 #else /* not Linux: no local processes to find */
+
+uint64_t wp_local_sockets_signature(void)
+{
+    return 0;
+}
 
 size_t wp_local_peers(int *pids, size_t cap, size_t *hidden)
 {

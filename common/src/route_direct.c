@@ -10,11 +10,13 @@
  * Under TCG a write that bypasses QEMU leaves its translated code stale, so
  * `auto` writes directly only under KVM; naming --backend direct is the
  * opt-in for data under TCG. */
+#define _GNU_SOURCE /* process_vm_readv, process_vm_writev */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -27,12 +29,17 @@ typedef struct ram_region {
 } ram_region;
 
 typedef struct direct_state {
-    /* learnt once per stop */
+    /* learnt once per connection: kept while this process's sockets stay
+     * the same (a connected socket's peer cannot change) */
     int probed; /* 0 unknown, 1 usable, -1 absent, -2 broken (why) */
+    uint64_t sockets;
     char why[300];
     int pid;
-    int fd;  /* /proc/PID/mem, opened O_RDWR; -1 when closed */
     int kvm; /* QEMU runs KVM: direct writes see fresh code too */
+    /* per stop */
+    int fd_open;
+    int fd;       /* /proc/PID/mem, opened O_RDWR: the fall-back of process_vm_* */
+    int vm_calls; /* process_vm_readv/writev work for this process */
     /* learnt per map: re-derived whenever QEMU's map changes */
     int ram_known;
     uint64_t ram_serial;
@@ -44,13 +51,24 @@ typedef struct direct_state {
     wp_route_slot *stub;
 } direct_state;
 
+static void close_mem(direct_state *d)
+{
+    if (d->fd_open)
+        close(d->fd);
+    d->fd_open = 0;
+}
+
+/* A new stop: what holds for the connection stays, the rest goes. */
 static void direct_forget(void *state)
 {
     direct_state *d = state;
-    if (d->probed && d->fd >= 0)
-        close(d->fd);
+    close_mem(d);
     free(d->ram);
-    memset(d, 0, sizeof *d);
+    d->ram = NULL;
+    d->nram = 0;
+    d->ram_known = 0;
+    d->vm_calls = 1;
+    d->stub_open = d->used_direct = d->used_stub = d->wrote_direct = 0;
 }
 
 static int absent(direct_state *d, wp_error *err, const char *why)
@@ -182,12 +200,31 @@ static int current_regions(wp_session *s, direct_state *d, wp_error *err)
     return WP_OK;
 }
 
+static int open_mem(direct_state *d, wp_error *err)
+{
+    char path[48];
+    snprintf(path, sizeof path, "/proc/%d/mem", d->pid);
+    d->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (d->fd < 0) {
+        permission_hint(d, errno);
+        return broken(d, err);
+    }
+    d->fd_open = 1;
+    d->vm_calls = 1;
+    return WP_OK;
+}
+
 static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
 {
     direct_state *d = state;
     const wp_host *host = wp_session_host(s);
+    uint64_t sockets = wp_local_sockets_signature();
+    if (d->probed && d->sockets != sockets) { /* another connection: learn anew */
+        direct_forget(d);
+        d->probed = d->pid = d->kvm = 0;
+    }
     if (!d->probed) {
-        d->fd = -1;
+        d->sockets = sockets;
         if (!host->monitor || !host->send_packet)
             return absent(d, err, "this debugger has no monitor commands");
         /* A QEMU process behind the socket may serve something else on it
@@ -201,19 +238,20 @@ static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
         rc = find_qemu(d, err);
         if (rc)
             return rc;
-        char path[48];
-        snprintf(path, sizeof path, "/proc/%d/mem", d->pid);
-        d->fd = open(path, O_RDWR | O_CLOEXEC);
-        if (d->fd < 0) {
-            permission_hint(d, errno);
-            return broken(d, err);
-        }
-        d->probed = 1; /* from here on forget() closes the fd */
+        rc = open_mem(d, err);
+        if (rc)
+            return rc;
+        d->probed = 1;
         wp_buf out = {0};
         wp_error why = {0};
         if (wp_qemu_monitor(s, "info kvm", &out, &why) == WP_OK && out.data)
             d->kvm = strstr(out.data, "enabled") != NULL;
         wp_buf_free(&out);
+    }
+    if (d->probed == 1 && !d->fd_open) {
+        int rc = open_mem(d, err);
+        if (rc)
+            return rc;
     }
     if (d->probed == -1)
         return wp_fail(err, WP_ENOROUTE_SILENT, "%s", d->why);
@@ -300,6 +338,21 @@ static size_t direct_chunk(wp_session *s, void *state, int is_write, uint64_t ad
     return q ? q->route->chunk(s, q->state, is_write, addr, n) : n;
 }
 
+/* QEMU's memory at a host address: process_vm_writev/readv, the fastest
+ * way in; /proc/PID/mem where the kernel refuses those calls. */
+static ssize_t vm_access(direct_state *d, int is_write, uint8_t *buf, size_t len, uint64_t hva)
+{
+    if (d->vm_calls) {
+        struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)hva, len};
+        ssize_t n = is_write ? process_vm_writev(d->pid, &local, 1, &remote, 1, 0)
+                             : process_vm_readv(d->pid, &local, 1, &remote, 1, 0);
+        if (n >= 0 || (errno != ENOSYS && errno != EPERM))
+            return n;
+        d->vm_calls = 0;
+    }
+    return is_write ? pwrite(d->fd, buf, len, (off_t)hva) : pread(d->fd, buf, len, (off_t)hva);
+}
+
 static int direct_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
                         size_t len, wp_error *err)
 {
@@ -311,7 +364,7 @@ static int direct_write(wp_session *s, void *state, uint64_t addr, const uint8_t
         return rc ? rc : d->stub->route->write(s, d->stub->state, addr, buf, len, err);
     }
     d->used_direct = d->wrote_direct = 1;
-    ssize_t n = pwrite(d->fd, buf, len, (off_t)(r->hva + (addr - r->gpa)));
+    ssize_t n = vm_access(d, 1, (uint8_t *)(uintptr_t)buf, len, r->hva + (addr - r->gpa));
     if (n < 0)
         return wp_fail(err, WP_ETARGET, "writing QEMU's memory failed: %s", strerror(errno));
     if ((size_t)n != len)
@@ -330,7 +383,7 @@ static int direct_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, 
         return rc ? rc : d->stub->route->read(s, d->stub->state, addr, buf, len, err);
     }
     d->used_direct = 1;
-    ssize_t n = pread(d->fd, buf, len, (off_t)(r->hva + (addr - r->gpa)));
+    ssize_t n = vm_access(d, 0, buf, len, r->hva + (addr - r->gpa));
     if (n <= 0)
         return wp_fail(err, WP_ETARGET, "reading QEMU's memory failed: %s",
                        n < 0 ? strerror(errno) : "nothing read");

@@ -83,6 +83,8 @@ void wp_session_free(wp_session *s)
     wp_buf_free(&s->reply);
     wp_buf_free(&s->help);
     wp_stubsvc_free(&s->svc);
+    for (size_t i = 0; i < WP_ARRAY_LEN(s->scratch); i++)
+        free(s->scratch[i]);
     free(s);
 }
 
@@ -210,6 +212,15 @@ void wp_session_command_begin(wp_session *s)
 void wp_session_command_end(wp_session *s)
 {
     s->in_command = 0;
+}
+
+uint8_t *wp_session_scratch(wp_session *s, int slot)
+{
+    if (slot < 0 || (size_t)slot >= WP_ARRAY_LEN(s->scratch))
+        return NULL;
+    if (!s->scratch[slot])
+        s->scratch[slot] = malloc(2 * (size_t)WP_STAGE_BYTES);
+    return s->scratch[slot];
 }
 
 uint64_t wp_session_command(const wp_session *s)

@@ -105,3 +105,27 @@ def test_fallback_when_qemu_memory_is_refused(tmp_path):
     assert r[0]["output"].count("\n") == 2, r          # the note, then the dump
     assert "note" not in r[1]["output"], r            # said once
     assert r[2]["output"].endswith("via qemu\n"), r
+
+
+@pytest.mark.parametrize("backend", ["qemu", "direct"])
+def test_streamed_sources_across_stages(backend, tmp_path):
+    """Files and patterns go a 1 MiB stage at a time (issue 18): a --skip
+    that is not aligned, a length past two stage boundaries, a 3-byte fill
+    pattern whose stages start mid-pattern, all read back and compared."""
+    data = os.urandom((5 << 20) // 2 + 7)
+    (tmp_path / "blob").write_bytes(data)
+    with Qemu("x86_64") as qemu:
+        out = run_text("gdb", [
+            "writephys --backend %s --file %s --skip 3 --length 2621441 0x100001"
+            % (backend, tmp_path / "blob"),
+            "writephys --backend %s --fill --length 2621443 0x500003 1 2 3" % backend,
+            "writephys --backend %s --dry-run --file %s --skip 1 0x100000"
+            % (backend, tmp_path / "blob")], port=qemu.port)
+        assert qemu.pmemsave(0x100001, 2621441) == data[3:3 + 2621441]
+        assert qemu.pmemsave(0x500003, 2621443) == (b"\x01\x02\x03" * 873815)[:2621443]
+    assert out[0].startswith("writephys: wrote 2621441 bytes at physical 0x100001 via %s"
+                             % backend) and out[0].endswith(", verified\n"), out
+    assert out[1].startswith("writephys: wrote 2621443 bytes at physical 0x500003 via %s"
+                             % backend) and out[1].endswith(", verified\n"), out
+    assert out[2].endswith("nothing written: %s ... (%d more)\n"
+                           % (" ".join("%02x" % b for b in data[1:33]), len(data) - 33)), out
