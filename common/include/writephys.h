@@ -256,6 +256,11 @@ WP_EXPORT void wp_session_report_partial(wp_session *s, size_t landed, size_t in
  * seen replies in step with its packets. */
 WP_EXPORT int wp_session_link_doubtful(const wp_session *s);
 WP_EXPORT void wp_session_set_link_doubt(wp_session *s, int doubtful);
+/** Whether a failed monitor command's own text must be kept (the stub says
+ * why in its output before an error reply, as OpenOCD does): false once the
+ * stub is known to be QEMU's, whose monitor never answers with an error.  A
+ * host whose way of keeping that text costs more may ask, and save it. */
+WP_EXPORT int wp_session_monitor_failures_speak(const wp_session *s);
 /** Parses `info mtree -f` output (QEMU's flat views) into a map; free with
  * wp_memmap_free. */
 WP_EXPORT int wp_memmap_parse(const char *text, wp_memmap *map, wp_error *err);

@@ -44,10 +44,15 @@ static int verify_wanted(int verify, int kind)
 
 /* The route `auto` would choose for reads, when it is another than the
  * write's own and a read-back is wanted; NULL otherwise. */
+/* Below this a read-back costs less through the write's own route (a few
+ * packets) than opening another (its probe, its handle). */
+#define READ_BACK_ELSEWHERE_MIN (16u * 1024)
+
 static wp_route_slot *read_back_route(wp_session *s, const wp_route_options *opt,
-                                      wp_route_handle *h)
+                                      wp_route_handle *h, uint64_t total)
 {
-    if ((opt->backend && strcmp(opt->backend, "auto") != 0) || opt->verify == 0)
+    if ((opt->backend && strcmp(opt->backend, "auto") != 0) || opt->verify == 0 ||
+        total < READ_BACK_ELSEWHERE_MIN)
         return NULL;
     wp_target_info info;
     wp_error ignored = {0};
@@ -372,7 +377,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
                        (unsigned long long)src->total, wp_plural(src->total));
     }
     wp_route_progress(h, 0, 0);
-    wp_route_slot *reader = rc == WP_OK ? read_back_route(s, opt, h) : NULL;
+    wp_route_slot *reader = rc == WP_OK ? read_back_route(s, opt, h, src->total) : NULL;
     if (rc == WP_OK && !reader)
         rc = verify_segments(s, h, opt->verify, segs, src, tr, err);
     describe(s, h, tr);

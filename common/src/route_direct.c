@@ -23,6 +23,7 @@
 
 #define DIRECT_CHUNK (1u << 20) /* Ctrl-C and progress between megabytes */
 #define MAX_PEERS    8
+#define MAX_RAM      128 /* RAM regions beyond these go through the stub */
 
 typedef struct ram_region {
     uint64_t gpa, last, hva;
@@ -43,7 +44,7 @@ typedef struct direct_state {
     /* learnt per map: re-derived whenever QEMU's map changes */
     int ram_known;
     uint64_t ram_serial;
-    ram_region *ram;
+    ram_region ram[MAX_RAM]; /* in the state: it outlives stops, nothing to free */
     size_t nram;
     /* per open route */
     int stub_open; /* the qemu route entered for ROM and devices */
@@ -58,17 +59,23 @@ static void close_mem(direct_state *d)
     d->fd_open = 0;
 }
 
-/* A new stop: what holds for the connection stays, the rest goes. */
+/* A new stop: what holds for the connection stays (the host addresses of
+ * the RAM of a map that has not changed among them), the rest goes. */
 static void direct_forget(void *state)
 {
     direct_state *d = state;
     close_mem(d);
-    free(d->ram);
-    d->ram = NULL;
-    d->nram = 0;
-    d->ram_known = 0;
     d->vm_calls = 1;
     d->stub_open = d->used_direct = d->used_stub = d->wrote_direct = 0;
+}
+
+/* Another connection: nothing learnt holds. */
+static void forget_connection(direct_state *d)
+{
+    direct_forget(d);
+    d->nram = 0;
+    d->ram_known = 0;
+    d->probed = d->pid = d->kvm = 0;
 }
 
 static int absent(direct_state *d, wp_error *err, const char *why)
@@ -145,13 +152,9 @@ static void permission_hint(direct_state *d, int error)
  * for the map as it is now. */
 static int learn_regions(wp_session *s, direct_state *d, const wp_memmap *map, wp_error *err)
 {
-    free(d->ram);
     d->nram = 0;
     d->ram_known = 0;
-    d->ram = calloc(map->count ? map->count : 1, sizeof *d->ram);
-    if (!d->ram)
-        return wp_fail(err, WP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < map->count; i++) {
+    for (size_t i = 0; i < map->count && d->nram < MAX_RAM; i++) {
         const wp_region *r = &map->regions[i];
         if (r->kind != WP_REGION_RAM)
             continue;
@@ -219,10 +222,8 @@ static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
     direct_state *d = state;
     const wp_host *host = wp_session_host(s);
     uint64_t sockets = wp_local_sockets_signature();
-    if (d->probed && d->sockets != sockets) { /* another connection: learn anew */
-        direct_forget(d);
-        d->probed = d->pid = d->kvm = 0;
-    }
+    if (d->probed && d->sockets != sockets)
+        forget_connection(d);
     if (!d->probed) {
         d->sockets = sockets;
         if (!host->monitor || !host->send_packet)

@@ -17,9 +17,10 @@ void wp_stubsvc_forget(wp_stubsvc *svc)
     svc->help_state = 0;
     svc->qemu_phys = 0;
     wp_buf_clear(&svc->help);
-    svc->map_loaded = 0; /* the serial lives on: derived state compares it */
-    wp_buf_clear(&svc->map_text);
-    wp_memmap_free(&svc->map);
+    /* The map is read again by the next command anyway; its text and
+     * serial live on, so that what routes derived from an unchanged map
+     * (host addresses) survives a stop. */
+    svc->map_loaded = 0;
 }
 
 void wp_stubsvc_free(wp_stubsvc *svc)
@@ -27,6 +28,7 @@ void wp_stubsvc_free(wp_stubsvc *svc)
     wp_stubsvc_forget(svc);
     wp_buf_free(&svc->help);
     wp_buf_free(&svc->map_text);
+    wp_memmap_free(&svc->map);
 }
 
 int wp_stub_monitor(wp_session *s, const char *command, const char *label, wp_buf *out,
@@ -101,7 +103,7 @@ int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, 
         return err->status;
     }
     const char *text = out.data ? out.data : "";
-    int same = svc->map_loaded && svc->map_text.data && strcmp(svc->map_text.data, text) == 0;
+    int same = svc->map_text.data && strcmp(svc->map_text.data, text) == 0;
     if (!same) {
         wp_memmap fresh = {0};
         svc->map_loaded = 0;
@@ -169,4 +171,9 @@ void wp_qemu_x86_cpu(wp_session *s, unsigned *phys_bits, int *pages_1g)
     }
     *phys_bits = svc->phys_bits;
     *pages_1g = svc->pages_1g;
+}
+
+int wp_session_monitor_failures_speak(const wp_session *s)
+{
+    return !s || (s->svc.qemu_phys != 1 && s->svc.qemu_phys != -1);
 }
