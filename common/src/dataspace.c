@@ -238,11 +238,14 @@ static int add_segment(wp_segments *segs, uint64_t phys, uint64_t len)
 static int translate_range(wp_session *s, wp_route_handle *h, const wp_address *where,
                            uint64_t len, wp_segments *segs, wp_error *err)
 {
-    wp_walker w = {0};
-    int rc = wp_paging_from_target(s, where->root, where->addr, &w.paging, err);
+    wp_walker *w = calloc(1, sizeof *w); /* 24 KiB of table blocks */
+    if (!w)
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    w->whole_tables = len > 4096; /* more than one page: tables by the block */
+    int rc = wp_paging_from_target(s, where->root, where->addr, &w->paging, err);
     for (uint64_t off = 0; rc == WP_OK && off < len;) {
         wp_translation t;
-        rc = wp_walk(h, &w, where->addr + off, &t, err);
+        rc = wp_walk(h, w, where->addr + off, &t, err);
         if (rc)
             break;
         uint64_t in_page = t.page_size - (t.phys & (t.page_size - 1));
@@ -251,6 +254,7 @@ static int translate_range(wp_session *s, wp_route_handle *h, const wp_address *
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
         off += n;
     }
+    free(w);
     return rc;
 }
 

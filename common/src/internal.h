@@ -392,12 +392,20 @@ int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *e
 void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total);
 
 /* ---- paging.c: the page walker ---- */
+#define WP_TABLE_BLOCK 4096u
 typedef struct wp_walker {
     wp_paging paging;
+    /* whole_tables: a range walk reads each table's 4 KiB block once (two
+     * packets for 512 entries) rather than one entry a packet; a lone vtop
+     * reads just its entries. */
+    int whole_tables;
     struct {
         int valid;
-        uint64_t addr, value;
-    } cache[6]; /* one entry per level: a range reads each entry once */
+        uint64_t addr; /* of the entry, or of the block when whole */
+        uint64_t value;
+        int whole;
+        uint8_t block[WP_TABLE_BLOCK];
+    } cache[6]; /* one per level */
     unsigned reads;
 } wp_walker;
 

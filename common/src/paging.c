@@ -362,19 +362,42 @@ void wp_walker_reset(wp_walker *w)
 static int read_entry(wp_route_handle *h, wp_walker *w, unsigned level, uint64_t addr,
                       unsigned size, uint64_t *value, wp_error *err)
 {
-    if (w->cache[level].valid && w->cache[level].addr == addr) {
+    int order = w->paging.big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
+    uint64_t block = addr & ~(uint64_t)(WP_TABLE_BLOCK - 1);
+    if (w->cache[level].valid && w->cache[level].whole && w->cache[level].addr == block) {
+        *value = wp_decode_unit(w->cache[level].block + (addr - block), size, order);
+        return WP_OK;
+    }
+    if (w->cache[level].valid && !w->cache[level].whole && w->cache[level].addr == addr) {
         *value = w->cache[level].value;
         return WP_OK;
     }
-    uint8_t raw[8] = {0};
     size_t got = 0;
     wp_error why = {0};
-    int rc = wp_route_read(h, addr, raw, size, &got, &why);
+    int rc;
+    if (w->whole_tables) {
+        rc = wp_route_read(h, block, w->cache[level].block, WP_TABLE_BLOCK, &got, &why);
+        if (rc == WP_OK) {
+            w->cache[level].valid = w->cache[level].whole = 1;
+            w->cache[level].addr = block;
+            w->reads++;
+            *value = wp_decode_unit(w->cache[level].block + (addr - block), size, order);
+            return WP_OK;
+        }
+        if (rc == WP_EINTR || rc == WP_EHOST)
+            return wp_fail(err, rc,
+                           "cannot read the level-%u table entry at physical 0x%llx: %s", level,
+                           (unsigned long long)addr, why.message);
+        /* The block may reach past what the map lets us read: the entry alone. */
+    }
+    uint8_t raw[8] = {0};
+    rc = wp_route_read(h, addr, raw, size, &got, &why);
     if (rc)
         return wp_fail(err, rc, "cannot read the level-%u table entry at physical 0x%llx: %s",
                        level, (unsigned long long)addr, why.message);
-    *value = wp_decode_unit(raw, size, w->paging.big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE);
+    *value = wp_decode_unit(raw, size, order);
     w->cache[level].valid = 1;
+    w->cache[level].whole = 0;
     w->cache[level].addr = addr;
     w->cache[level].value = *value;
     w->reads++;
