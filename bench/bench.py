@@ -65,6 +65,69 @@ def memcpy_seconds(size):
     return time.perf_counter() - start
 
 
+class _Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+def vm_write_seconds(guest, data, addr):
+    """The floor: process_vm_writev of the same bytes into QEMU's RAM, at
+    the host address QEMU's monitor gives (gpa2hva), from a warm buffer."""
+    hva = int(re.search(r"is (0x[0-9a-f]+)", guest.monitor("gpa2hva %#x" % addr)).group(1), 16)
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    buf = ctypes.create_string_buffer(data, len(data))
+    local, remote = _Iovec(ctypes.addressof(buf), len(data)), _Iovec(hva, len(data))
+    best = None
+    for _ in range(3):
+        start = time.perf_counter()
+        n = libc.process_vm_writev(guest.proc.pid, ctypes.byref(local), 1, ctypes.byref(remote),
+                                   1, 0)
+        took = time.perf_counter() - start
+        assert n == len(data), ctypes.get_errno()
+        best = took if best is None else min(best, took)
+    return best
+
+
+def pread_to_file_seconds(guest, size, addr, path):
+    """A raw read of QEMU's memory (/proc/PID/mem) into a file, 1 MiB at a time."""
+    hva = int(re.search(r"is (0x[0-9a-f]+)", guest.monitor("gpa2hva %#x" % addr)).group(1), 16)
+    start = time.perf_counter()
+    with open("/proc/%d/mem" % guest.proc.pid, "rb", buffering=0) as mem, \
+            open(path, "wb", buffering=0) as out:
+        for off in range(0, size, 1 << 20):
+            out.write(os.pread(mem.fileno(), min(1 << 20, size - off), hva + off))
+    return time.perf_counter() - start
+
+
+def stop_cost_ms(debugger, iterations=50):
+    """A 4-byte write right after each stop: stepi alone, then stepi and each
+    form of the write, in one session.  The guest loops on `jmp $` at
+    physical 0x7000 (real mode), so a step always ends."""
+    forms = ["", "set {int}0x2000 = 5" if debugger == "gdb" else
+             "memory write -s 4 0x2000 5", "writephys -d 0x2000 5",
+             "writephys --backend qemu -d 0x2000 5", "writephys --backend direct -d 0x2000 5"]
+    step = "stepi" if debugger == "gdb" else "thread step-inst"
+    setup = ["writephys 0x7000 0xeb 0xfe"] + (
+        ["set $cs = 0x700", "set $eip = 0", step] if debugger == "gdb" else
+        ["register write cs 0x700", "register write rip 0", step])
+    lines = list(setup)
+    for form in forms:
+        for _ in range(iterations):
+            lines.append(step)
+            if form:
+                lines.append(form)
+    with Qemu("x86_64") as guest:
+        times = gdb_times(guest, lines) if debugger == "gdb" else lldb_times(guest, lines)
+        assert guest.pmemsave(0x2000, 4) == (5).to_bytes(4, "little")
+    times = times[len(setup):]
+    out, at = {}, 0
+    for form in forms:
+        n = iterations * (2 if form else 1)
+        out[form or step] = sum(times[at:at + n]) / iterations * 1000
+        at += n
+    base = out[step]
+    return {k: v - base for k, v in out.items() if k != step}, base
+
+
 def packets_per_small_write(options):
     """From GDB's own packet log: what the 3rd of three 4-byte writes sends."""
     gdb_plugin = os.path.join(os.path.dirname(LLDB_PLUGIN), "..", "plugin-gdb", "writephys.py")
@@ -139,6 +202,22 @@ def run(size_mib, runs):
                 for name, s in zip(["kvm gdb restore", "kvm gdb writephys direct (verified)",
                                     "kvm gdb readphys --output direct"], t):
                     add(name, s)
+            # The direct route named, under TCG, against the memory's floor.
+            with Qemu("x86_64", ram_mb=ram) as g:
+                t = gdb_times(g, warm + [
+                    "writephys --backend direct --file %s %#x" % (blob, ADDR),
+                    "writephys --backend direct --no-verify --file %s %#x" % (blob, ADDR),
+                    "writephys --backend direct --fill --length %d %#x 0x5a" % (size, ADDR),
+                    "readphys --backend direct %#x --length %d --output %s"
+                    % (ADDR, size, back)])[2:]
+                assert g.pmemsave(ADDR, size) == b"\x5a" * size
+                add("process_vm_writev", vm_write_seconds(g, data, ADDR))
+                add("pread to file", pread_to_file_seconds(g, size, ADDR, dump))
+            for name, s in zip(["direct writephys --file (verified)",
+                                "direct writephys --file --no-verify",
+                                "direct writephys --fill (verified)",
+                                "direct readphys --output"], t):
+                add(name, s)
             add("memcpy", memcpy_seconds(size))
     return {k: statistics.median(v) for k, v in rows.items()}
 
@@ -156,6 +235,16 @@ def report(size_mib, m):
          "gdb dump binary memory"),
         ("readphys --output stub / dump binary memory (TCG)", "gdb readphys --output (stub)",
          "gdb dump binary memory"),
+        ("direct --file verified / process_vm_writev (TCG)", "direct writephys --file (verified)",
+         "process_vm_writev"),
+        ("direct --file --no-verify / process_vm_writev (TCG)",
+         "direct writephys --file --no-verify", "process_vm_writev"),
+        ("direct --fill verified / process_vm_writev (TCG)", "direct writephys --fill (verified)",
+         "process_vm_writev"),
+        ("restore / direct --file verified (TCG)", "gdb restore",
+         "direct writephys --file (verified)"),
+        ("direct readphys --output / pread to file (TCG)", "direct readphys --output",
+         "pread to file"),
         ("restore / writephys direct verified (KVM)", "kvm gdb restore",
          "kvm gdb writephys direct (verified)"),
         ("writephys direct verified / memcpy (KVM)", "kvm gdb writephys direct (verified)",
@@ -183,6 +272,12 @@ def main():
                                                  else "the temporary directory"))
     for size in sizes:
         report(size, run(size, runs))
+    for debugger in ("gdb", "lldb"):
+        extra, base = stop_cost_ms(debugger, 5 if args.short else 50)
+        print("after each stop (%s, TCG; a step alone %.2f ms), added per 4-byte write:"
+              % (debugger, base))
+        for form, ms in extra.items():
+            print("    %-45s %+8.2f ms" % (form, ms))
     for options, what in (("--backend qemu", "qemu route, verified"),
                           ("--backend qemu --no-verify", "qemu route, --no-verify"),
                           ("", "auto under TCG, verified through direct")):
