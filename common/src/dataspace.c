@@ -435,6 +435,51 @@ int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_ad
     return finish(h, rc, tr->done, "read", err);
 }
 
+int wp_dataspace_read_to(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint64_t len, wp_read_sink sink, void *ctx, wp_transfer *tr,
+                         wp_error *err)
+{
+    memset(tr, 0, sizeof *tr);
+    if (!len)
+        return wp_fail(err, WP_EINVAL, "nothing to read: length is 0");
+    uint8_t *stage = wp_session_scratch(s, 0);
+    if (!stage)
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    wp_route_handle *h = NULL;
+    wp_route_options o = opt ? *opt : default_options;
+    o.for_write = 0;
+    opt = &o;
+    int rc = open_transfer(s, opt, where, len, &h, tr, err);
+    if (rc)
+        return rc;
+    const wp_segments *segs = &tr->segments;
+    int sink_failed = 0;
+    wp_route_progress(h, 0, len);
+    /* A stage at a time into the session's reused buffer, handed on as it
+     * comes: nothing of the transfer's size is allocated. */
+    for (size_t k = 0; rc == WP_OK && k < segs->count; k++)
+        for (uint64_t off = 0; rc == WP_OK && off < segs->items[k].len;) {
+            uint64_t left = segs->items[k].len - off;
+            size_t n = left < WP_STAGE_BYTES ? (size_t)left : WP_STAGE_BYTES, moved = 0;
+            rc = wp_route_read(h, segs->items[k].phys + off, stage, n, &moved, err);
+            if (moved) {
+                int sunk = sink(ctx, stage, moved, err);
+                if (sunk) {
+                    rc = sunk;
+                    sink_failed = 1;
+                    break;
+                }
+            }
+            tr->done += moved;
+            off += moved;
+        }
+    describe(s, h, tr);
+    if (rc && rc != WP_EREFUSED && !sink_failed)
+        wp_fail_prefix(err, rc, "%llu of %llu byte%s read; ", (unsigned long long)tr->done,
+                       (unsigned long long)len, wp_plural(len));
+    return finish(h, rc, tr->done, "read", err);
+}
+
 int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
                        const wp_source *src, wp_transfer *tr, wp_error *err)
 {

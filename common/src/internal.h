@@ -368,6 +368,11 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
                           const wp_source *src, wp_transfer *tr, wp_error *err);
 int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
                          uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err);
+/* Where a streamed read hands its bytes, a stage at a time, in order. */
+typedef int (*wp_read_sink)(void *ctx, const uint8_t *bytes, size_t n, wp_error *err);
+int wp_dataspace_read_to(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint64_t len, wp_read_sink sink, void *ctx, wp_transfer *tr,
+                         wp_error *err);
 /* Every check a transfer makes before it moves a byte (target, route, map,
  * the translation of a virtual range), and then the route closed: for dry
  * runs.  route and claim receive the route's name and claim. */
