@@ -223,4 +223,5 @@ const wp_route wp_route_openocd = {
     .write = openocd_write,
     .read = openocd_read,
     .chunk = openocd_chunk,
+    .no_ports = "writephys does not use OpenOCD's x86_32 port commands yet",
 };
