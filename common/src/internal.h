@@ -95,6 +95,15 @@ int wp_qemu_port_write(wp_session *s, void *state, unsigned port, unsigned size,
  * routes that recognise a stub from it; WP_ENOROUTE when it has none. */
 int wp_session_stub_help(wp_session *s, const char **text, wp_error *err);
 
+/* ---- pci_names.c: libpci's names, loaded when first needed ---- */
+typedef struct wp_pci_names wp_pci_names;
+void wp_pci_names_free(wp_pci_names *n);
+/* NULL when names can be looked up, else why not (a phrase). */
+const char *wp_pci_names_missing(wp_session *s);
+/* kind 0: vendor a; 1: device b of vendor a; 2: class a (base << 8 | sub).
+ * WP_ENOROUTE with buf "" when the database has no name. */
+int wp_pci_name(wp_session *s, int kind, unsigned a, unsigned b, char *buf, size_t cap);
+
 /* ---- session.c ---- */
 typedef struct wp_route_slot {
     const wp_route *route;
@@ -121,6 +130,8 @@ struct wp_session {
     int in_command;
     wp_buf reply; /* reused for every packet */
     wp_buf help;  /* the text wp_command_help returned last */
+    wp_pci_names *pci_names;
+    int pci_names_said; /* "numbers only" was said once */
 };
 
 /* Drops what every route learnt (new stop or connection). */
