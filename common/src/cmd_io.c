@@ -87,8 +87,14 @@ int wp_io_value(wp_session *s, const char *what, const char *expr, unsigned widt
     int negative = 0;
     uint8_t bytes[8];
     int rc = wp_evaluate(s, what, expr, &v, &negative, err);
-    if (!rc)
-        rc = wp_encode_value(v, negative, width, WP_ORDER_LITTLE, bytes, expr, err);
+    wp_error why = {0};
+    if (!rc && wp_encode_value(v, negative, width, WP_ORDER_LITTLE, bytes, expr, &why))
+        rc = width == 4
+                 ? wp_fail(err, WP_EINVAL, "value '%s' does not fit in 4 bytes (-d)", expr)
+                 : wp_fail(err, WP_EINVAL,
+                           "value '%s' does not fit in %u byte%s (%s); use a wider %s", expr,
+                           width, wp_plural(width), width == 1 ? "-b" : "-w",
+                           width == 1 ? "-w or -d" : "-d");
     if (!rc)
         *out = (uint32_t)wp_decode_unit(bytes, width, WP_ORDER_LITTLE);
     return rc;
