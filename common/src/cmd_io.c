@@ -104,7 +104,9 @@ static int open_ports(wp_session *s, const wp_request *r, int for_write, wp_rout
                       wp_error *err)
 {
     wp_route_options opt = {r->backend, 0, -1, for_write};
-    int rc = wp_route_open_checks(s, &opt, h, err);
+    int rc = wp_route_ports_named(s, r->backend, err);
+    if (!rc)
+        rc = wp_route_open_checks(s, &opt, h, err);
     if (!rc && !wp_route_has_ports(*h)) {
         uint32_t ignored = 0;
         rc = wp_route_port(*h, 0, 0, 1, &ignored, err); /* says why, sends nothing */

@@ -181,13 +181,26 @@ int wp_route_has_ports(const wp_route_handle *h)
     return h->slot->route->port_read && h->slot->route->port_write;
 }
 
+static int no_ports(const wp_route *r, wp_error *err)
+{
+    return wp_fail(err, WP_ENOROUTE, "the %s route has no I/O ports: %s", r->name,
+                   r->no_ports ? r->no_ports : "it offers none");
+}
+
+int wp_route_ports_named(wp_session *s, const char *backend, wp_error *err)
+{
+    const wp_route_slot *slot = backend ? wp_session_find_route(s, backend) : NULL;
+    if (!slot || (slot->route->port_read && slot->route->port_write))
+        return WP_OK;
+    return no_ports(slot->route, err);
+}
+
 int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
                   uint32_t *value, wp_error *err)
 {
     const wp_route *r = h->slot->route;
     if (!wp_route_has_ports(h))
-        return wp_fail(err, WP_ENOROUTE, "the %s route has no I/O ports: %s", r->name,
-                       r->no_ports ? r->no_ports : "it offers none");
+        return no_ports(r, err);
     if (wp_session_interrupted(h->s))
         return wp_fail(err, WP_EINTR, "interrupted by Ctrl-C before port 0x%x", port);
     if (!is_write)

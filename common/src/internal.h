@@ -393,6 +393,8 @@ int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *e
  * Sends nothing else. */
 int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
                   uint32_t *value, wp_error *err);
+/* A route named by --backend without ports: refused before anything is sent. */
+int wp_route_ports_named(wp_session *s, const char *backend, wp_error *err);
 /* Whether the route has I/O ports. */
 int wp_route_has_ports(const wp_route_handle *h);
 /* The command's consent to read and write [start, last] although the map

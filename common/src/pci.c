@@ -69,7 +69,10 @@ int wp_pci_open(wp_session *s, const char *backend, int for_write, wp_pci *p, wp
 {
     memset(p, 0, sizeof *p);
     wp_route_options opt = {backend, 0, -1, for_write};
-    int rc = wp_route_open_checks(s, &opt, &p->h, err);
+    int rc = wp_route_ports_named(s, backend, err);
+    if (rc)
+        return wp_fail_prefix(err, rc, "PCI configuration space needs I/O ports: ");
+    rc = wp_route_open_checks(s, &opt, &p->h, err);
     if (rc)
         return rc;
     if (!wp_route_has_ports(p->h)) {
