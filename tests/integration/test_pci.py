@@ -244,7 +244,8 @@ def test_config_space_against_qemu(machine, debugger, tmp_path):
 
 def test_same_text_in_gdb_and_lldb():
     lines = firmware("q35") + ["pci", "readpci 00:05.0", "readpci -d 00:03.0 0x10 --length 8",
-                               "writepci 00:03.0 0x3c 0x5a", "readio 0x71", "readpci 00:07.0"]
+                               "writepci 00:03.0 0x3c 0x5a", "writeio 0x70 0x40", "writeio 0x71 0x5a",
+                               "readio 0x71", "readpci 00:07.0"]
     texts = []
     for debugger in ("gdb", "lldb"):
         with Qemu("x86_64", machine=MACHINES["q35"][0]) as qemu:
