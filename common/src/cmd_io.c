@@ -45,19 +45,12 @@ static const char write_help[] =
     "  writeio 0x70 0x0a        (select CMOS register 0x0a; readio 0x71 reads it)\n"
     "  writeio -d 0xcf8 0x80001800\n";
 
-static int check_width(const wp_request *r, wp_error *err)
-{
-    if (r->width == 8)
-        return wp_fail(err, WP_EINVAL, "I/O ports are 1, 2 or 4 bytes wide: use -b, -w or -d");
-    return WP_OK;
-}
-
 static int read_check(wp_request *r, size_t npos, wp_error *err)
 {
     if (npos > 1)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0],
                        read_usage);
-    return check_width(r, err);
+    return WP_OK;
 }
 
 static int write_check(wp_request *r, size_t npos, wp_error *err)
@@ -67,7 +60,7 @@ static int write_check(wp_request *r, size_t npos, wp_error *err)
     if (npos > 2)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[1],
                        write_usage);
-    return check_width(r, err);
+    return WP_OK;
 }
 
 static int check_port(uint64_t port, unsigned width, wp_error *err)
@@ -206,7 +199,7 @@ const wp_command_def wp_cmd_readio = {
     .usage = read_usage,
     .help = read_help,
     .first = "PORT",
-    .options = WP_OPT_WIDTH | WP_OPT_BACKEND,
+    .options = WP_OPT_WIDTH_124 | WP_OPT_BACKEND,
     .check = read_check,
     .run = read_run,
     .mi_fields = mi_fields,
@@ -217,7 +210,7 @@ const wp_command_def wp_cmd_writeio = {
     .usage = write_usage,
     .help = write_help,
     .first = "PORT",
-    .options = WP_OPT_WIDTH | WP_OPT_BACKEND | WP_OPT_VERIFY,
+    .options = WP_OPT_WIDTH_124 | WP_OPT_BACKEND | WP_OPT_VERIFY,
     .check = write_check,
     .run = write_run,
     .mi_fields = write_mi_fields,

@@ -53,14 +53,6 @@ static const char write_help[] =
     "  writepci 00:03.0 0x3c 0x5a          (the interrupt line)\n"
     "  writepci -w 00:03.0 0x04 0x0107\n";
 
-static int check_width(const wp_request *r, wp_error *err)
-{
-    if (r->width == 8)
-        return wp_fail(err, WP_EINVAL,
-                       "configuration registers are 1, 2 or 4 bytes wide: use -b, -w or -d");
-    return WP_OK;
-}
-
 /* OFFSET and the span, checked against the largest space (4096 bytes). */
 static int check_span(const wp_request *r, const char *text, uint64_t len, unsigned *off,
                       wp_error *err)
@@ -97,9 +89,7 @@ static int read_check(wp_request *r, size_t npos, wp_error *err)
     if (npos > 2)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[1],
                        read_usage);
-    int rc = check_width(r, err);
-    if (!rc)
-        rc = wp_parse_bdf(r->address, &bdf, err);
+    int rc = wp_parse_bdf(r->address, &bdf, err);
     if (!rc && r->has_length && npos < 2)
         return wp_fail(err, WP_EINVAL, "--length needs an OFFSET; %s", read_usage);
     if (!rc && npos == 2)
@@ -196,9 +186,7 @@ static int write_check(wp_request *r, size_t npos, wp_error *err)
                        : npos    ? "OFFSET"
                                  : "BDF",
                        write_usage);
-    int rc = check_width(r, err);
-    if (!rc)
-        rc = wp_parse_bdf(r->address, &bdf, err);
+    int rc = wp_parse_bdf(r->address, &bdf, err);
     if (!rc)
         rc = check_span(r, r->values[0], (uint64_t)(r->nvalues - 1) * r->width, &off, err);
     return rc;
@@ -278,7 +266,7 @@ const wp_command_def wp_cmd_readpci = {
     .name = "readpci",
     .usage = read_usage,
     .help = read_help,
-    .options = WP_OPT_WIDTH | WP_OPT_LENGTH | WP_OPT_BACKEND,
+    .options = WP_OPT_WIDTH_124 | WP_OPT_LENGTH | WP_OPT_BACKEND,
     .raw_args = 1,
     .first = "BDF",
     .check = read_check,
@@ -290,7 +278,7 @@ const wp_command_def wp_cmd_writepci = {
     .name = "writepci",
     .usage = write_usage,
     .help = write_help,
-    .options = WP_OPT_WIDTH | WP_OPT_BACKEND | WP_OPT_VERIFY,
+    .options = WP_OPT_WIDTH_124 | WP_OPT_BACKEND | WP_OPT_VERIFY,
     .raw_args = 1,
     .first = "BDF",
     .check = write_check,

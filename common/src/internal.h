@@ -245,7 +245,8 @@ enum wp_option_bit {
     WP_OPT_WALK = 1 << 13,
     WP_OPT_DIRECT_MAP = 1 << 14,
     WP_OPT_DUMP = 1 << 15,
-    WP_OPT_BUS = 1 << 16
+    WP_OPT_BUS = 1 << 16,
+    WP_OPT_WIDTH_124 = 1 << 17 /* -b, -w and -d, not -q (ports, PCI registers) */
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,

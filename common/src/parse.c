@@ -47,9 +47,9 @@ static const struct option_row {
     unsigned bit; /* wp_option_bit; 0: every command */
     enum opt_id id;
 } options[] = {
-    {"byte", 'b', 0, WP_OPT_WIDTH, OPT_WIDTH_B},
-    {"word", 'w', 0, WP_OPT_WIDTH, OPT_WIDTH_W},
-    {"dword", 'd', 0, WP_OPT_WIDTH, OPT_WIDTH_D},
+    {"byte", 'b', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_B},
+    {"word", 'w', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_W},
+    {"dword", 'd', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_D},
     {"qword", 'q', 0, WP_OPT_WIDTH, OPT_WIDTH_Q},
     {"string", 0, 1, WP_OPT_STRING, OPT_STRING},
     {"utf16", 0, 0, WP_OPT_STRING, OPT_UTF16},

@@ -133,7 +133,7 @@ def test_ports_on_the_cmos(debugger):
         assert out[6:] == [
             "readio: port 0x10000 is past the I/O space (0 to 0xffff, 1 byte wide)\n",
             "readio: port 0xffff is past the I/O space (0 to 0xffff, 2 bytes wide)\n",
-            "readio: I/O ports are 1, 2 or 4 bytes wide: use -b, -w or -d\n",
+            "readio: option '-q' does not apply to readio\n",
             "writeio: value '0x100' does not fit in 1 byte (-b); use a wider -w or -d\n",
             "writeio: missing VALUE; usage: writeio [-b|-w|-d] PORT VALUE [--verify]\n",
             "readio: unexpected argument '0x71'; usage: readio [-b|-w|-d] PORT\n",
@@ -211,7 +211,7 @@ def test_config_space_against_qemu(machine, debugger, tmp_path):
             "readpci: bad BDF '00:03': use bb:dd.f or dddd:bb:dd.f (hex)\n",
             "writepci: missing VALUE; usage: writepci [-b|-w|-d] BDF OFFSET VALUE... "
             "[--verify]\n",
-            "readpci: configuration registers are 1, 2 or 4 bytes wide: use -b, -w or -d\n",
+            "readpci: option '-q' does not apply to readpci\n",
             "pci: give --bus or a BDF, not both; usage: pci [--bus N] [BDF] [--dump FILE]\n",
             "readpci: PCI configuration space needs I/O ports: the flat route has no I/O "
             "ports: it reaches the debugger's memory only\n"], rest[5:]

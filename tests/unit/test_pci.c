@@ -71,7 +71,8 @@ static void test_bad_input_sends_nothing(void)
     setup();
     expect_refused("readio 0x10000", "port 0x10000 is past the I/O space");
     expect_refused("readio -d 0xfffd", "port 0xfffd is past the I/O space");
-    expect_refused("readio -q 0x70", "use -b, -w or -d");
+    expect_refused("readio -q 0x70", "option '-q' does not apply to readio");
+    expect_refused("writepci -q 00:00.0 0 1", "option '-q' does not apply to writepci");
     expect_refused("readio", "missing PORT");
     expect_refused("readio -1", "PORT '-1' is negative");
     expect_refused("writeio 0x70 0x100", "does not fit in 1 byte (-b); use a wider -w or -d");
