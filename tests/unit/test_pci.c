@@ -182,9 +182,6 @@ static void test_routes_without_ports(void)
                    "readio: the kgdb route has no I/O ports: kgdb's protocol reaches memory "
                    "and registers, not I/O ports");
     expect_refused("writeio --backend vmware 0x70 1", "the vmware route has no I/O ports");
-    expect_refused("readpci --backend openocd 00:00.0",
-                   "readpci: PCI configuration space needs I/O ports: the openocd route has no "
-                   "I/O ports");
     expect_refused("pci --backend flat", "the flat route has no I/O ports");
     /* A route a tool adds has no ports unless its row says so. */
     for (size_t i = 0; i < S->nroutes; i++)
