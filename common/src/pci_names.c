@@ -35,7 +35,10 @@ struct wp_pci_names {
  * calling thread's, set only for the duration of one lookup. */
 static _Thread_local jmp_buf *lookup_jump;
 
-static _Noreturn void on_error(char *msg, ...)
+/* libpci's own attribute, so that the pointer types match in GCC and clang. */
+static void on_error(char *msg, ...) PCI_NONRET;
+
+static void on_error(char *msg, ...)
 {
     (void)msg;
     longjmp(*lookup_jump, 1);

@@ -241,8 +241,9 @@ static int openocd_port_read(wp_session *s, void *state, unsigned port, unsigned
     int n = 0;
     if (sscanf(result, " 0x%x: %x%n", &at, &got, &n) != 2 || at != port ||
         (size < 4 && got >> (8 * size)))
-        return wp_fail(err, WP_EPROTO, "OpenOCD answered '%.60s', not '0x%08x: VALUE'", result,
-                       port);
+        return wp_fail(err, WP_EPROTO, "OpenOCD answered '%.*s', not '0x%08x: VALUE'",
+                       (int)(strcspn(result, "\r\n") < 60 ? strcspn(result, "\r\n") : 60),
+                       result, port);
     *value = got;
     return WP_OK;
 }

@@ -174,6 +174,13 @@ void wp_qemu_x86_cpu(wp_session *s, unsigned *phys_bits, int *pages_1g)
 /* QEMU's HMP `i /b|/h|/w PORT` and `o /SIZE PORT VALUE` (w is 32 bits;
  * QEMU 7.2 refuses /l).  `i` answers "portl[0x0cfc] = 0x29c08086"; `o`
  * answers nothing, so any text is the monitor's refusal. */
+/* The first line of text, at most cap characters: a message is one line. */
+static int line_length(const char *text, size_t cap)
+{
+    size_t n = strcspn(text, "\r\n");
+    return (int)(n < cap ? n : cap);
+}
+
 static char port_letter(unsigned size)
 {
     return size == 1 ? 'b' : size == 2 ? 'h' : 'w';
@@ -195,8 +202,8 @@ int wp_qemu_port_read(wp_session *s, void *state, unsigned port, unsigned size, 
                          : size == 2 ? 'w'
                                      : 'l')))
         rc = wp_fail(err, WP_EPROTO,
-                     "'monitor %s' answered '%.80s', not 'port...[0x%04x] = 0x...'", cmd, text,
-                     port);
+                     "'monitor %s' answered '%.*s', not 'port...[0x%04x] = 0x...'", cmd,
+                     line_length(text, 80), text, port);
     wp_buf_free(&out);
     if (!rc)
         *value = got;
