@@ -367,7 +367,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t unused, wp_result *r
     }
     free(c);
     snprintf(res->backend, sizeof res->backend, "%s", p.route);
-    rc = rc ? (wp_pci_close(&p, &(wp_error){0}), rc) : wp_pci_close(&p, err);
+    rc = wp_pci_finish(&p, rc, err);
     if (!rc && r->dump)
         rc = save(r->output, &body, err);
     const char *missing = rc ? NULL : wp_pci_names_missing(s);

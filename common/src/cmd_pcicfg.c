@@ -112,13 +112,7 @@ static int present(wp_pci *p, unsigned bdf, wp_error *err)
 
 static int finish(wp_pci *p, int rc, wp_error *err)
 {
-    wp_error e = {0};
-    int crc = wp_pci_close(p, &e);
-    if (!rc && crc) {
-        *err = e;
-        return crc;
-    }
-    return rc;
+    return wp_pci_finish(p, rc, err);
 }
 
 static int read_run(wp_session *s, const wp_request *r, uint64_t unused, wp_result *res,

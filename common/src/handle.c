@@ -195,18 +195,30 @@ int wp_route_ports_named(wp_session *s, const char *backend, wp_error *err)
     return no_ports(slot->route, err);
 }
 
-int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
-                  uint32_t *value, wp_error *err)
+static int port_access(wp_route_handle *h, int is_write, unsigned port, unsigned size,
+                       uint32_t *value, int restoring, wp_error *err)
 {
     const wp_route *r = h->slot->route;
     if (!wp_route_has_ports(h))
         return no_ports(r, err);
-    if (wp_session_interrupted(h->s))
+    if (!restoring && wp_session_interrupted(h->s))
         return wp_fail(err, WP_EINTR, "interrupted by Ctrl-C before port 0x%x", port);
     if (!is_write)
         return r->port_read(h->s, h->slot->state, port, size, value, err);
     h->wrote = 1; /* a port write may change memory (a chipset's PAM, a DMA) */
     return r->port_write(h->s, h->slot->state, port, size, *value, err);
+}
+
+int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
+                  uint32_t *value, wp_error *err)
+{
+    return port_access(h, is_write, port, size, value, 0, err);
+}
+
+int wp_route_port_restore(wp_route_handle *h, unsigned port, unsigned size, uint32_t value,
+                          wp_error *err)
+{
+    return port_access(h, 1, port, size, &value, 1, err);
 }
 
 void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total)

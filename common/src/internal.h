@@ -394,6 +394,9 @@ int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *e
  * Sends nothing else. */
 int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
                   uint32_t *value, wp_error *err);
+/* Puts a port back as the command found it: also after Ctrl-C. */
+int wp_route_port_restore(wp_route_handle *h, unsigned port, unsigned size, uint32_t value,
+                          wp_error *err);
 /* A route named by --backend without ports: refused before anything is sent. */
 int wp_route_ports_named(wp_session *s, const char *backend, wp_error *err);
 /* Whether the route has I/O ports. */
@@ -438,6 +441,9 @@ typedef struct wp_pci {
 /* BDF is bus << 8 | device << 3 | function. */
 int wp_pci_open(wp_session *s, const char *backend, int for_write, wp_pci *p, wp_error *err);
 int wp_pci_close(wp_pci *p, wp_error *err);
+/* Closes after a command's work whose status is rc: a failed close is
+ * the status when rc is not, else appended to err's message. */
+int wp_pci_finish(wp_pci *p, int rc, wp_error *err);
 /* Refuses [off, off+len) past the space the access path reaches. */
 int wp_pci_check(const wp_pci *p, unsigned bdf, unsigned off, size_t len, wp_error *err);
 int wp_pci_access(wp_pci *p, int is_write, unsigned bdf, unsigned off, unsigned size,

@@ -108,9 +108,8 @@ int wp_pci_close(wp_pci *p, wp_error *err)
 {
     int rc = WP_OK;
     if (p->h && p->cf8_dirty) {
-        uint32_t old = p->cf8;
         wp_error e = {0};
-        rc = wp_route_port(p->h, 1, CF8, 4, &old, &e);
+        rc = wp_route_port_restore(p->h, CF8, 4, p->cf8, &e);
         if (rc)
             wp_fail(err, rc, "CF8 could not be restored to 0x%08x: %s", p->cf8, e.message);
     }
@@ -123,6 +122,21 @@ int wp_pci_close(wp_pci *p, wp_error *err)
         }
     }
     p->h = NULL;
+    return rc;
+}
+
+int wp_pci_finish(wp_pci *p, int rc, wp_error *err)
+{
+    wp_error e = {0};
+    int crc = wp_pci_close(p, &e);
+    if (crc && !rc) {
+        *err = e;
+        return crc;
+    }
+    if (crc) { /* the first failure stays the status; the restore's is said too */
+        wp_error_append(err, "; ");
+        wp_error_append(err, e.message);
+    }
     return rc;
 }
 

@@ -189,12 +189,59 @@ static void test_routes_without_ports(void)
             CU_ASSERT_PTR_NULL(S->routes[i].route->port_read);
 }
 
+/* One line for every monitor answer that is not what was asked. */
+static void expect_failure(const char *line, int status, const char *part)
+{
+    wp_result res;
+    int rc = run(line, &res);
+    if (rc != status || !strstr(res.error.message, part))
+        fprintf(stderr, "\n  '%s' said '%s' (%d)\n", line, res.error.message, rc);
+    CU_ASSERT_EQUAL(rc, status);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, part));
+    CU_ASSERT_PTR_NULL(strchr(res.error.message, '\n'));
+    wp_result_free(&res);
+}
+
+static void test_hostile_monitor(void)
+{
+    /* monitor command 1 is `info mtree -f`, the map every command reads */
+    setup();
+    fake_fault_at(&T, "monitor", 2, "garbage\nmore");
+    expect_failure(
+        "readio 0x71", WP_EPROTO,
+        "readio: 'monitor i /b 0x71' answered 'garbage', not 'port...[0x0071] = 0x...'");
+    setup();
+    fake_fault_at(&T, "monitor", 2, "Invalid parameter 'value'\r\n");
+    expect_failure("writeio 0x70 1", WP_ETARGET,
+                   "writeio: 'monitor o /b 0x70 0x1' refused: Invalid parameter 'value'");
+    setup();
+    fake_fault_at(&T, "monitor", 2, "portl[0x0cf9] = 0x1");
+    expect_failure("readio -d 0xcf8", WP_EPROTO, "not 'port...[0x0cf8] = 0x...'");
+    setup();
+    fake_fault_at(&T, "monitor", 2, "portb[0x0cf8] = 0x1"); /* another width */
+    expect_failure("readio -d 0xcf8", WP_EPROTO, "answered 'portb[0x0cf8] = 0x1'");
+    /* Ctrl-C in the middle of mechanism #1: stopped, CF8 still put back. */
+    setup();
+    T.cf8 = 0x80001234;
+    fake_fault_at(&T, "monitor", 6, FAKE_CTRL_C_IN);
+    expect_failure("readpci 00:03.0", WP_EINTR, "readpci: ");
+    CU_ASSERT_EQUAL(T.cf8, 0x80001234);
+    /* A lost link: one line, which says that CF8 could not be put back. */
+    setup();
+    fake_fault_at(&T, "monitor", 5, FAKE_LOSE);
+    expect_failure("pci", WP_ENOROUTE,
+                   "Remote connection closed; CF8 could not be restored to "
+                   "0x00000000");
+    CU_ASSERT_EQUAL(T.unexpected, 0);
+}
+
 static const CU_TestInfo tests[] = {
     {"ports", test_ports},
     {"bad input sends nothing", test_bad_input_sends_nothing},
     {"configuration space", test_config_space},
     {"listing and dump", test_listing},
     {"routes without ports", test_routes_without_ports},
+    {"hostile monitor answers", test_hostile_monitor},
     CU_TEST_INFO_NULL,
 };
 
