@@ -85,7 +85,9 @@ static wp_pci_names *load(wp_session *s)
         snprintf(plain, sizeof plain, "%.*s", (int)(len - 3), file);
     if (!file || (access(file, R_OK) != 0 && (!plain[0] || access(plain, R_OK) != 0))) {
         snprintf(n->why, sizeof n->why, "no PCI ID database at %.100s (Debian: pci.ids)",
-                 n->acc->id_file_name ? n->acc->id_file_name : "its default path");
+                 plain[0] ? plain
+                 : file   ? file
+                          : "libpci's default path");
         return n;
     }
     n->failed = 0;

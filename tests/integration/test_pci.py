@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from harness import Qemu, require, run_gdb, run_text
+from harness import GDB_PLUGIN, Qemu, require, run_gdb, run_text
 from test_gdb_mi import run_mi
 
 DEVICES = ["-device", "e1000,addr=0x3", "-device", "virtio-rng-pci,addr=0x4"]
@@ -285,3 +285,18 @@ def test_pci_speed_with_ten_devices():
     assert r["error"] is None, r
     assert r["output"].startswith("pci: 14 functions through ECAM"), r["output"]
     assert r["seconds"] < 0.5, r["seconds"]
+
+
+def test_without_the_id_database_numbers_only_said_once():
+    """pci.ids hidden (a private mount namespace over /usr/share/misc): the
+    first listing says so once, and every line has its numbers."""
+    with Qemu("x86_64", machine=MACHINES["pc"][0]) as qemu:
+        script = ("mount -t tmpfs none /usr/share/misc && exec %s -nx -batch -ex 'source %s' "
+                  "-ex 'target remote 127.0.0.1:%d' -ex pci -ex pci"
+                  % (require("gdb"), GDB_PLUGIN, qemu.port))
+        out = subprocess.run([require("unshare"), "-m", "sh", "-c", script],
+                             capture_output=True, text=True, timeout=120).stdout
+    note = "pci: numbers only: no PCI ID database at /usr/share/misc/pci.ids (Debian: pci.ids)\n"
+    assert out.count(note) == 1, out
+    assert out.count("pci: 6 functions through ports 0xcf8/0xcfc") == 2, out
+    assert "0000:00:03.0 8086:100e Class [0200]: Device (rev 03)\n" in out, out
