@@ -93,6 +93,12 @@ int wp_io_value(wp_session *s, const char *what, const char *expr, unsigned widt
     return rc;
 }
 
+int wp_write_in_doubt(int status)
+{
+    return status != WP_OK && status != WP_ETARGET && status != WP_EPROTO &&
+           status != WP_EINVAL && status != WP_EREFUSED && status != WP_EVERIFY;
+}
+
 static int open_ports(wp_session *s, const wp_request *r, int for_write, wp_route_handle **h,
                       wp_error *err)
 {
@@ -153,6 +159,10 @@ static int write_run(wp_session *s, const wp_request *r, uint64_t port, wp_resul
     snprintf(res->backend, sizeof res->backend, "%s", wp_route_of(h)->name);
     uint32_t sent = value, back = 0;
     rc = wp_route_port(h, 1, (unsigned)port, r->width, &sent, err);
+    if (wp_write_in_doubt(rc))
+        wp_fail_prefix(err, rc,
+                       "the write to port 0x%llx got no answer, its outcome is unknown; ",
+                       (unsigned long long)port);
     int verify = r->verify == 1;
     if (!rc && verify)
         rc = wp_route_port(h, 0, (unsigned)port, r->width, &back, err);

@@ -216,6 +216,13 @@ static int write_run(wp_session *s, const wp_request *r, uint64_t unused, wp_res
         uint32_t v = values[done], back = 0;
         unsigned at = off + (unsigned)done * r->width;
         rc = wp_pci_access(&p, 1, bdf, at, r->width, &v, err);
+        if (wp_write_in_doubt(rc)) { /* this unit may have landed */
+            wp_fail_prefix(err, rc,
+                           "%zu to %zu of %zu bytes written (offset 0x%x got no answer, its "
+                           "outcome unknown); ",
+                           done * r->width, (done + 1) * r->width, n * r->width, at);
+            break;
+        }
         if (!rc && verify)
             rc = wp_pci_access(&p, 0, bdf, at, r->width, &back, err);
         if (!rc && verify && back != values[done])

@@ -305,6 +305,9 @@ const wp_command_def *wp_command_find(const char *name);
 int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
                 int *negative, wp_error *err);
 int wp_resolve_order(wp_session *s, int requested, int *order, wp_error *err);
+/* After a failed device write: did the target answer (it did not land),
+ * or is its outcome unknown (no answer, a lost link, Ctrl-C)? */
+int wp_write_in_doubt(int status);
 /* A VALUE of width bytes (1, 2 or 4), checked as writephys checks values. */
 int wp_io_value(wp_session *s, const char *what, const char *expr, unsigned width,
                 uint32_t *out, wp_error *err);

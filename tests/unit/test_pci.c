@@ -226,6 +226,18 @@ static void test_hostile_monitor(void)
     fake_fault_at(&T, "monitor", 6, FAKE_CTRL_C_IN);
     expect_failure("readpci 00:03.0", WP_EINTR, "readpci: ");
     CU_ASSERT_EQUAL(T.cf8, 0x80001234);
+    /* A write without an answer: its outcome is unknown, and said so. */
+    setup();
+    fake_fault_at(&T, "monitor", 2, FAKE_LOSE);
+    expect_failure("writeio 0x70 1", WP_ENOROUTE,
+                   "writeio: the write to port 0x70 got no answer, its outcome is unknown; ");
+    setup();
+    fake_fault_at(&T, "monitor", 10, FAKE_LOSE); /* the second value's CFC write */
+    expect_failure(
+        "writepci 00:03.0 0x3c 1 2", WP_ENOROUTE,
+        "writepci: 1 to 2 of 2 bytes written (offset 0x3d got no answer, its outcome "
+        "unknown); ");
+    CU_ASSERT_EQUAL(T.config[1][0x3c], 1);
     /* A lost link: one line, which says that CF8 could not be put back. */
     setup();
     fake_fault_at(&T, "monitor", 5, FAKE_LOSE);
