@@ -10,7 +10,7 @@ PACKAGES=(cmake ninja-build pkgconf gcc g++ clang clang-format libclang-rt-14-de
           python3 python3-pytest
           gdb gdb-multiarch lldb liblldb-dev
           qemu-system-x86 qemu-system-arm qemu-system-misc
-          openocd
+          openocd pciutils libpci3 pci.ids libpci-dev
           linux-source-6.1 make flex bison bc libelf-dev xz-utils binutils)
 
 missing=()

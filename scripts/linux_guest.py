@@ -94,14 +94,25 @@ def write_file(path, data):
 
 def build(out_dir):
     vmlinuz, initrd = os.path.join(out_dir, "vmlinuz"), os.path.join(out_dir, "initrd.cpio")
-    if os.path.exists(vmlinuz) and os.path.exists(initrd):
+    busybox_path = os.path.join(out_dir, "busybox")
+    if all(os.path.exists(p) for p in (vmlinuz, initrd, busybox_path)):
         return vmlinuz, initrd
     os.makedirs(out_dir, exist_ok=True)
     kernel_bytes, busybox = fetch([kernel_package(), "busybox-static"],
                                   ["boot/vmlinuz-*", "bin/busybox"])
     write_file(initrd, initramfs(busybox, INIT))
+    write_file(busybox_path, busybox)   # for guests with an init of their own
     write_file(vmlinuz, kernel_bytes)
     return vmlinuz, initrd
+
+
+def build_with_init(out_dir, name, init):
+    """The same kernel with an initramfs of its own /init (DIR/NAME)."""
+    vmlinuz, _ = build(out_dir)
+    path = os.path.join(out_dir, name)
+    with open(os.path.join(out_dir, "busybox"), "rb") as f:
+        write_file(path, initramfs(f.read(), init))
+    return vmlinuz, path
 
 
 if __name__ == "__main__":

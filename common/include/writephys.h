@@ -32,7 +32,7 @@ extern "C" {
  * WP_API_VERSION changes whenever a struct or a signature below changes; a
  * host passes it in wp_host and the core refuses a host built for another. */
 #define WP_VERSION     "0.4.0"
-#define WP_API_VERSION 3
+#define WP_API_VERSION 4
 
 /** The core's version string and API version, for wrappers that load the
  * core at run time (GDB's ctypes) and must refuse a mismatched one. */
@@ -232,6 +232,14 @@ typedef struct wp_route {
     /** After an access: what to print after "via" when it is more than the
      * route's name ("direct and qemu").  Optional. */
     void (*via)(wp_session *s, void *state, char *buf, size_t cap);
+    /** x86 I/O ports, size 1, 2 or 4 bytes; the mode need not be physical.
+     * Optional: NULL (the default) when the route has no ports, and then
+     * no_ports says why in a phrase ("kgdb reaches memory, not ports"). */
+    int (*port_read)(wp_session *s, void *state, unsigned port, unsigned size, uint32_t *value,
+                     wp_error *err);
+    int (*port_write)(wp_session *s, void *state, unsigned port, unsigned size, uint32_t value,
+                      wp_error *err);
+    const char *no_ports;
 } wp_route;
 
 /** Adds a route after the built-in ones.  WP_EINVAL for a name in use or a

@@ -10,10 +10,8 @@
 #include "internal.h"
 
 static const wp_command_def *const commands[] = {
-    &wp_cmd_writephys,
-    &wp_cmd_readphys,
-    &wp_cmd_vtop,
-    &wp_cmd_settings,
+    &wp_cmd_writephys, &wp_cmd_readphys, &wp_cmd_vtop, &wp_cmd_readio,   &wp_cmd_writeio,
+    &wp_cmd_readpci,   &wp_cmd_writepci, &wp_cmd_pci,  &wp_cmd_settings,
 };
 
 size_t wp_command_count(void)
@@ -194,10 +192,11 @@ static int run_command(wp_session *s, int argc, const char *const *argv, wp_resu
     }
     uint64_t addr = 0;
     int negative = 0;
+    const char *first = r.cmd && r.cmd->first ? r.cmd->first : "ADDRESS";
     if (!rc && !r.cmd->raw_args)
-        rc = wp_evaluate(s, "ADDRESS", r.address, &addr, &negative, &err);
+        rc = wp_evaluate(s, first, r.address, &addr, &negative, &err);
     if (!rc && negative)
-        rc = wp_fail(&err, WP_EINVAL, "ADDRESS '%s' is negative", r.address);
+        rc = wp_fail(&err, WP_EINVAL, "%s '%s' is negative", first, r.address);
     res->address = addr;
     if (!rc && r.direct_map) {
         rc = wp_evaluate(s, "--direct-map", r.direct_map, &s->direct_map, &negative, &err);

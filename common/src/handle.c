@@ -18,6 +18,8 @@ struct wp_route_handle {
     int wrote;         /* anything sent that may have changed memory */
     int wrote_non_ram; /* a forced write to ROM or a device may change the map */
     size_t in_doubt;   /* bytes of the last failed write whose fate is unknown */
+    int allowed;       /* a device range the command may access */
+    uint64_t allow_start, allow_last;
     uint64_t progress_done, progress_total;
 };
 
@@ -167,6 +169,58 @@ wp_region wp_route_region(const wp_route_handle *h, uint64_t addr)
     return (wp_region){0, UINT64_MAX, WP_REGION_RAM, ""};
 }
 
+void wp_route_allow(wp_route_handle *h, uint64_t start, uint64_t last)
+{
+    h->allowed = 1;
+    h->allow_start = start;
+    h->allow_last = last;
+}
+
+int wp_route_has_ports(const wp_route_handle *h)
+{
+    return h->slot->route->port_read && h->slot->route->port_write;
+}
+
+static int no_ports(const wp_route *r, wp_error *err)
+{
+    return wp_fail(err, WP_ENOROUTE, "the %s route has no I/O ports: %s", r->name,
+                   r->no_ports ? r->no_ports : "it offers none");
+}
+
+int wp_route_ports_named(wp_session *s, const char *backend, wp_error *err)
+{
+    const wp_route_slot *slot = backend ? wp_session_find_route(s, backend) : NULL;
+    if (!slot || (slot->route->port_read && slot->route->port_write))
+        return WP_OK;
+    return no_ports(slot->route, err);
+}
+
+static int port_access(wp_route_handle *h, int is_write, unsigned port, unsigned size,
+                       uint32_t *value, int restoring, wp_error *err)
+{
+    const wp_route *r = h->slot->route;
+    if (!wp_route_has_ports(h))
+        return no_ports(r, err);
+    if (!restoring && wp_session_interrupted(h->s))
+        return wp_fail(err, WP_EINTR, "interrupted by Ctrl-C before port 0x%x", port);
+    if (!is_write)
+        return r->port_read(h->s, h->slot->state, port, size, value, err);
+    h->wrote = 1; /* a port write may change memory (a chipset's PAM, a DMA) */
+    return r->port_write(h->s, h->slot->state, port, size, *value, err);
+}
+
+int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
+                  uint32_t *value, wp_error *err)
+{
+    return port_access(h, is_write, port, size, value, 0, err);
+}
+
+int wp_route_port_restore(wp_route_handle *h, unsigned port, unsigned size, uint32_t value,
+                          wp_error *err)
+{
+    return port_access(h, 1, port, size, &value, 1, err);
+}
+
 void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total)
 {
     h->progress_done = done;
@@ -179,6 +233,8 @@ int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write
     int rc = wp_check_span(addr, len, err);
     if (rc || !h->map || h->force || !len)
         return rc;
+    if (h->allowed && addr >= h->allow_start && addr + len - 1 <= h->allow_last)
+        return WP_OK;
     const char *route = h->slot->route->name;
     const char *verb = is_write ? "written" : "read";
     const char *how = is_write ? "write" : "read";

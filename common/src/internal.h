@@ -85,9 +85,24 @@ int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, 
 /* QEMU's x86 CPU: MAXPHYADDR (0 unknown) and 1 GiB pages (-1 unknown),
  * asked once per stop; a stub that is not QEMU is not asked. */
 void wp_qemu_x86_cpu(wp_session *s, unsigned *phys_bits, int *pages_1g);
+/* Port I/O through QEMU's HMP `i`/`o`: the port ops of the routes that
+ * reach a QEMU monitor. */
+int wp_qemu_port_read(wp_session *s, void *state, unsigned port, unsigned size, uint32_t *value,
+                      wp_error *err);
+int wp_qemu_port_write(wp_session *s, void *state, unsigned port, unsigned size, uint32_t value,
+                       wp_error *err);
 /* The stub's `monitor help` text, asked once per stop and shared by the
  * routes that recognise a stub from it; WP_ENOROUTE when it has none. */
 int wp_session_stub_help(wp_session *s, const char **text, wp_error *err);
+
+/* ---- pci_names.c: libpci's names, loaded when first needed ---- */
+typedef struct wp_pci_names wp_pci_names;
+void wp_pci_names_free(wp_pci_names *n);
+/* NULL when names can be looked up, else why not (a phrase). */
+const char *wp_pci_names_missing(wp_session *s);
+/* kind 0: vendor a; 1: device b of vendor a; 2: class a (base << 8 | sub).
+ * WP_ENOROUTE with buf "" when the database has no name. */
+int wp_pci_name(wp_session *s, int kind, unsigned a, unsigned b, char *buf, size_t cap);
 
 /* ---- session.c ---- */
 typedef struct wp_route_slot {
@@ -116,6 +131,8 @@ struct wp_session {
     int in_command;
     wp_buf reply; /* reused for every packet */
     wp_buf help;  /* the text wp_command_help returned last */
+    wp_pci_names *pci_names;
+    int pci_names_said; /* "numbers only" was said once */
 };
 
 /* Drops what every route learnt (new stop or connection). */
@@ -212,6 +229,9 @@ typedef struct wp_request {
     const char *direct_map;  /* --direct-map: expression for the kgdb route's base */
     int verify_set;          /* verify came from an option, not the setting */
     uint64_t default_length; /* readphys without --length: the setting */
+    int dump;                /* pci --dump FILE (the path is in output) */
+    uint64_t bus;            /* pci --bus N */
+    int has_bus;
 } wp_request;
 
 /* Option bits: which options a command accepts. */
@@ -230,7 +250,10 @@ enum wp_option_bit {
     WP_OPT_VIRTUAL = 1 << 11,
     WP_OPT_ROOT = 1 << 12,
     WP_OPT_WALK = 1 << 13,
-    WP_OPT_DIRECT_MAP = 1 << 14
+    WP_OPT_DIRECT_MAP = 1 << 14,
+    WP_OPT_DUMP = 1 << 15,
+    WP_OPT_BUS = 1 << 16,
+    WP_OPT_WIDTH_124 = 1 << 17 /* -b, -w and -d, not -q (ports, PCI registers) */
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
@@ -253,6 +276,7 @@ typedef struct wp_command_def {
     const char *help;  /* the text of `help NAME`; "@ROUTES@" lists routes */
     unsigned options;  /* wp_option_bit mask */
     int raw_args;      /* positionals are words, not an ADDRESS to evaluate */
+    const char *first; /* what the first positional is called; NULL: ADDRESS */
     /* Rules that need the whole line; npos counts ADDRESS and the rest. */
     int (*check)(wp_request *r, size_t npos, wp_error *err);
     int (*run)(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
@@ -273,6 +297,11 @@ extern const wp_command_def wp_cmd_writephys;
 extern const wp_command_def wp_cmd_readphys;
 extern const wp_command_def wp_cmd_vtop;
 extern const wp_command_def wp_cmd_settings;
+extern const wp_command_def wp_cmd_readio;
+extern const wp_command_def wp_cmd_writeio;
+extern const wp_command_def wp_cmd_readpci;
+extern const wp_command_def wp_cmd_writepci;
+extern const wp_command_def wp_cmd_pci;
 /* Resolves --virtual and --root into where; root_value holds the root. */
 int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
                        wp_address *where, wp_error *err);
@@ -283,6 +312,12 @@ const wp_command_def *wp_command_find(const char *name);
 int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
                 int *negative, wp_error *err);
 int wp_resolve_order(wp_session *s, int requested, int *order, wp_error *err);
+/* After a failed device write: did the target answer (it did not land),
+ * or is its outcome unknown (no answer, a lost link, Ctrl-C)? */
+int wp_write_in_doubt(int status);
+/* A VALUE of width bytes (1, 2 or 4), checked as writephys checks values. */
+int wp_io_value(wp_session *s, const char *what, const char *expr, unsigned width,
+                uint32_t *out, wp_error *err);
 /* The fields every command's MI record starts with: address, length, backend. */
 void wp_mi_common(wp_result *res);
 void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
@@ -393,6 +428,20 @@ int wp_route_enter(wp_route_handle *h, wp_error *err);
 void *wp_route_state(const wp_route_handle *h);
 /* "no target" (phrased for the debugger) or "running"; sends nothing. */
 int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *err);
+/* An I/O port through the route: WP_ENOROUTE naming why when it has none.
+ * Sends nothing else. */
+int wp_route_port(wp_route_handle *h, int is_write, unsigned port, unsigned size,
+                  uint32_t *value, wp_error *err);
+/* Puts a port back as the command found it: also after Ctrl-C. */
+int wp_route_port_restore(wp_route_handle *h, unsigned port, unsigned size, uint32_t value,
+                          wp_error *err);
+/* A route named by --backend without ports: refused before anything is sent. */
+int wp_route_ports_named(wp_session *s, const char *backend, wp_error *err);
+/* Whether the route has I/O ports. */
+int wp_route_has_ports(const wp_route_handle *h);
+/* The command's consent to read and write [start, last] although the map
+ * calls it a device (PCI configuration space through ECAM). */
+void wp_route_allow(wp_route_handle *h, uint64_t start, uint64_t last);
 /* Progress for the accesses that follow: done so far of total. */
 void wp_route_progress(wp_route_handle *h, uint64_t done, uint64_t total);
 
@@ -422,6 +471,34 @@ const char *wp_paging_mode_name(int mode);
 void wp_describe_entry(int mode, uint64_t entry, char *buf, size_t cap);
 /* "2 MiB page, rw, user, nx" */
 void wp_format_translation(wp_buf *out, const wp_translation *t);
+
+/* ---- pci.c: configuration space, through ECAM or mechanism #1 ---- */
+typedef struct wp_pci {
+    wp_route_handle *h;
+    int ecam; /* else mechanism #1 through ports */
+    uint64_t ecam_base;
+    unsigned ecam_buses;
+    int cf8_saved, cf8_dirty; /* CF8 as found, restored at close */
+    uint32_t cf8;
+    char path[48];  /* "ECAM at 0xb0000000" or "ports 0xcf8/0xcfc" */
+    char route[16]; /* the route's name */
+    char note[120]; /* why there is no ECAM, when the chipset has one */
+} wp_pci;
+/* BDF is bus << 8 | device << 3 | function. */
+int wp_pci_open(wp_session *s, const char *backend, int for_write, wp_pci *p, wp_error *err);
+int wp_pci_close(wp_pci *p, wp_error *err);
+/* Closes after a command's work whose status is rc: a failed close is
+ * the status when rc is not, else appended to err's message. */
+int wp_pci_finish(wp_pci *p, int rc, wp_error *err);
+/* Refuses [off, off+len) past the space the access path reaches. */
+int wp_pci_check(const wp_pci *p, unsigned bdf, unsigned off, size_t len, wp_error *err);
+int wp_pci_access(wp_pci *p, int is_write, unsigned bdf, unsigned off, unsigned size,
+                  uint32_t *value, wp_error *err);
+int wp_pci_read_block(wp_pci *p, unsigned bdf, unsigned off, uint8_t *buf, size_t len,
+                      wp_error *err);
+int wp_parse_bdf(const char *text, unsigned *bdf, wp_error *err);
+/* "0000:00:03.0" */
+void wp_format_bdf(char *buf, size_t cap, unsigned bdf);
 
 /* ---- format.c: every message the user sees ---- */
 void wp_format_hexdump(wp_buf *out, uint64_t addr, const uint8_t *data, size_t len,

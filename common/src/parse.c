@@ -35,7 +35,9 @@ enum opt_id {
     OPT_ROOT,
     OPT_WALK,
     OPT_VERSION,
-    OPT_DIRECT_MAP
+    OPT_DIRECT_MAP,
+    OPT_DUMP,
+    OPT_BUS
 };
 
 static const struct option_row {
@@ -45,9 +47,9 @@ static const struct option_row {
     unsigned bit; /* wp_option_bit; 0: every command */
     enum opt_id id;
 } options[] = {
-    {"byte", 'b', 0, WP_OPT_WIDTH, OPT_WIDTH_B},
-    {"word", 'w', 0, WP_OPT_WIDTH, OPT_WIDTH_W},
-    {"dword", 'd', 0, WP_OPT_WIDTH, OPT_WIDTH_D},
+    {"byte", 'b', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_B},
+    {"word", 'w', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_W},
+    {"dword", 'd', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_D},
     {"qword", 'q', 0, WP_OPT_WIDTH, OPT_WIDTH_Q},
     {"string", 0, 1, WP_OPT_STRING, OPT_STRING},
     {"utf16", 0, 0, WP_OPT_STRING, OPT_UTF16},
@@ -68,6 +70,8 @@ static const struct option_row {
     {"root", 0, 1, WP_OPT_ROOT, OPT_ROOT},
     {"walk", 0, 0, WP_OPT_WALK, OPT_WALK},
     {"direct-map", 0, 1, WP_OPT_DIRECT_MAP, OPT_DIRECT_MAP},
+    {"dump", 0, 1, WP_OPT_DUMP, OPT_DUMP},
+    {"bus", 0, 1, WP_OPT_BUS, OPT_BUS},
     {"help", 'h', 0, 0, OPT_HELP},
     {"version", 0, 0, 0, OPT_VERSION},
 };
@@ -244,6 +248,18 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         return WP_OK;
     case OPT_WALK: r->walk = 1; return WP_OK;
     case OPT_VERSION: r->version = 1; return WP_OK;
+    case OPT_DUMP:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--dump needs a path");
+        r->output = value;
+        r->dump = 1;
+        return WP_OK;
+    case OPT_BUS:
+        if (wp_parse_u64(value, false, &r->bus) || r->bus > 0xff)
+            return wp_fail(err, WP_EINVAL, "bad bus '%s' for --bus: a number from 0 to 0xff",
+                           value);
+        r->has_bus = 1;
+        return WP_OK;
     case OPT_DIRECT_MAP:
         if (!*value)
             return wp_fail(err, WP_EINVAL, "--direct-map needs a value");
@@ -337,7 +353,8 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
     if (r->version)
         return WP_OK;
     if (npos == 0 && !r->cmd->raw_args)
-        return wp_fail(err, WP_EINVAL, "missing ADDRESS; %s", r->cmd->usage);
+        return wp_fail(err, WP_EINVAL, "missing %s; %s",
+                       r->cmd->first ? r->cmd->first : "ADDRESS", r->cmd->usage);
     /* --direct-map is the kgdb route's: it picks that route, and no other. */
     if (r->direct_map) {
         if (seen_backend && strcmp(r->backend, "kgdb") != 0)

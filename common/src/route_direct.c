@@ -429,4 +429,7 @@ const wp_route wp_route_direct = {
     .memmap = direct_memmap,
     .restore_hint = direct_restore_hint,
     .via = direct_via,
+    /* Ports are QEMU's through its stub's monitor, as for the qemu route. */
+    .port_read = wp_qemu_port_read,
+    .port_write = wp_qemu_port_write,
 };

@@ -194,4 +194,5 @@ const wp_route wp_route_flat = {
     .read = flat_read,
     .chunk = flat_chunk,
     .claim = flat_claim,
+    .no_ports = "it reaches the debugger's memory only",
 };

@@ -297,4 +297,5 @@ const wp_route wp_route_kgdb = {
     .chunk = kgdb_chunk,
     .claim = kgdb_claim,
     .via = kgdb_via,
+    .no_ports = "kgdb's protocol reaches memory and registers, not I/O ports",
 };

@@ -14,7 +14,11 @@
  *
  * OpenOCD writes a command's data in 4096-byte parts and may have written
  * part of one before it fails, so a failed write command is in doubt as a
- * whole; a command carries at most CHUNK bytes, one such part. */
+ * whole; a command carries at most CHUNK bytes, one such part.
+ *
+ * I/O ports, on x86_32 targets (Quark; src/target/x86_32_common.c), where
+ * `monitor help` lists them: `x86_32 idb|idh|idw PORT` prints
+ * "0x00000070: 5a ", `x86_32 iwb|iwh|iww PORT VALUE` prints nothing. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,7 @@
 typedef struct openocd_state {
     int probed; /* 1 OpenOCD, -1 not; once per stop */
     int has_read_memory, has_write_memory;
+    int has_ports; /* x86_32 idb ... iww */
     wp_buf line, out;
 } openocd_state;
 
@@ -43,13 +48,18 @@ static void openocd_forget(void *state)
     wp_buf_free(&o->out);
 }
 
-/* OpenOCD's help starts a line with the command and its usage. */
+/* OpenOCD's help starts a line with the command and its usage (a
+ * subcommand indented by two blanks a level). */
 static int has_command(const char *help, const char *usage)
 {
     size_t n = strlen(usage);
-    for (const char *p = help; (p = strstr(p, usage)) != NULL; p += n)
-        if (p == help || p[-1] == '\n')
+    for (const char *p = help; (p = strstr(p, usage)) != NULL; p += n) {
+        const char *q = p;
+        while (q > help && q[-1] == ' ')
+            q--;
+        if (q == help || q[-1] == '\n')
             return 1;
+    }
     return 0;
 }
 
@@ -68,6 +78,8 @@ static int openocd_probe(wp_session *s, void *state, int intent, wp_error *err)
             return rc;
         o->has_read_memory = has_command(help, "read_memory address width count ['phys']");
         o->has_write_memory = has_command(help, "write_memory address width data ['phys']");
+        o->has_ports = has_command(help, "x86_32 idb port") &&
+                       has_command(help, "x86_32 iwb port data[byte]");
         o->probed = o->has_read_memory || has_command(help, "mdb ['phys'] address") ? 1 : -1;
     }
     if (o->probed < 0)
@@ -200,6 +212,55 @@ static int openocd_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf,
     return rc ? rc : (int)len;
 }
 
+static int no_port_commands(wp_error *err)
+{
+    return wp_fail(err, WP_ENOROUTE,
+                   "this OpenOCD's target has no I/O port commands ('monitor help' lists no "
+                   "'x86_32 idb port'; they come with x86_32 targets)");
+}
+
+static char port_letter(unsigned size)
+{
+    return size == 1 ? 'b' : size == 2 ? 'h' : 'w';
+}
+
+static int openocd_port_read(wp_session *s, void *state, unsigned port, unsigned size,
+                             uint32_t *value, wp_error *err)
+{
+    openocd_state *o = state;
+    if (!o->has_ports)
+        return no_port_commands(err);
+    wp_buf_clear(&o->line);
+    if (wp_buf_printf(&o->line, "x86_32 id%c 0x%x", port_letter(size), port))
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    const char *result;
+    int rc = run_caught(s, o, "the port read", &result, err);
+    if (rc)
+        return rc;
+    unsigned at = 0, got = 0;
+    int n = 0;
+    if (sscanf(result, " 0x%x: %x%n", &at, &got, &n) != 2 || at != port ||
+        (size < 4 && got >> (8 * size)))
+        return wp_fail(err, WP_EPROTO, "OpenOCD answered '%.*s', not '0x%08x: VALUE'",
+                       (int)(strcspn(result, "\r\n") < 60 ? strcspn(result, "\r\n") : 60),
+                       result, port);
+    *value = got;
+    return WP_OK;
+}
+
+static int openocd_port_write(wp_session *s, void *state, unsigned port, unsigned size,
+                              uint32_t value, wp_error *err)
+{
+    openocd_state *o = state;
+    if (!o->has_ports)
+        return no_port_commands(err);
+    wp_buf_clear(&o->line);
+    if (wp_buf_printf(&o->line, "x86_32 iw%c 0x%x 0x%x", port_letter(size), port, value))
+        return wp_fail(err, WP_ENOMEM, "out of memory");
+    const char *result;
+    return run_caught(s, o, "the port write", &result, err);
+}
+
 static size_t openocd_chunk(wp_session *s, void *state, int is_write, uint64_t addr,
                             size_t remaining)
 {
@@ -223,4 +284,6 @@ const wp_route wp_route_openocd = {
     .write = openocd_write,
     .read = openocd_read,
     .chunk = openocd_chunk,
+    .port_read = openocd_port_read,
+    .port_write = openocd_port_write,
 };

@@ -221,4 +221,6 @@ const wp_route wp_route_qemu = {
     .chunk = qemu_chunk,
     .memmap = qemu_memmap,
     .restore_hint = qemu_restore_hint,
+    .port_read = wp_qemu_port_read,
+    .port_write = wp_qemu_port_write,
 };

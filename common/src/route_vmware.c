@@ -141,4 +141,5 @@ const wp_route wp_route_vmware = {
     .read = vmware_read,
     .chunk = vmware_chunk,
     .restore_hint = vmware_restore_hint,
+    .no_ports = "VMware's stub has no monitor command for I/O ports",
 };

@@ -78,6 +78,7 @@ void wp_session_free(wp_session *s)
     if (!s)
         return;
     wp_session_forget(s);
+    wp_pci_names_free(s->pci_names);
     for (size_t i = 0; i < s->nroutes; i++)
         free(s->routes[i].state);
     wp_buf_free(&s->reply);

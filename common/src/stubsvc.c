@@ -177,3 +177,60 @@ int wp_session_monitor_failures_speak(const wp_session *s)
 {
     return !s || (s->svc.qemu_phys != 1 && s->svc.qemu_phys != -1);
 }
+
+/* QEMU's HMP `i /b|/h|/w PORT` and `o /SIZE PORT VALUE` (w is 32 bits;
+ * QEMU 7.2 refuses /l).  `i` answers "portl[0x0cfc] = 0x29c08086"; `o`
+ * answers nothing, so any text is the monitor's refusal. */
+/* The first line of text, at most cap characters: a message is one line. */
+static int line_length(const char *text, size_t cap)
+{
+    size_t n = strcspn(text, "\r\n");
+    return (int)(n < cap ? n : cap);
+}
+
+static char port_letter(unsigned size)
+{
+    return size == 1 ? 'b' : size == 2 ? 'h' : 'w';
+}
+
+int wp_qemu_port_read(wp_session *s, void *state, unsigned port, unsigned size, uint32_t *value,
+                      wp_error *err)
+{
+    (void)state;
+    char cmd[48];
+    snprintf(cmd, sizeof cmd, "i /%c 0x%x", port_letter(size), port);
+    wp_buf out = {0};
+    int rc = wp_qemu_monitor(s, cmd, &out, err);
+    const char *text = out.data ? out.data : "";
+    unsigned at = 0, got = 0;
+    char kind = 0;
+    if (!rc && (sscanf(text, "port%c[0x%x] = 0x%x", &kind, &at, &got) != 3 || at != port ||
+                kind != (size == 1   ? 'b'
+                         : size == 2 ? 'w'
+                                     : 'l')))
+        rc = wp_fail(err, WP_EPROTO,
+                     "'monitor %s' answered '%.*s', not 'port...[0x%04x] = 0x...'", cmd,
+                     line_length(text, 80), text, port);
+    wp_buf_free(&out);
+    if (!rc)
+        *value = got;
+    return rc;
+}
+
+int wp_qemu_port_write(wp_session *s, void *state, unsigned port, unsigned size, uint32_t value,
+                       wp_error *err)
+{
+    (void)state;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "o /%c 0x%x 0x%x", port_letter(size), port, value);
+    wp_buf out = {0};
+    int rc = wp_qemu_monitor(s, cmd, &out, err);
+    const char *text = out.data ? out.data : "";
+    while (*text == ' ' || *text == '\r' || *text == '\n')
+        text++;
+    if (!rc && *text)
+        rc = wp_fail(err, WP_ETARGET, "'monitor %s' refused: %.*s", cmd,
+                     (int)strcspn(text, "\r\n"), text);
+    wp_buf_free(&out);
+    return rc;
+}

@@ -3,7 +3,9 @@
  * read-back and mode restore.  Whatever comes back, the count may not exceed
  * what was asked, and the packet parsers must not read out of bounds.
  * The same lines then answer the vmware, kgdb and openocd routes: monitor
- * output ('|' is a newline in it), symbol values and memory accesses. */
+ * output ('|' is a newline in it), symbol values and memory accesses; and
+ * the port and PCI commands, whose every port and configuration value a
+ * guest controls (capability loops, bridges to themselves, any BAR). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +118,45 @@ static int mtree_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
     return wp_buf_append(out, mtree, sizeof mtree - 1);
 }
 
+static const char mtree_ecam[] =
+    "FlatView #0\n AS \"memory\", root: system\n"
+    "  0000000000000000-00000000000fffff (prio 0, ram): ram\n"
+    "  00000000b0000000-00000000bfffffff (prio 0, i/o): pcie-mmcfg-mmio\n";
+
+/* QEMU's map with an ECAM window; ports and everything else from the input. */
+static int ports_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
+{
+    if (strcmp(cmd, "info mtree -f") == 0)
+        return wp_buf_append(out, mtree_ecam, sizeof mtree_ecam - 1);
+    return fuzz_monitor(ctx, cmd, out, err);
+}
+
+static void run_ports(const char *text, size_t size)
+{
+    static const char *const lines[][2] = {{"readio", "-d 0xcf8"},
+                                           {"writeio", "-w 0x80 0x1234 --verify"},
+                                           {"readpci", "00:00.0"},
+                                           {"writepci", "-d 00:03.0 0x10 1 2 --verify"},
+                                           {"pci", ""},
+                                           {"pci", "01:00.0"}};
+    replies r = {text, text + size};
+    wp_host host = {0};
+    host.api_version = WP_API_VERSION;
+    host.size = sizeof host;
+    host.ctx = &r;
+    host.send_packet = send_packet;
+    host.monitor = ports_monitor;
+    wp_session *s = wp_session_new(&host, NULL);
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        wp_result res;
+        wp_command_run_line(s, lines[i][0], lines[i][1], &res);
+        if (res.data.len > 4096 || (res.status && strchr(res.error.message, '\n')))
+            abort();
+        wp_result_free(&res);
+    }
+    wp_session_free(s);
+}
+
 /* A route through a write and a read.  qemu gets its map from the monitor
  * and everything else from the input; the others take every answer from
  * the input, the debugger's own memory access included. */
@@ -185,6 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Whole writes and reads against stubs that answer with the input. */
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
         run_route(text, size, &runs[i]);
+    run_ports(text, size);
     free(text);
     return 0;
 }

@@ -298,6 +298,7 @@ def run_text(debugger, commands, port=None, **kw):
                 for r in run_gdb(commands, port=port, **kw)]
     # LLDB marks a failure as its own "error: " line; the text after the
     # prefix is what GDB prints.
-    return [r["output"][len("error: "):] if r["output"].startswith("error: writephys")
-            or r["output"].startswith("error: readphys") or r["output"].startswith("error: vtop")
+    ours = tuple("error: %s:" % c for c in ("writephys", "writephys-settings", "readphys", "vtop", "readio",
+                                             "writeio", "readpci", "writepci", "pci"))
+    return [r["output"][len("error: "):] if r["output"].startswith(ours)
             else r["output"] for r in run_lldb(commands, port=port, **kw)]

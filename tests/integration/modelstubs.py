@@ -16,6 +16,13 @@ its source has them (openocd-org/openocd, tag v0.12.0):
   parts, "read_memory: failed to read memory" / "write_memory: failed to
   write memory" after a LOG_ERROR naming the part that failed.
 - The `help` text is the real one, taken from Debian's openocd binary.
+- With x86=True, an x86_32 target's I/O port commands
+  (src/target/x86_32_common.c, handle_iod_command and handle_iow_command):
+  `x86_32 idb|idh|idw PORT` prints "0x%8.8x: " and the value ("%2.2x " for
+  a byte), `x86_32 iwb|iwh|iww PORT DATA` prints nothing; a port above
+  0xffff is logged as "IA-32 I/O space is 2^16" and the command fails with
+  an empty result.  Their help lines are the real binary's, for a
+  quark_x10xx target (real_openocd_x86_help).
 
 VmwareStub models VMware's gdbstub as its users describe it (no source is
 public): `monitor help` lists `phys` and `virt`, `monitor phys` makes m/M
@@ -37,14 +44,27 @@ telnet_port disabled
 """
 
 
-def run_real_openocd(scripts, tmpdir):
+# An x86_32 target (Quark) on the dummy adapter: its commands exist, and
+# every access fails (no TAP answers).
+OPENOCD_X86_CFG = """adapter driver dummy
+adapter speed 1000
+transport select jtag
+jtag newtap quark cpu -irlen 8 -expected-id 0x18289013
+target create quark.cpu quark_x10xx -endian little -chain-position quark.cpu
+gdb_port disabled
+tcl_port disabled
+telnet_port disabled
+"""
+
+
+def run_real_openocd(scripts, tmpdir, config=OPENOCD_CFG):
     """Runs Tcl lines in Debian's openocd (dummy adapter, testee target, which
     refuses every memory access); returns what each printed with echo."""
     binary = shutil.which("openocd")
     assert binary, "openocd is not installed (run ./run-tests as root to install it)"
     cfg = tmpdir + "/dummy.cfg"
     with open(cfg, "w") as f:
-        f.write(OPENOCD_CFG)
+        f.write(config)
     args = [binary, "-f", cfg, "-c", "init"]
     for i, script in enumerate(scripts):
         args += ["-c", 'echo "WP-BEGIN-%d"' % i, "-c", script, "-c", 'echo "WP-END-%d"' % i]
@@ -68,6 +88,16 @@ def real_openocd_help(tmpdir):
     return _HELP["text"]
 
 
+def real_openocd_x86_help(tmpdir):
+    """The x86_32 group's lines of the real help, for a quark_x10xx target."""
+    if "x86" not in _HELP:
+        text = run_real_openocd(["catch {help x86_32} wp_h; echo $wp_h"], tmpdir,
+                                OPENOCD_X86_CFG)[0]
+        _HELP["x86"] = "\n".join(line for line in text.splitlines()
+                                  if not line.startswith("    quark.cpu"))
+    return _HELP["x86"]
+
+
 class TclError(Exception):
     pass
 
@@ -81,8 +111,11 @@ class OpenOcdStub(FakeStub):
     `partial` bytes of it were written (as a MEM-AP that errs mid-block);
     ("rcmd", n): the nth qRcmd gets that reply instead."""
 
-    def __init__(self, help_text, partial=0, **kw):
-        self.help_text = help_text
+    def __init__(self, help_text, partial=0, x86=None, **kw):
+        """x86: the x86_32 help lines, for a target with I/O ports."""
+        self.help_text = help_text + ("\n" + x86 if x86 else "")
+        self.x86 = bool(x86)
+        self.ports = bytearray(0x10000)
         self.partial = partial
         self.commands = []          # every monitor command, as received
         super().__init__(phys=False, **kw)
@@ -135,6 +168,9 @@ class OpenOcdStub(FakeStub):
             return self.tcl_write_memory(m.group(1), m.group(2), m.group(3).split(), m.group(4))
         if words[:2] == ["mdb", "phys"]:
             return self.mdb(int(words[2], 0), int(words[3], 0))
+        if self.x86 and len(words) >= 2 and words[0] == "x86_32" and \
+                re.match(r"^i[dw][bhw]$", words[1]):
+            return self.io(words[1], words[2:])
         raise TclError('invalid command name "%s"' % (words[0] if words else ""))
 
     @staticmethod
@@ -179,6 +215,22 @@ class OpenOcdStub(FakeStub):
             raise TclError("write_memory: failed to write memory")
         self.ram[addr:addr + len(values)] = bytes(values)
         self.accepted += len(values)
+        return ""
+
+    def io(self, name, args):
+        size = {"b": 1, "h": 2, "w": 4}[name[2]]
+        if len(args) != (1 if name[1] == "d" else 2):
+            raise TclError("")
+        port = int(args[0], 0)
+        if name[1] == "d":
+            if port > 0xffff:
+                self.logged.append("Error: handle_iod_command IA-32 I/O space is 2^16, "
+                                   "0x%08x exceeds max\n" % port)
+                raise TclError("")
+            value = int.from_bytes(self.ports[port:port + size], "little")
+            return "0x%08x: %0*x " % (port, 2 * size, value)
+        value = int(args[1], 0) & ((1 << (8 * size)) - 1)
+        self.ports[port:port + size] = value.to_bytes(size, "little")
         return ""
 
     def mdb(self, addr, count):

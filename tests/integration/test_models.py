@@ -7,11 +7,12 @@ import pytest
 
 from fakestub import RAM_SIZE
 from harness import run_text
-from modelstubs import OldOpenOcdStub, OpenOcdStub, VmwareStub, real_openocd_help, \
-    run_real_openocd
+from modelstubs import OPENOCD_X86_CFG, OldOpenOcdStub, OpenOcdStub, VmwareStub, \
+    real_openocd_help, real_openocd_x86_help, run_real_openocd
 
 DEBUGGERS = ["gdb", "lldb"]
 SENT = []   # every memory command the openocd route sent, for the real openocd
+SENT_IO = []   # every port command, for the real openocd with an x86_32 target
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +150,53 @@ def test_each_route_only_where_recognised(help_text, debugger):
     assert "so it is not OpenOCD" in vm[0], vm[0]
     assert "does not answer as kgdb" in vm[1], vm[1]
     assert "so it is not VMware's" in ocd[0], ocd[0]
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_openocd_ports_on_an_x86_32_target(help_text, debugger, tmp_path):
+    stub = OpenOcdStub(help_text, x86=real_openocd_x86_help(str(tmp_path)))
+    stub.ports[0x71] = 0x26
+    with stub:
+        out = run_text(debugger, ["readio 0x71", "writeio 0x70 0x40", "writeio -w 0x80 0x1234",
+                                  "readio -d 0x80", "writeio -b 0x71 0x5a --verify",
+                                  "readpci 00:00.0 0x0 --length 4"], port=stub.port)
+    SENT_IO.extend(c for c in stub.commands if "x86_32 i" in c)
+    assert out[:5] == [
+        "readio: port 0x71 = 0x26 (1 byte) via openocd\n",
+        "writeio: wrote 0x40 to port 0x70 (1 byte) via openocd, not verified (a device; "
+        "--verify reads it back)\n",
+        "writeio: wrote 0x1234 to port 0x80 (2 bytes) via openocd, not verified (a device; "
+        "--verify reads it back)\n",
+        "readio: port 0x80 = 0x00001234 (4 bytes) via openocd\n",
+        "writeio: wrote 0x5a to port 0x71 (1 byte) via openocd, verified\n"], out
+    # The model has no chipset behind CF8/CFC: configuration space reads as
+    # the ports do (zero), which readpci reports as a device.
+    assert out[5].startswith("readpci: 0000:00:00.0 offsets 0x0-0x3 through ports "
+                             "0xcf8/0xcfc via openocd\n"), out[5]
+    assert stub.ports[0x70] == 0x40 and stub.ports[0x80:0x82] == b"\x34\x12"
+    assert stub.ports[0x71] == 0x5a
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_openocd_without_x86_32_has_no_ports(help_text, debugger):
+    with OpenOcdStub(help_text) as stub:
+        out = run_text(debugger, ["readio 0x70"], port=stub.port)
+    assert out[0] == ("readio: this OpenOCD's target has no I/O port commands ('monitor help' "
+                      "lists no 'x86_32 idb port'; they come with x86_32 targets)\n"), out[0]
+    assert not [c for c in stub.commands if "x86_32" in c]
+
+
+def test_real_openocd_accepts_every_port_command_sent(tmp_path):
+    """The port commands the tests above sent, through the real openocd with
+    an x86_32 target, whose accesses all fail: a failure, not a syntax error."""
+    assert SENT_IO, "the port tests did not run first"
+    sent = sorted(set(SENT_IO))
+    results = run_real_openocd(['echo "[%s]"' % c for c in sent], str(tmp_path),
+                               OPENOCD_X86_CFG)
+    for command, result in zip(sent, results):
+        assert "wp-error" in result and "io error" in result, (command, result)
+        for bad in ("wrong # args", "invalid command", "syntax", "exceeds max"):
+            assert bad not in result, (command, result)
 
 
 def test_real_openocd_accepts_every_command_sent():

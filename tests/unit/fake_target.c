@@ -31,6 +31,86 @@ void fake_init(fake_target *t)
     t->cpu_type = "max-x86_64-cpu";
     t->phys_bits = 40;
     t->pages_1g = 1;
+    /* a host bridge 8086:1237 and a NIC 8086:100e with one I/O BAR of 0x40 */
+    static const uint8_t bridge[16] = {0x86, 0x80, 0x37, 0x12, 0, 0, 0, 0, 2, 0, 0, 6};
+    static const uint8_t nic[16] = {0x86, 0x80, 0x0e, 0x10, 3, 0, 0, 0, 3, 0, 0, 2};
+    memcpy(t->config[0], bridge, sizeof bridge);
+    memcpy(t->config[1], nic, sizeof nic);
+    t->config[1][0x10] = 0x01;
+    t->config[1][0x11] = 0xc0;
+}
+
+/* Mechanism #1: the function CF8 selects, or NULL (reads all ones). */
+static uint8_t *fake_config(fake_target *t)
+{
+    if (!(t->cf8 & 0x80000000u) || (t->cf8 >> 16 & 0xff) != 0 || (t->cf8 >> 8 & 7) != 0)
+        return NULL;
+    unsigned dev = t->cf8 >> 11 & 0x1f;
+    return dev == 0 ? t->config[0] : dev == 3 ? t->config[1] : NULL;
+}
+
+static uint32_t port_in(fake_target *t, unsigned port, unsigned size)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        unsigned p = port + i;
+        uint8_t *c = fake_config(t);
+        uint8_t b = p >= 0xcf8 && p < 0xcfc   ? (uint8_t)(t->cf8 >> (8 * (p - 0xcf8)))
+                    : p >= 0xcfc && p < 0xd00 ? (c ? c[(t->cf8 & 0xfc) + p - 0xcfc] : 0xff)
+                                              : t->ports[p];
+        v |= (uint32_t)b << (8 * i);
+    }
+    return v;
+}
+
+static void port_out(fake_target *t, unsigned port, unsigned size, uint32_t v)
+{
+    if (port == 0xcf8 && size == 4) {
+        t->cf8 = v;
+        return;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        unsigned p = port + i;
+        uint8_t b = (uint8_t)(v >> (8 * i));
+        uint8_t *c = fake_config(t);
+        if (p >= 0xcfc && p < 0xd00) {
+            unsigned off = (t->cf8 & 0xfc) + p - 0xcfc;
+            /* a BAR decodes 0x40 bytes of I/O: its low bits stay */
+            if (c && c == t->config[1] && off >= 0x10 && off < 0x14)
+                b = off == 0x10 ? (uint8_t)((b & 0xc0) | 1) : b;
+            if (c && off >= 4) /* IDs are read-only */
+                c[off] = b;
+        } else if (p < 0xcf8 || p > 0xcfb) {
+            t->ports[p] = b;
+        }
+    }
+}
+
+static int reply(wp_buf *buf, const char *text);
+
+/* HMP `i /b|/h|/w PORT` and `o /SIZE PORT VALUE`, as QEMU 7.2 answers. */
+static int fake_ports(fake_target *t, const char *cmd, wp_buf *out)
+{
+    char letter = 0;
+    unsigned port = 0, value = 0;
+    int n = 0;
+    char line[64] = "";
+    if (sscanf(cmd, "i /%c %x%n", &letter, &port, &n) == 2 && !cmd[n] &&
+        strchr("bhw", letter) && port <= 0xffff) {
+        unsigned size = letter == 'b' ? 1 : letter == 'h' ? 2 : 4;
+        snprintf(line, sizeof line, "port%c[0x%04x] = 0x%0*x\r\n",
+                 letter == 'b'   ? 'b'
+                 : letter == 'h' ? 'w'
+                                 : 'l',
+                 port, (int)(2 * size), port_in(t, port, size));
+    } else if (sscanf(cmd, "o /%c %x %x%n", &letter, &port, &value, &n) == 3 && !cmd[n] &&
+               strchr("bhw", letter) && port <= 0xffff) {
+        port_out(t, port, letter == 'b' ? 1 : letter == 'h' ? 2 : 4, value);
+    } else {
+        return 0;
+    }
+    t->port_commands++;
+    return reply(out, line) == WP_OK ? 1 : -1;
 }
 
 static const char *const kinds[] = {"M",     "m",         "query",   "switch", "restore",
@@ -279,6 +359,8 @@ static int fake_monitor(void *ctx, const char *cmd, wp_buf *out, wp_error *err)
             snprintf(line, sizeof line, "Property '.%s' not found\r\n", prop);
         return reply(out, line);
     }
+    if (fake_ports(t, cmd, out))
+        return WP_OK;
     if (strcmp(cmd, "info mtree -f") != 0) {
         t->unexpected++;
         return reply(out, "unknown command\n");

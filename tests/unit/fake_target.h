@@ -62,6 +62,12 @@ typedef struct fake_target {
     const char *cpu_type;
     unsigned phys_bits;
     int pages_1g;
+    /* x86 ports (HMP i/o): bytes, CF8, and mechanism #1 onto two functions'
+     * configuration space (00:00.0 and 00:03.0) */
+    uint8_t ports[0x10000];
+    uint32_t cf8;
+    uint8_t config[2][256];
+    int port_commands;
     /* observed */
     int packets, m_packets, virtual_writes, lost, flushes, interrupted, monitors;
     int unexpected; /* packets the fake does not know */
