@@ -337,7 +337,7 @@ typedef struct wp_paging {
     uint64_t root;              /**< x86, riscv: the first table's physical address */
     uint64_t cr4, efer;         /**< x86: PSE, NXE */
     uint64_t tcr, ttbr0, ttbr1; /**< aarch64 */
-    int oa52;                   /**< aarch64: 52-bit output addresses */
+    int oa52;                   /**< unused: each aarch64 half's format comes from TCR */
     int big_endian;             /**< tables in big-endian (aarch64 SCTLR.EE) */
 } wp_paging;
 
