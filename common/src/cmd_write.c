@@ -158,14 +158,14 @@ static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_er
 static int read_file(const wp_request *r, wp_buf *data, wp_error *err)
 {
     char path[4096];
-    if (wp_expand_path(r->file, path, sizeof path))
-        return wp_fail(err, WP_EINVAL, "--file path '%s' is too long", r->file);
+    int rc = wp_option_path("--file", r->file, path, sizeof path, err);
+    if (rc)
+        return rc;
     /* O_NONBLOCK: a FIFO without a writer must not hang the debugger. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return wp_fail(err, WP_EIO, "cannot open --file '%s': %s", r->file, strerror(errno));
     struct stat st;
-    int rc = WP_OK;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         rc = wp_fail(err, WP_EIO, "--file '%s' is not a regular file", r->file);
     if (!rc && fcntl(fd, F_SETFL, 0) != 0)

@@ -209,6 +209,8 @@ int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out);
 int wp_split_args(const char *line, wp_buf *words, size_t *count, wp_error *err);
 /* "~/x" to "$HOME/x"; nonzero when it does not fit. */
 int wp_expand_path(const char *path, char *out, size_t cap);
+/* wp_expand_path with the error a user sees for `option`. */
+int wp_option_path(const char *option, const char *path, char *out, size_t cap, wp_error *err);
 /* Appends the names of the options in `mask` to a space-separated list. */
 size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len);
 size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const char *word);

@@ -2,7 +2,9 @@
 user, reproduced against real QEMU guests (checked through QMP) or, for
 faults QEMU will not produce on demand, the fake stub."""
 import os
+import pwd
 import re
+import subprocess
 
 import pytest
 
@@ -99,7 +101,7 @@ def test_fifos_are_refused_at_once(debugger, tmp_path):
     out = run_text(debugger, ["writephys --file %s 0x10" % fifo,
                               "readphys 0x10 --output %s" % fifo], timeout=60)
     assert out[0] == "writephys: --file '%s' is not a regular file\n" % fifo, out
-    assert out[1] == ("readphys: cannot open --output '%s': a FIFO with no reader\n" % fifo), out
+    assert out[1] == ("readphys: --output '%s' is a FIFO, not a regular file\n" % fifo), out
 
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)
@@ -146,3 +148,52 @@ def test_map_unavailable_names_the_step(debugger):
     assert "--force goes on without it" in out[0] and out[0].count("\n") == 1, out
     assert out[1] == "writephys: wrote 1 byte at physical 0x1000 via qemu, verified\n", out
     assert stub.ram[0x1000] == 2
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_output_on_a_full_disk_keeps_the_old_file(debugger, tmp_path):
+    """Issue 23 items 2, 10: on a full filesystem (a 1 MiB tmpfs), a 2 MiB
+    readphys --output onto a 900 KiB file leaves the file as it was, says
+    so, and leaves nothing beside it; a whole result then replaces it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], check=True)
+    try:
+        old = disk / "old.bin"
+        content = bytes(range(256)) * (900 * 4)
+        old.write_bytes(content)
+        with Qemu("x86_64") as qemu:
+            qemu_line = "writephys --fill --length 4K -d 0x100000 0x600dda7a"
+            out = run_text(debugger, [qemu_line,
+                                      "readphys 0x100000 --length 2M --output %s" % old,
+                                      "readphys 0x100000 --length 4K --output %s" % old],
+                           port=qemu.port)
+        assert out[1] == ("readphys: cannot write '%s': No space left on device; '%s' is "
+                          "unchanged (the new file written beside it was removed)\n"
+                          % (old, old)), out
+        assert out[2].startswith("readphys: saved 4096 bytes from physical 0x100000 to %s"
+                                 % old), out
+        assert old.read_bytes() == (0x600dda7a).to_bytes(4, "little") * 1024
+        assert sorted(os.listdir(disk)) == ["old.bin"]
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_tilde_user_paths(debugger, tmp_path):
+    """Issue 23 item 9: ~user/ is that user's home in --file and --output,
+    as in GDB's restore and dump; an unknown user is named."""
+    me = pwd.getpwuid(os.getuid())
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"tilde")
+    rel = os.path.relpath(tmp_path, me.pw_dir)
+    with Qemu("x86_64") as qemu:
+        out = run_text(debugger, [
+            "writephys --file ~%s/%s/blob.bin 0x2000" % (me.pw_name, rel),
+            "readphys 0x2000 --length 5 --output ~%s/%s/back.bin" % (me.pw_name, rel),
+            "writephys --file ~no_such_user_wp23/blob.bin 0x2000"], port=qemu.port)
+        assert qemu.pmemsave(0x2000, 5) == b"tilde"
+    assert out[0].startswith("writephys: wrote 5 bytes at physical 0x2000"), out
+    assert (tmp_path / "back.bin").read_bytes() == b"tilde", out
+    assert out[2] == ("writephys: --file '~no_such_user_wp23/blob.bin': there is no user "
+                      "'no_such_user_wp23' to expand '~no_such_user_wp23' to\n"), out
