@@ -197,3 +197,28 @@ def test_tilde_user_paths(debugger, tmp_path):
     assert (tmp_path / "back.bin").read_bytes() == b"tilde", out
     assert out[2] == ("writephys: --file '~no_such_user_wp23/blob.bin': there is no user "
                       "'no_such_user_wp23' to expand '~no_such_user_wp23' to\n"), out
+
+
+def test_show_writephys_lists_every_setting_cli_and_mi():
+    """Issue 23 item 8: `show writephys` alone lists every setting (CLI and
+    MI), and `set writephys` errors are writephys-settings' own."""
+    from test_gdb_mi import run_mi_raw
+    r = run_gdb(["show writephys", "set writephys read-length 0",
+                 "writephys-settings set read-length 0", "set writephys read-width 2",
+                 "show writephys"])
+    listing = ("writephys verify is auto\nwritephys backend is auto\nwritephys progress is on\n"
+               "writephys read-length is 128\nwritephys read-width is 1\n"
+               "writephys direct-map is auto\n")
+    assert r[0]["output"] == listing, r[0]
+    assert r[1]["error"] == "writephys-settings: bad value '0' for read-length (1 to 1M)", r[1]
+    assert r[2]["error"] == r[1]["error"], r[2]
+    assert r[4]["output"] == listing.replace("read-width is 1", "read-width is 2"), r[4]
+    with Qemu("x86_64") as qemu:
+        out = run_mi_raw(qemu.port, ['-interpreter-exec console "show writephys"',
+                                     '-interpreter-exec console "set writephys read-length 0"'])
+    for line in listing.splitlines():
+        assert '~"%s\\n"' % line in out, out
+    assert '^error,msg="writephys-settings: bad value \'0\' for read-length (1 to 1M)"' in out, out
+    lldb = run_text("lldb", ["writephys-settings set read-length 0"])
+    assert lldb[0] == "error: writephys-settings: bad value '0' for read-length (1 to 1M)\n" \
+        or lldb[0].endswith("writephys-settings: bad value '0' for read-length (1 to 1M)\n"), lldb
