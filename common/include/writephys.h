@@ -265,7 +265,8 @@ WP_EXPORT void wp_memmap_free(wp_memmap *map);
 typedef struct wp_route_options {
     const char *backend; /**< a route name, or "auto" / NULL */
     int force;           /**< allow ROM and unassigned ranges (and device reads) */
-    int verify;          /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
+    int verify;          /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on (the
+                              user's consent to read a device range back) */
     int for_write;       /**< the accesses will write (a route may allow only reads) */
 } wp_route_options;
 

@@ -222,3 +222,24 @@ def test_show_writephys_lists_every_setting_cli_and_mi():
     lldb = run_text("lldb", ["writephys-settings set read-length 0"])
     assert lldb[0] == "error: writephys-settings: bad value '0' for read-length (1 to 1M)\n" \
         or lldb[0].endswith("writephys-settings: bad value '0' for read-length (1 to 1M)\n"), lldb
+
+
+@pytest.mark.parametrize("debugger", DEBUGGERS)
+def test_explicit_verify_reads_a_device_back(debugger):
+    """Issue 23 item 5: --verify (or verify on) on a device range is the
+    user's consent to read it back; 1 byte is singular.  The HPET's main
+    counter (halted) keeps a 0; its first byte does not keep a 1."""
+    with Qemu("x86_64") as qemu:
+        out = run_text(debugger, ["writephys -d --verify 0xfed000f0 0",
+                                  "writephys --verify 0xfed00000 1",
+                                  "writephys 0xfed000f0 0",
+                                  "writephys-settings set verify on",
+                                  "writephys -d 0xfed000f0 0"], port=qemu.port)
+    assert out[0] == "writephys: wrote 4 bytes at physical 0xfed000f0 via qemu, verified\n", out
+    assert out[1] == ("writephys: read-back differs at 0xfed00000 (wrote 0x01, read 0x00): the "
+                      "stub acknowledged the 1 byte but device memory did not keep it; 0 bytes "
+                      "before it read back as written\n"), out
+    assert out[2] == ("writephys: wrote 1 byte at physical 0xfed000f0 via qemu, not verified "
+                      "(device memory: reads may have side effects; --verify to read back "
+                      "anyway)\n"), out
+    assert out[4] == "writephys: wrote 4 bytes at physical 0xfed000f0 via qemu, verified\n", out

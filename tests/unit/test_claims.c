@@ -28,7 +28,7 @@ static void setup(void)
 /* Runs a line as GDB's CLI does: the core splits it (LLDB's rules). */
 static int run(const char *line, wp_result *res)
 {
-    char name[16];
+    char name[32];
     size_t n = strcspn(line, " ");
     snprintf(name, sizeof name, "%.*s", (int)n, line);
     return wp_command_run_line(S, name, line + n, res);
@@ -272,10 +272,40 @@ static void test_singular(void)
 {
     setup();
     fake_fault_at(&T, "restore", 1, "E01");
-    expect_error("writephys 0x10 1", "all 1 byte was written, but the stub refused");
+    expect_error("writephys 0x10 1", "the 1 byte was written, but the stub refused");
     setup();
     fake_fault_at(&T, "M", 1, "E14");
     expect_error("writephys 0x10 1", "0 of 1 byte written");
+    /* Issue 23 item 5: no "all 1 byte ... them". */
+    setup();
+    fake_fault_at(&T, "m", 1, "E03");
+    expect_error("writephys 0x10 1", "the 1 byte was written but reading it back failed: ");
+    setup();
+    fake_fault_at(&T, "m", 1, "E03");
+    expect_error("writephys -w 0x10 1",
+                 "all 2 bytes were written but reading them back failed");
+}
+
+/* Issue 23 item 5: an explicit --verify (or verify on) is the consent to
+ * read a device range back. */
+static void test_verify_reads_devices_back(void)
+{
+    setup();
+    expect_text("writephys 0x200000 1",
+                "not verified (device memory: reads may have side effects; --verify to read "
+                "back anyway)");
+    /* The fake's device keeps nothing (it reads as zero): the read-back says so. */
+    expect_error("writephys --verify 0x200000 2",
+                 "read-back differs at 0x200000 (wrote 0x02, read 0x00): the stub acknowledged "
+                 "the 1 byte but device memory did not keep it");
+    expect_text("writephys --verify 0x200000 0",
+                "writephys: wrote 1 byte at physical 0x200000 via qemu, verified\n");
+    expect_text("writephys-settings set verify on", "");
+    expect_text("writephys -w 0x200010 0",
+                "writephys: wrote 2 bytes at physical 0x200010 via qemu, verified\n");
+    expect_text("writephys --no-verify 0x200000 3", "not verified (--no-verify)");
+    /* A readphys of the device still needs --force. */
+    expect_error("readphys 0x200000 --length 4", "is a device");
 }
 
 /* 23, 25, 26: one rule for repeated options, no option without effect, help. */
@@ -457,6 +487,7 @@ static const CU_TestInfo tests[] = {
     {"27: no memory map", test_map_unavailable},
     {"issue 23.2, 23.10: --output replaced only whole", test_output_replaced_only_whole},
     {"issue 23.9: ~user/", test_tilde_user},
+    {"issue 23.5: --verify reads a device back", test_verify_reads_devices_back},
     CU_TEST_INFO_NULL,
 };
 
