@@ -143,7 +143,9 @@ typedef struct wp_host {
      * costs a command line per packet).  Routes whose stub is in physical
      * mode write through it.  *written: the bytes the stub acknowledged,
      * also on failure; then WP_ETARGET when the stub refused the next
-     * packet (it did not land), WP_EHOST when its fate is unknown. */
+     * packet (it did not land), WP_EHOST when its fate is unknown.  A host
+     * whose packet got no answer at all (a timeout, a lost link) also calls
+     * wp_session_set_link_doubt: nothing more that writes is then sent. */
     int (*write_memory_bulk)(void *ctx, uint64_t addr, const void *buf, size_t len,
                              size_t *written, wp_error *err);
     /** Optional: bytes moved so far of a transfer, after every packet. */

@@ -56,7 +56,10 @@ def test_stalled_stub_count_is_a_range_and_late_replies_are_not_taken(debugger):
     assert stored[low - 1:high - 1] in (b"\x5a" * (high - low), bytes(high - low))
     assert stored[high - 1:] == bytes(6000 - high)
     if "out of step" in out[1]:
-        assert "out of step" in out[2] and len([p for p in stub.log if p[0] == "M"]) == 2
+        # Refused, and nothing written after; the next command is refused
+        # too or, once the replies are in step again, right.
+        assert len([p for p in stub.log if p[0] == "M"]) == 2, stub.log
+        assert "out of step" in out[2] or out[2].startswith("00001000  5a 5a 5a 5a"), out
     else:
         assert out[1] == "writephys: wrote 1 byte at physical 0x1000 via qemu, verified\n", out
         assert stub.ram[0x1000] == 1 and out[2].startswith("00001000  01 5a 5a 5a"), out
