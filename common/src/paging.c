@@ -466,7 +466,8 @@ int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp
             t->phys = d.next + (va & (t->page_size - 1));
             t->flags = (deny_write ? 0 : WP_PAGE_WRITE) | (deny_user ? 0 : WP_PAGE_USER) |
                        (deny_exec ? 0 : WP_PAGE_EXEC);
-            if (m->mode == WP_PAGING_ARM64 && !deny_kexec)
+            /* aarch64: a region EL0 can write is never executable at EL1. */
+            if (m->mode == WP_PAGING_ARM64 && !deny_kexec && (deny_write || deny_user))
                 t->flags |= WP_PAGE_KERNEL_EXEC;
             return WP_OK;
         }

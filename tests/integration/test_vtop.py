@@ -296,7 +296,8 @@ def test_aarch64_formats_per_half_match_qemu(debugger, name):
             phys, desc = vtop_phys(line)
             assert phys == gpa(truth), (name, hex(va), line, truth)
     if name == "4K+64K":
-        assert vtop_phys(out[0])[1] == "4 KiB page, rw, user, x", out[0]   # HPD0: APTable off
+        # HPD0: APTable off, so writable; writable at EL0, so never EL1-executable
+        assert vtop_phys(out[0])[1] == "4 KiB page, rw, user, pxn", out[0]
         assert vtop_phys(out[2])[0] == 0xf000040201234, out[2]
         assert "L0   table 0x40010000 index 0: entry at physical 0x40010000 = " \
             "0x4000000040011003 [V T APT2]" in out[2 * n], out[2 * n]
