@@ -242,3 +242,156 @@ def a64_configs():
                                 cfg.rows.append(row)
                     out.append(cfg)
     return out
+
+
+# ---- x86-64 and riscv: one generic table builder ----
+
+class Tables:
+    """Page tables of `levels` levels of 2**index_bits entries of 8 bytes,
+    built from `base` up; place() gives a row a virtual address whose walk
+    ends at its level in an entry of its own."""
+
+    def __init__(self, levels, index_bits, base, pointer, va_bits):
+        self.levels, self.index_bits, self.va_bits = levels, index_bits, va_bits
+        self.pointer = pointer            # (table address, bits) -> entry value
+        self.next = base
+        self.writes = {}
+        self.root = {"addr": self.alloc(), "entries": {}}
+
+    def alloc(self):
+        addr = self.next
+        self.next += 0x1000
+        return addr
+
+    def place(self, row, first_index=0, path_bits=None):
+        """path_bits: {level: bits} for the table entries on the way."""
+        path_bits = path_bits or {}
+        node, va = self.root, 0
+        for level in range(row.level + 1):
+            shift = 12 + (self.levels - 1 - level) * self.index_bits
+            used = node["entries"]
+            low = first_index if level == 0 else 0
+            if level == row.level:
+                idx = next(i for i in range(low, 1 << self.index_bits) if i not in used)
+                used[idx] = ("leaf", row)
+                row.entry = node["addr"] + 8 * idx
+                va |= idx << shift
+                break
+            bits = path_bits.get(level, 0)
+            idx = next((i for i, e in used.items() if e[0] == "table" and e[2] == bits
+                        and i >= low), None)
+            if idx is None:
+                idx = next(i for i in range(low, 1 << self.index_bits) if i not in used)
+                child = {"addr": self.alloc(), "entries": {}}
+                used[idx] = ("table", child, bits)
+                self.writes[node["addr"] + 8 * idx] = self.pointer(child["addr"], bits)
+            node = used[idx][1]
+            va |= idx << shift
+        va |= 0x918
+        if va >> (self.va_bits - 1):          # canonical: sign-extend
+            va |= MAX ^ ((1 << self.va_bits) - 1)
+        row.va = va
+        self.writes[row.entry] = row.desc(self, row)
+
+
+X86_PAGE = 0x400000
+P, RW, US, PS, NX = 1, 2, 4, 0x80, 1 << 63
+
+
+def x86_flags(bits_on_path):
+    rw = all(b & RW for b in bits_on_path)
+    us = all(b & US for b in bits_on_path)
+    nx = any(b & NX for b in bits_on_path)
+    return "%s, %s, %s" % ("rw" if rw else "ro", "user" if us else "kernel",
+                           "nx" if nx else "x")
+
+
+def x86_rows(levels):
+    """4K/2M/1G pages, not present at every level, R/W, U/S and NX at the
+    leaf and on the way, both halves.  (Reserved bits: issue 17's table.)"""
+    t = Tables(levels, 9, 0x100000, lambda a, bits: a | P | bits, 48 if levels == 4 else 57)
+    leaf = levels - 1
+    full = RW | US
+    specs = []    # name, level, entry bits or value, expect, size, flags, {level: path bits}
+    for rw in (0, RW):
+        for us in (0, US):
+            for nx in (0, NX):
+                bits = rw | us | nx
+                specs.append(("4K page RW=%d US=%d NX=%d" % (bool(rw), bool(us), bool(nx)),
+                              leaf, X86_PAGE | P | bits, X86_PAGE, 0x1000,
+                              x86_flags([full, bits]), {}))
+    specs.append(("2M page", leaf - 1, 0x400000 | P | full | PS, 0x400000, 1 << 21,
+                  "rw, user, x", {}))
+    specs.append(("1G page", leaf - 2, 0x40000000 | P | full | PS, 0x40000000, 1 << 30,
+                  "rw, user, x", {}))
+    for lvl in range(levels):
+        specs.append(("not present at level %d" % lvl, lvl, 0, "(not present)", 0x1000, None,
+                      {}))
+    for lvl, name, bits in ((0, "RW=0 at the top", US), (1, "US=0 at level 1", RW),
+                            (2, "NX at level 2", full | NX)):
+        specs.append((name, leaf, X86_PAGE | P | full, X86_PAGE, 0x1000,
+                      x86_flags([bits, full]), {lvl: bits}))
+    rows = []
+    for half in (0, 1):
+        for name, lvl, value, expect, size, flags, path in specs:
+            r = Row(name, lvl, lambda t, r, value=value: value, expect, flags=flags)
+            r.size, r.half = size, half
+            bits = {k: full for k in range(levels)}
+            bits.update(path)
+            t.place(r, first_index=256 if half else 0, path_bits=bits)
+            rows.append(r)
+    return t, rows
+
+
+RV_RAM = 0x80000000
+RV_PAGE = RV_RAM + 0x400000
+V, R, W, X, U, G, A, D = 1, 2, 4, 8, 16, 32, 64, 128
+
+
+def rv_pte(addr, flags):
+    return ((addr >> 12) << 10) | flags
+
+
+def rv_rows(levels):
+    """Sv39/48/57: a leaf at every level, aligned and misaligned superpages,
+    every R/W/X combination with and without U, A and D, reserved W-without-R
+    and a pointer at the last level."""
+    t = Tables(levels, 9, RV_RAM + 0x100000, lambda a, bits: rv_pte(a, V), 12 + 9 * levels)
+    leaf = levels - 1
+    specs = []
+    for rwx in (R, R | W, R | X, R | W | X, X):
+        for u in (0, U):
+            specs.append(("leaf %s%s" % ("".join(c for c, b in (("r", R), ("w", W), ("x", X))
+                                                 if rwx & b), " U" if u else ""),
+                          leaf, rv_pte(RV_PAGE, V | rwx | u | A | D), RV_PAGE, 0x1000,
+                          "%s, %s, %s" % ("rw" if rwx & W else "ro", "user" if u else "kernel",
+                                          "x" if rwx & X else "nx")))
+    for ad in (0, A, A | D):
+        specs.append(("A=%d D=%d" % (bool(ad & A), bool(ad & D)), leaf,
+                      rv_pte(RV_PAGE, V | R | W | ad), RV_PAGE, 0x1000, "rw, kernel, nx"))
+    for lvl in range(leaf):
+        size = 1 << (12 + 9 * (leaf - lvl))
+        oa = RV_RAM & ~(size - 1) if size <= (1 << 30) else 0
+        specs.append(("superpage at level %d" % lvl, lvl, rv_pte(oa, V | R | W | X | A | D), oa,
+                      size, "rw, kernel, x"))
+        specs.append(("misaligned superpage at level %d" % lvl, lvl,
+                      rv_pte(oa + 0x1000, V | R | W | X | A | D), "misaligned superpage", size,
+                      None, oa + 0x1000))
+    specs.append(("W without R", leaf, rv_pte(RV_PAGE, V | W | A | D), "reserved (W without R)",
+                  0x1000, None, RV_PAGE))
+    specs.append(("pointer at the last level", leaf, rv_pte(RV_PAGE, V),
+                  "a pointer at the last level", 0x1000, None))
+    specs.append(("not valid", leaf, 0, "(not valid)", 0x1000, None))
+    rows = []
+    for half in (0, 1):
+        for name, lvl, value, expect, size, flags, *listed in specs:
+            # listed: where QEMU's `info mem` (walk_pte, which checks neither
+            # alignment nor W-without-R) lists what its translation faults.
+            r = Row(name, lvl, lambda t, r, value=value: value, expect, flags=flags,
+                    follows=not listed)
+            r.qemu_oa = listed[0] if listed else None
+            r.pte = value
+            r.size, r.half = size, half
+            t.place(r, first_index=256 if half else 0)
+            rows.append(r)
+    return t, rows
