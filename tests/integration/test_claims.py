@@ -219,8 +219,10 @@ def test_show_writephys_lists_every_setting_cli_and_mi():
     with Qemu("x86_64") as qemu:
         out = run_mi_raw(qemu.port, ['-interpreter-exec console "show writephys"',
                                      '-interpreter-exec console "set writephys read-length 0"'])
+        native = run_mi_raw(qemu.port, ["-gdb-show writephys"])
     for line in listing.splitlines():
         assert '~"%s\\n"' % line in out, out
+        assert '~"%s\\n"' % line in native, native
     assert '^error,msg="writephys-settings: bad value \'0\' for read-length (1 to 1M)"' in out, out
     lldb = run_text("lldb", ["writephys-settings set read-length 0"])
     assert lldb[0] == "error: writephys-settings: bad value '0' for read-length (1 to 1M)\n" \
