@@ -650,7 +650,23 @@ class _SettingsPrefix(gdb.Command):
 The same as 'writephys-settings set NAME VALUE', in GDB's own form."""
 
     def __init__(self, verb):
+        self.verb = verb
         super().__init__(verb + " writephys", gdb.COMMAND_DATA, prefix=True)
+
+    def invoke(self, arg, _from_tty):
+        # `show writephys` alone lists every setting, as `show print` does;
+        # `set writephys` alone says what it takes.
+        names = [_lib.wp_setting_name(i).decode() for i in range(_lib.wp_setting_count())]
+        if arg.strip():
+            raise gdb.GdbError("writephys-settings: unknown setting '%s' (%s)"
+                               % (arg.split()[0], ", ".join(names)))
+        if self.verb == "set":
+            raise gdb.GdbError("writephys-settings: usage: set writephys NAME VALUE (%s)"
+                               % ", ".join(names))
+        for name in names:
+            buf = ctypes.create_string_buffer(64)
+            _lib.wp_setting_get(_host.session, name.encode(), buf, 64)
+            gdb.write("writephys %s is %s\n" % (name, buf.value.decode()))
 
 
 class _Setting(gdb.Parameter):
@@ -675,7 +691,7 @@ class _Setting(gdb.Parameter):
                                str(self.value).encode(), ctypes.byref(err)):
             message = err.message.decode("utf-8", "replace")
             self.value = self._core_value()
-            raise gdb.GdbError("writephys: " + message)
+            raise gdb.GdbError("writephys-settings: " + message)
         return ""
 
     def get_show_string(self, _svalue):

@@ -375,6 +375,11 @@ class LldbHost
             return WP_OK;
         std::string why = error.GetCString() ? error.GetCString() : "short write";
         int status = MemoryStatus(error, "memory write failed for");
+        // "failed to send packet" is LLDB's word for a packet that got no
+        // answer (a timeout, a lost link: ProcessGDBRemote::DoWriteMemory):
+        // the core then sends nothing more that writes.
+        if (why.compare(0, 21, "failed to send packet") == 0)
+            wp_session_set_link_doubt(Self(ctx).Session(), 1);
         // LLDB quotes the whole packet; its head is enough for one line.
         size_t quote = why.find("'M");
         size_t close = quote == std::string::npos ? quote : why.find('\'', quote + 1);

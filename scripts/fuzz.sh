@@ -9,7 +9,7 @@ CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWP_FUZZ=ON
 cmake --build build-fuzz
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for name in parse reply memmap; do
+for name in parse reply memmap walk; do
   mkdir -p "$work/$name"
   cp tests/fuzz/corpus/$name/* "$work/$name/" 2>/dev/null || true
   log="$work/$name.log"

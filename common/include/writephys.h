@@ -143,7 +143,9 @@ typedef struct wp_host {
      * costs a command line per packet).  Routes whose stub is in physical
      * mode write through it.  *written: the bytes the stub acknowledged,
      * also on failure; then WP_ETARGET when the stub refused the next
-     * packet (it did not land), WP_EHOST when its fate is unknown. */
+     * packet (it did not land), WP_EHOST when its fate is unknown.  A host
+     * whose packet got no answer at all (a timeout, a lost link) also calls
+     * wp_session_set_link_doubt: nothing more that writes is then sent. */
     int (*write_memory_bulk)(void *ctx, uint64_t addr, const void *buf, size_t len,
                              size_t *written, wp_error *err);
     /** Optional: bytes moved so far of a transfer, after every packet. */
@@ -278,7 +280,8 @@ WP_EXPORT void wp_memmap_free(wp_memmap *map);
 typedef struct wp_route_options {
     const char *backend; /**< a route name, or "auto" / NULL */
     int force;           /**< allow ROM and unassigned ranges (and device reads) */
-    int verify;          /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on */
+    int verify;          /**< -1 auto (RAM and ROM yes, devices no), 0 off, 1 on (the
+                              user's consent to read a device range back) */
     int for_write;       /**< the accesses will write (a route may allow only reads) */
 } wp_route_options;
 
@@ -350,7 +353,7 @@ typedef struct wp_paging {
     uint64_t root;              /**< x86, riscv: the first table's physical address */
     uint64_t cr4, efer;         /**< x86: PSE, NXE */
     uint64_t tcr, ttbr0, ttbr1; /**< aarch64 */
-    int oa52;                   /**< aarch64: 52-bit output addresses */
+    int oa52;                   /**< unused: each aarch64 half's format comes from TCR */
     int big_endian;             /**< tables in big-endian (aarch64 SCTLR.EE) */
     unsigned phys_bits;         /**< x86: the CPU's MAXPHYADDR; 0 unknown (taken as 52) */
     int pages_1g;               /**< x86: 1 GiB pages; 1 yes, 0 no, -1 unknown (yes) */

@@ -1,4 +1,5 @@
 /* readphys: a hex dump of physical memory, or its raw bytes saved to a file. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,7 +23,9 @@ static const char help[] =
     "--length N      Bytes to read (default 128).\n"
     "-b, -w, -d, -q  Group the dump in 1, 2, 4 or 8-byte units (default -b).\n"
     "--output FILE   Save the raw bytes to FILE instead of printing them (a new\n"
-    "                or regular file; it is left alone when the read fails).\n"
+    "                or regular file, replaced only by a complete result: the\n"
+    "                bytes go to a new file beside it, renamed over it at the\n"
+    "                end; on any failure FILE is left as it was).\n"
     "--big-endian, --little-endian\n"
     "                Byte order of the units (default: the target's).\n"
     "--backend NAME  Route to physical memory (default auto):\n"
@@ -63,42 +66,110 @@ static int check(wp_request *r, size_t npos, wp_error *err)
     return WP_OK;
 }
 
-/* Opens --output before anything is sent, without truncating a file that
- * exists (the read may still fail) and without blocking on a FIFO. */
-static int open_output(const char *shown, const char *path, int *fd, bool *created,
-                       wp_error *err)
+/* --output never replaces a file with less than a complete result: the
+ * bytes go to a new file beside it, which is renamed over it only when
+ * every byte was read and written (issue 23).  Set up before anything is
+ * sent: the target must be a regular file or not exist (a FIFO is refused,
+ * not waited on), and the new file must be creatable in its directory. */
+typedef struct output_file {
+    const char *shown; /* as the user typed it */
+    char path[4096];   /* expanded; a symbolic link's target, if it is one */
+    char temp[4200];   /* the new file beside it */
+    int fd;
+    bool existed;
+} output_file;
+
+/* What happened to the file, for every failure after the new file exists. */
+static int output_failed(output_file *o, int rc, wp_error *err)
 {
-    *created = false;
-    *fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (*fd < 0 && errno == ENOENT) {
-        *fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        *created = *fd >= 0;
-    }
-    if (*fd < 0)
-        return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", shown,
-                       errno == ENXIO ? "a FIFO with no reader" : strerror(errno));
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (!o->temp[0])
+        return rc;
+    unlink(o->temp);
+    o->temp[0] = '\0';
+    size_t n = strlen(err->message);
+    if (o->existed)
+        snprintf(err->message + n, sizeof err->message - n,
+                 "; '%s' is unchanged (the new file written beside it was removed)", o->shown);
+    else
+        snprintf(err->message + n, sizeof err->message - n,
+                 "; '%s' was not created (the partial file was removed)", o->shown);
+    return rc;
+}
+
+static int open_output(const char *shown, output_file *o, wp_error *err)
+{
+    o->shown = shown;
+    o->fd = -1;
+    o->temp[0] = '\0';
+    int rc = wp_option_path("--output", shown, o->path, sizeof o->path, err);
+    if (rc)
+        return rc;
     struct stat st;
-    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(*fd);
-        *fd = -1;
-        return wp_fail(err, WP_EIO, "--output '%s' is not a regular file", shown);
+    o->existed = stat(o->path, &st) == 0;
+    if (!o->existed && errno != ENOENT)
+        return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", shown, strerror(errno));
+    if (o->existed && !S_ISREG(st.st_mode))
+        return wp_fail(err, WP_EIO, "--output '%s' is %snot a regular file", shown,
+                       S_ISFIFO(st.st_mode) ? "a FIFO, " : "");
+    if (o->existed) {
+        /* Replace what the name leads to, not a symbolic link on the way. */
+        char *real = realpath(o->path, NULL);
+        if (!real)
+            return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", shown,
+                           strerror(errno));
+        snprintf(o->path, sizeof o->path, "%s", real);
+        free(real);
+        if (access(o->path, W_OK) != 0)
+            return wp_fail(err, WP_EIO, "cannot open --output '%s': %s", shown,
+                           strerror(errno));
     }
+    const char *slash = strrchr(o->path, '/');
+    int dir_len = slash ? (int)(slash - o->path + 1) : 0;
+    snprintf(o->temp, sizeof o->temp, "%.*s.%s.readphys-XXXXXX", dir_len, o->path,
+             slash ? slash + 1 : o->path);
+    o->fd = mkstemp(o->temp);
+    if (o->fd >= 0)
+        fcntl(o->fd, F_SETFD, FD_CLOEXEC);
+    if (o->fd < 0) {
+        o->temp[0] = '\0';
+        return wp_fail(err, WP_EIO, "cannot open --output '%s' (a new file beside it): %s",
+                       shown, strerror(errno));
+    }
+    /* The mode the file has, or a new file's (0666 less the umask). */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(o->fd, o->existed ? (st.st_mode & 07777) : (0666 & ~mask)) != 0)
+        return output_failed(
+            o, wp_fail(err, WP_EIO, "cannot write '%s': %s", shown, strerror(errno)), err);
     return WP_OK;
 }
 
-static int save(int fd, const char *shown, const uint8_t *bytes, size_t len, wp_error *err)
+static int save(output_file *o, const uint8_t *bytes, size_t len, wp_error *err)
 {
-    if (ftruncate(fd, 0) != 0)
-        return wp_fail(err, WP_EIO, "cannot write '%s': %s", shown, strerror(errno));
     for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, bytes + off, len - off);
+        ssize_t n = write(o->fd, bytes + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return wp_fail(err, WP_EIO, "cannot write '%s': %s", shown,
-                           n < 0 ? strerror(errno) : "no progress");
+            return output_failed(o,
+                                 wp_fail(err, WP_EIO, "cannot write '%s': %s", o->shown,
+                                         n < 0 ? strerror(errno) : "no progress"),
+                                 err);
         off += (size_t)n;
     }
+    if (fsync(o->fd) != 0 || close(o->fd) != 0) {
+        o->fd = -1;
+        return output_failed(
+            o, wp_fail(err, WP_EIO, "cannot write '%s': %s", o->shown, strerror(errno)), err);
+    }
+    o->fd = -1;
+    if (rename(o->temp, o->path) != 0)
+        return output_failed(
+            o, wp_fail(err, WP_EIO, "cannot replace '%s': %s", o->shown, strerror(errno)), err);
+    o->temp[0] = '\0';
     return WP_OK;
 }
 
@@ -114,13 +185,16 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (rc)
             return rc;
     }
-    char path[4096];
-    int fd = -1;
-    bool created = false;
-    if (r->output && wp_expand_path(r->output, path, sizeof path))
-        return wp_fail(err, WP_EINVAL, "--output path '%s' is too long", r->output);
-    if (r->output && (rc = open_output(r->output, path, &fd, &created, err)))
-        return rc;
+    output_file *out = NULL;
+    if (r->output) {
+        out = malloc(sizeof *out);
+        if (!out)
+            return wp_fail(err, WP_ENOMEM, "out of memory");
+        if ((rc = open_output(r->output, out, err))) {
+            free(out);
+            return rc;
+        }
+    }
     uint8_t *bytes = malloc((size_t)r->length);
     if (!bytes)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
@@ -138,7 +212,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc && tr.note[0])
         wp_buf_printf(&res->text, "readphys: note: %s\n", tr.note);
     if (!rc && r->output) {
-        rc = save(fd, r->output, bytes, (size_t)tr.done, err);
+        rc = save(out, bytes, (size_t)tr.done, err);
         if (!rc && r->is_virtual) { /* both addresses, as writephys --virtual says */
             wp_buf_printf(&res->text, "readphys: saved %llu byte%s from virtual 0x%llx",
                           (unsigned long long)tr.done, wp_plural(tr.done),
@@ -171,10 +245,11 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
     }
     wp_segments_free(&tr.segments);
-    if (fd >= 0)
-        close(fd);
-    if (rc && created)
-        unlink(path);
+    if (out) {
+        if (rc)
+            output_failed(out, rc, err);
+        free(out);
+    }
     free(bytes);
     return rc;
 }

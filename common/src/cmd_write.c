@@ -37,7 +37,8 @@ static const char help[] =
     "@ROUTES@\n"
     "--verify, --no-verify\n"
     "                Read back and compare (default: on for RAM and ROM, off for\n"
-    "                devices, where a read can have side effects).\n"
+    "                devices, where a read can have side effects; --verify reads\n"
+    "                a device back too).\n"
     "--dry-run       Check everything that sends nothing to memory and say what\n"
     "                would be written where.\n"
     "--force         Write even where the memory map says ROM or unassigned.\n"
@@ -163,14 +164,14 @@ static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *o
 {
     char path[4096];
     *out_fd = -1;
-    if (wp_expand_path(r->file, path, sizeof path))
-        return wp_fail(err, WP_EINVAL, "--file path '%s' is too long", r->file);
+    int rc = wp_option_path("--file", r->file, path, sizeof path, err);
+    if (rc)
+        return rc;
     /* O_NONBLOCK: a FIFO without a writer must not hang the debugger. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return wp_fail(err, WP_EIO, "cannot open --file '%s': %s", r->file, strerror(errno));
     struct stat st;
-    int rc = WP_OK;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         rc = wp_fail(err, WP_EIO, "--file '%s' is not a regular file", r->file);
     if (!rc && fcntl(fd, F_SETFL, 0) != 0)

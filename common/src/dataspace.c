@@ -28,11 +28,20 @@ static int finish(wp_route_handle *h, int rc, uint64_t done, const char *verb, w
     if (close_rc == WP_OK)
         return rc;
     if (rc == WP_OK)
-        return wp_fail(err, close_rc, "all %llu byte%s %s %s, but %s", (unsigned long long)done,
-                       wp_plural(done), done == 1 ? "was" : "were", verb, close_err.message);
+        return wp_fail(err, close_rc, "%s %llu byte%s %s %s, but %s", done == 1 ? "the" : "all",
+                       (unsigned long long)done, wp_plural(done), done == 1 ? "was" : "were",
+                       verb, close_err.message);
     size_t n = strlen(err->message);
     snprintf(err->message + n, sizeof err->message - n, "; %s", close_err.message);
     return rc;
+}
+
+/* "all 4 bytes were" / "the 1 byte was": what the read-back lines say. */
+static const char *all_of(uint64_t n, char *buf, size_t cap)
+{
+    snprintf(buf, cap, n == 1 ? "the 1 byte was" : "all %llu bytes were",
+             (unsigned long long)n);
+    return buf;
 }
 
 static int verify_wanted(int verify, int kind)
@@ -160,11 +169,11 @@ static int verify_segments(wp_session *s, wp_route_handle *h, int verify,
             size_t n = span < WP_STAGE_BYTES ? (size_t)span : WP_STAGE_BYTES, read = 0;
             rc = wp_route_read(h, at, got, n, &read, err);
             if (rc) {
-                char why[sizeof err->message];
+                char why[sizeof err->message], count[48];
                 snprintf(why, sizeof why, "%s", err->message);
-                rc =
-                    wp_fail(err, rc, "all %llu byte%s written but reading them back failed: %s",
-                            (unsigned long long)written, written == 1 ? " was" : "s were", why);
+                rc = wp_fail(err, rc, "%s written but reading %s back failed: %s",
+                             all_of(written, count, sizeof count), written == 1 ? "it" : "them",
+                             why);
                 break;
             }
             const uint8_t *expect;
@@ -191,11 +200,12 @@ static int verify_segments(wp_session *s, wp_route_handle *h, int verify,
                     uint64_t kept = off + i;
                     rc = wp_fail(err, WP_EVERIFY,
                                  "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
-                                 "the stub acknowledged all %llu byte%s but %s%smemory did "
-                                 "not keep them; %llu byte%s before it read back as written",
+                                 "the stub acknowledged %s %llu byte%s but %s%smemory did "
+                                 "not keep %s; %llu byte%s before it read back as written",
                                  (unsigned long long)(at + i), expect[i], got[i],
-                                 (unsigned long long)written, wp_plural(written),
-                                 mapless ? "" : wp_region_kind_name(r.kind), mapless ? "" : " ",
+                                 written == 1 ? "the" : "all", (unsigned long long)written,
+                                 wp_plural(written), mapless ? "" : wp_region_kind_name(r.kind),
+                                 mapless ? "" : " ", written == 1 ? "it" : "them",
                                  (unsigned long long)kept, wp_plural(kept));
                     tr->done = kept;
                     break;
@@ -400,8 +410,9 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
             if (wp_route_close(rh, &close_err) && rc == WP_OK)
                 rc = wp_fail(err, close_err.status, "%s", close_err.message);
         } else {
-            wp_fail_prefix(err, rc, "all %llu byte%s written but reading them back failed: ",
-                           (unsigned long long)tr->done, tr->done == 1 ? " was" : "s were");
+            char all[48];
+            wp_fail_prefix(err, rc, "%s written but reading %s back failed: ",
+                           all_of(tr->done, all, sizeof all), tr->done == 1 ? "it" : "them");
         }
     }
     return rc;

@@ -14,6 +14,7 @@ struct wp_route_handle {
     wp_route_slot *slot;
     const wp_memmap *map;
     int force;
+    int verify_on;     /* an explicit --verify / verify on: consent to read devices back */
     int began;         /* in physical mode: end() on close */
     int wrote;         /* anything sent that may have changed memory */
     int wrote_non_ram; /* a forced write to ROM or a device may change the map */
@@ -111,7 +112,11 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
     wp_route_handle *h = calloc(1, sizeof *h);
     if (!h)
         return wp_fail(err, WP_ENOMEM, "out of memory");
-    *h = (wp_route_handle){.s = s, .slot = slot, .map = map, .force = opt ? opt->force : 0};
+    *h = (wp_route_handle){.s = s,
+                           .slot = slot,
+                           .map = map,
+                           .force = opt ? opt->force : 0,
+                           .verify_on = opt ? opt->verify == 1 : 0};
     s->handle_open = 1;
     rc = begin ? wp_route_enter(h, err) : WP_OK;
     *out = rc ? NULL : h;
@@ -253,7 +258,7 @@ int wp_route_check(wp_route_handle *h, uint64_t addr, uint64_t len, int is_write
                            "0x%llx-0x%llx is ROM (%s); nothing was written (--force to "
                            "write anyway)",
                            from, to, r.name);
-        if (r.kind == WP_REGION_DEVICE && !is_write)
+        if (r.kind == WP_REGION_DEVICE && !is_write && !h->verify_on)
             return wp_fail(err, WP_EREFUSED,
                            "0x%llx-0x%llx is a device (%s) and reading it may have "
                            "side effects; nothing was read (--force to read anyway)",

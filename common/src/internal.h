@@ -118,6 +118,7 @@ struct wp_session {
     int generation_known;
     int handle_open; /* one route handle at a time */
     int link_doubt;  /* an exchange ended without an answer: replies may lag */
+    int link_silent; /* ...because the stub did not answer (not a Ctrl-C) */
     wp_settings settings;
     char skip_note[480]; /* auto passed over a route that fits: said once */
     int partial;         /* a failed route write reported what landed */
@@ -154,6 +155,9 @@ void wp_session_command_begin(wp_session *s);
 uint8_t *wp_session_scratch(wp_session *s, int slot);
 void wp_session_command_end(wp_session *s);
 uint64_t wp_session_command(const wp_session *s);
+/* A packet got no answer at all (a timeout, a lost link): send nothing
+ * more this command.  After a Ctrl-C the stub still answers. */
+int wp_session_link_silent(const wp_session *s);
 /* Formats the host's way of sending packet p ("maint packet p"). */
 void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap);
 
@@ -265,6 +269,8 @@ int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out);
 int wp_split_args(const char *line, wp_buf *words, size_t *count, wp_error *err);
 /* "~/x" to "$HOME/x"; nonzero when it does not fit. */
 int wp_expand_path(const char *path, char *out, size_t cap);
+/* wp_expand_path with the error a user sees for `option`. */
+int wp_option_path(const char *option, const char *path, char *out, size_t cap, wp_error *err);
 /* Appends the names of the options in `mask` to a space-separated list. */
 size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len);
 size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const char *word);

@@ -12,8 +12,12 @@
 
 enum entry_kind { E_INVALID, E_TABLE, E_LEAF, E_RESERVED };
 
+struct geometry;
+
 /* What one entry says, decoded by its architecture. */
 typedef struct decoded {
+    const struct geometry *geo; /* in: the walk's geometry (aarch64: the half's) */
+    uint64_t va;                /* in: the address walked */
     int kind;
     uint64_t next;       /* E_TABLE: the next table; E_LEAF: the frame's base */
     unsigned deny_write; /* the bits this entry takes away */
@@ -21,8 +25,20 @@ typedef struct decoded {
     unsigned deny_exec;
     unsigned deny_kernel_exec;
     const char *why; /* E_INVALID / E_RESERVED: what is wrong */
-    char text[160];  /* where why is composed */
+    char text[240];  /* room for a `why` that names addresses */
 } decoded;
+
+/* The geometry of one walk: for aarch64 it depends on the half and TCR. */
+typedef struct geometry {
+    unsigned levels, index_bits, top_bits, page_shift, va_bits;
+    uint64_t root;
+    const char *half; /* aarch64: "TTBR0" / "TTBR1" */
+    /* aarch64, each half decoded on its own (TGx, DS, IPS, HPDx): */
+    int ds;            /* the effective TCR.DS (4K/16K only): OA[51:50] in bits 9:8 */
+    unsigned oa_bits;  /* the effective output size (IPS, 48 at most without DS or 64K) */
+    int hpd;           /* TCR.HPDx: APTable/UXNTable/PXNTable ignored */
+    unsigned ips_bits; /* what TCR.IPS says, before the 48-bit cap */
+} geometry;
 
 static uint64_t bits(uint64_t v, unsigned hi, unsigned lo)
 {
@@ -133,30 +149,66 @@ static void decode_x86(const wp_paging *p, unsigned level, unsigned levels, unsi
 
 /* ---- aarch64 ---- */
 
+/* The output address field of a descriptor, as the half's format puts it:
+ * bits 47:granule; with 64K and 52-bit outputs OA[51:48] in bits 15:12;
+ * with DS=1 (4K/16K, FEAT_LPA2) bits 49:granule and OA[51:50] in bits 9:8,
+ * where the other formats keep SH[1:0]. */
+static uint64_t arm_oa(const geometry *g, uint64_t e)
+{
+    uint64_t low = ~(((uint64_t)1 << g->page_shift) - 1);
+    if (g->ds)
+        return (e & 0x0003ffffffffffffull & low) | bits(e, 9, 8) << 50;
+    uint64_t oa = e & 0x0000ffffffffffffull & low;
+    if (g->page_shift == 16 && g->oa_bits == 52)
+        oa |= bits(e, 15, 12) << 48;
+    return oa;
+}
+
+/* Whether the architecture has blocks at this level (-1..3) for the half. */
+static int arm_block_level(const geometry *g, int level)
+{
+    switch (g->page_shift) {
+    case 12: return level == 1 || level == 2 || (level == 0 && g->ds);
+    case 14: return level == 2 || (level == 1 && g->ds);
+    default: return level == 2 || (level == 1 && g->oa_bits == 52); /* 64K: FEAT_LPA */
+    }
+}
+
 static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
                        uint64_t e, decoded *d)
 {
+    (void)p;
+    const geometry *g = d->geo;
     unsigned from_leaf = levels - 1 - level;
+    int arch_level = 4 - (int)levels + (int)level; /* -1 (5 levels, 4K with DS) to 3 */
     unsigned type = (unsigned)(e & 3);
     if (!(type & 1)) {
         d->kind = E_INVALID;
         d->why = "not valid";
         return;
     }
-    /* Output address bits 47:shift; 52-bit forms keep 51:48 elsewhere. */
-    uint64_t oa = e & 0x0000ffffffffffffull & ~(((uint64_t)1 << shift) - 1);
-    if (shift == 16 && p->oa52)
-        oa |= bits(e, 15, 12) << 48;
-    else if (p->oa52)
-        oa = (e & 0x0003fffffffff000ull & ~(((uint64_t)1 << shift) - 1)) | bits(e, 9, 8) << 50;
+    uint64_t oa = arm_oa(g, e);
+    if (g->oa_bits < 64 && (oa >> g->oa_bits)) {
+        /* The architecture's Address size fault (QEMU 7.2 raises it too). */
+        snprintf(d->text, sizeof d->text,
+                 "address size fault: the output address 0x%llx is wider than the %u bits "
+                 "of TCR_EL1.IPS",
+                 (unsigned long long)oa, g->oa_bits);
+        d->kind = E_RESERVED;
+        d->why = d->text;
+        return;
+    }
     if (type == 3 && from_leaf > 0) {
         d->kind = E_TABLE;
         d->next = oa;
-        /* APTable, UXNTable, PXNTable limit every level below. */
-        d->deny_write = (e >> 62) & 1;
-        d->deny_user = (e >> 61) & 1;
-        d->deny_exec = (e >> 60) & 1;
-        d->deny_kernel_exec = (e >> 59) & 1;
+        /* APTable, UXNTable, PXNTable limit every level below, unless
+         * hierarchical permissions are disabled (TCR_EL1.HPDx). */
+        if (!g->hpd) {
+            d->deny_write = (e >> 62) & 1;
+            d->deny_user = (e >> 61) & 1;
+            d->deny_exec = (e >> 60) & 1;
+            d->deny_kernel_exec = (e >> 59) & 1;
+        }
         return;
     }
     if (type == 1 && from_leaf == 0) {
@@ -164,15 +216,33 @@ static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsi
         d->why = "reserved descriptor (block type at the last level)";
         return;
     }
-    /* Blocks exist at level 1 (4K, and 64K with 52 bits) and level 2. */
-    unsigned arch_level = 4 - levels + level;
-    if (type == 1 && !(arch_level == 2 || (arch_level == 1 && (shift == 12 || p->oa52)))) {
+    unsigned size_bits = shift + from_leaf * (shift - 3);
+    if (type == 1 && !arm_block_level(g, arch_level)) {
+        /* QEMU 7.2 (get_phys_addr_lpae) faults only the level-3 form and
+         * maps any other block: the block's size from its level, its base
+         * from the descriptor's address field. */
+        uint64_t size = size_bits >= 64 ? 0 : (uint64_t)1 << size_bits;
+        uint64_t qemu = size ? (oa & ~(size - 1)) | (d->va & (size - 1)) : d->va;
+        const char *needs = NULL; /* what would make this level's block legal */
+        if (arch_level == 0 && shift == 12)
+            needs = "TCR_EL1.DS=1 (FEAT_LPA2)";
+        else if (arch_level == 1 && shift == 14)
+            needs = "TCR_EL1.DS=1 (FEAT_LPA2)";
+        else if (arch_level == 1 && shift == 16)
+            needs = "52-bit outputs (TCR_EL1.IPS=0b110, FEAT_LPA)";
+        char sz[32];
+        wp_format_size(sz, sizeof sz, size);
+        snprintf(d->text, sizeof d->text,
+                 "reserved descriptor: the architecture %s%s; QEMU 7.2 maps it anyway, as a "
+                 "%s block to physical 0x%llx",
+                 needs ? "allows a block at this level only with "
+                       : "has no block at this level",
+                 needs ? needs : "", sz, (unsigned long long)qemu);
         d->kind = E_RESERVED;
-        d->why = "reserved descriptor (block at a level without blocks)";
+        d->why = d->text;
         return;
     }
     d->kind = E_LEAF;
-    unsigned size_bits = shift + from_leaf * (shift - 3);
     d->next = oa & ~(((uint64_t)1 << size_bits) - 1);
     d->deny_write = (e >> 7) & 1; /* AP[2]: read-only */
     d->deny_user = !((e >> 6) & 1);
@@ -255,8 +325,8 @@ static const struct mode_row {
     {WP_PAGING_SV57, "riscv Sv57", 5, 9, 8, 12, 57,
      (const char *const[]){"L4", "L3", "L2", "L1", "L0"}, decode_riscv},
     /* aarch64: levels and sizes come from TCR; these rows give the decoder. */
-    {WP_PAGING_ARM64, "aarch64", 0, 0, 8, 0, 0, (const char *const[]){"L0", "L1", "L2", "L3"},
-     decode_arm},
+    {WP_PAGING_ARM64, "aarch64", 0, 0, 8, 0, 0,
+     (const char *const[]){"L-1", "L0", "L1", "L2", "L3"}, decode_arm},
 };
 
 static const struct mode_row *find_mode(int mode)
@@ -266,13 +336,6 @@ static const struct mode_row *find_mode(int mode)
             return &modes[i];
     return NULL;
 }
-
-/* The geometry of one walk: for aarch64 it depends on the half and TCR. */
-typedef struct geometry {
-    unsigned levels, index_bits, top_bits, page_shift, va_bits;
-    uint64_t root;
-    const char *half; /* aarch64: "TTBR0" / "TTBR1" */
-} geometry;
 
 static int arm_geometry(const wp_paging *p, uint64_t va, geometry *g, wp_error *err)
 {
@@ -294,15 +357,33 @@ static int arm_geometry(const wp_paging *p, uint64_t va, geometry *g, wp_error *
     if (epd)
         return wp_fail(err, WP_EREFUSED, "walks through TTBR%d are disabled (TCR_EL1.EPD%d)",
                        upper, upper);
+    /* Each half has its own format: DS counts for 4K and 16K only, and the
+     * output size is IPS, capped at 48 bits unless DS=1 or 64K. */
+    static const unsigned ips_map[8] = {32, 36, 40, 42, 44, 48, 52, 52};
+    g->ds = shift != 16 && ((p->tcr >> 59) & 1);
+    g->ips_bits = ips_map[bits(p->tcr, 34, 32)];
+    g->oa_bits = (g->ds || shift == 16) ? g->ips_bits : (g->ips_bits < 48 ? g->ips_bits : 48);
+    g->hpd = upper ? (p->tcr >> 42) & 1 : (p->tcr >> 41) & 1;
+    /* TxSZ: at least 16, or 12 with 64K (FEAT_LVA) or DS=1 (FEAT_LPA2); at
+     * most 48, 47 with 64K (FEAT_TTST).  Out of range is a Translation
+     * fault (QEMU 7.2 raises it too). */
+    unsigned min_tsz = (shift == 16 || g->ds) ? 12 : 16;
+    unsigned max_tsz = shift == 16 ? 47 : 48;
+    if (tsz < min_tsz || tsz > max_tsz)
+        return wp_fail(err, WP_EINVAL,
+                       "TCR_EL1.T%dSZ=%u is out of range for a %uK granule%s (%u to %u): the "
+                       "CPU faults every address of TTBR%d",
+                       upper, tsz, 1u << (shift - 10),
+                       shift == 16 ? ""
+                       : g->ds     ? " with TCR_EL1.DS=1"
+                                   : " with TCR_EL1.DS=0",
+                       min_tsz, max_tsz, upper);
     g->va_bits = 64 - tsz;
-    if (g->va_bits < 16 || g->va_bits > 52)
-        return wp_fail(err, WP_EINVAL, "TCR_EL1.T%uSZ=%u is outside what this walker knows",
-                       upper, tsz);
-    uint64_t high = g->va_bits == 64 ? 0 : va >> g->va_bits;
+    uint64_t high = va >> g->va_bits;
     uint64_t want = upper ? (UINT64_MAX >> g->va_bits) : 0;
     /* TBI: bits 63:56 may carry a tag when TCR.TBIx is set. */
     int tbi = upper ? (p->tcr >> 38) & 1 : (p->tcr >> 37) & 1;
-    if (tbi && g->va_bits <= 56) {
+    if (tbi) {
         high &= (((uint64_t)1 << (56 - g->va_bits)) - 1);
         want &= (((uint64_t)1 << (56 - g->va_bits)) - 1);
     }
@@ -312,12 +393,20 @@ static int arm_geometry(const wp_paging *p, uint64_t va, geometry *g, wp_error *
                        (unsigned long long)va, g->va_bits, upper, upper, tsz);
     g->page_shift = shift;
     g->index_bits = shift - 3;
+    /* 1 to 5 levels: 5 only for 4K with DS=1 and TxSZ below 16. */
     g->levels = (g->va_bits - shift + g->index_bits - 1) / g->index_bits;
     g->top_bits = g->va_bits - shift - (g->levels - 1) * g->index_bits;
     uint64_t ttbr = upper ? p->ttbr1 : p->ttbr0;
     g->root = ttbr & 0x0000fffffffffffeull;
-    if (p->oa52 && shift == 16)
+    /* BADDR[51:48] in TTBR bits 5:2 with 52-bit formats (64K with IPS=52,
+     * or DS=1); the table is then 64-byte aligned at least. */
+    if (g->ds || (shift == 16 && g->oa_bits == 52))
         g->root = (ttbr & 0x0000ffffffffffc0ull) | (bits(ttbr, 5, 2) << 48);
+    if (g->oa_bits < 64 && (g->root >> g->oa_bits))
+        return wp_fail(err, WP_EREFUSED,
+                       "TTBR%d_EL1's table address 0x%llx is wider than the %u bits of "
+                       "TCR_EL1.IPS (an address size fault at level 0)",
+                       upper, (unsigned long long)g->root, g->oa_bits);
     g->half = upper ? "TTBR1" : "TTBR0";
     return WP_OK;
 }
@@ -429,14 +518,14 @@ int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp
         uint64_t entry_addr = table + (uint64_t)index * m->entry_size;
         wp_walk_step *step = &t->steps[t->nsteps++];
         const char *const *names = m->level_names;
-        step->name = names[m->mode == WP_PAGING_ARM64 ? 4 - g.levels + level : level];
+        step->name = names[m->mode == WP_PAGING_ARM64 ? 5 - g.levels + level : level];
         step->table = table;
         step->index = index;
         step->entry_addr = entry_addr;
         rc = read_entry(h, w, level, entry_addr, m->entry_size, &step->entry, err);
         if (rc)
             return rc;
-        decoded d = {0};
+        decoded d = {.geo = &g, .va = va};
         m->decode(p, level, g.levels, g.page_shift, step->entry, &d);
         deny_write |= d.deny_write;
         deny_user |= d.deny_user;
@@ -456,7 +545,8 @@ int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp
             t->phys = d.next + (va & (t->page_size - 1));
             t->flags = (deny_write ? 0 : WP_PAGE_WRITE) | (deny_user ? 0 : WP_PAGE_USER) |
                        (deny_exec ? 0 : WP_PAGE_EXEC);
-            if (m->mode == WP_PAGING_ARM64 && !deny_kexec)
+            /* aarch64: a region EL0 can write is never executable at EL1. */
+            if (m->mode == WP_PAGING_ARM64 && !deny_kexec && (deny_write || deny_user))
                 t->flags |= WP_PAGE_KERNEL_EXEC;
             return WP_OK;
         }
@@ -526,9 +616,9 @@ static int paging_arm(wp_session *s, wp_paging *p, wp_error *err)
     if (rc)
         return rc;
     p->mode = WP_PAGING_ARM64;
-    unsigned tg0 = (unsigned)bits(p->tcr, 15, 14);
-    /* 52-bit output: 64K with IPS=0b110, or DS=1 (4K/16K, FEAT_LPA2). */
-    p->oa52 = ((p->tcr >> 59) & 1) || (tg0 == 1 && bits(p->tcr, 34, 32) == 6);
+    /* The output format (DS, IPS) is decided per half, from its granule,
+     * by the walk (arm_geometry); oa52 stays 0. */
+    p->oa52 = 0;
     p->big_endian = (sctlr >> 25) & 1; /* EE */
     return WP_OK;
 }

@@ -4,9 +4,11 @@
  * talks to the target; every mistake is one line. */
 #include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -396,15 +398,55 @@ size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len)
     return len;
 }
 
+/* `~` and `~/...` are $HOME (or the password file's home), `~user/...` that
+ * user's home, as GDB's restore and dump (readline's tilde_expand) take
+ * them.  1: the result does not fit; 2: no such user. */
 int wp_expand_path(const char *path, char *out, size_t cap)
 {
-    const char *home = getenv("HOME");
     int n;
-    if ((path[0] == '~' && (path[1] == '/' || !path[1])) && home && *home)
-        n = snprintf(out, cap, "%s%s", home, path + 1);
-    else
-        n = snprintf(out, cap, "%s", path);
+    if (path[0] == '~') {
+        const char *rest = strchr(path, '/');
+        size_t name_len = rest ? (size_t)(rest - path - 1) : strlen(path + 1);
+        rest = rest ? rest : path + strlen(path);
+        const char *home = NULL;
+        if (name_len == 0) {
+            home = getenv("HOME");
+            if (!home || !*home) {
+                struct passwd *pw = getpwuid(getuid());
+                home = pw ? pw->pw_dir : NULL;
+            }
+        } else {
+            char name[256];
+            if (name_len >= sizeof name)
+                return 2;
+            memcpy(name, path + 1, name_len);
+            name[name_len] = '\0';
+            struct passwd *pw = getpwnam(name);
+            if (!pw)
+                return 2;
+            home = pw->pw_dir;
+        }
+        if (home && *home) {
+            n = snprintf(out, cap, "%s%s", home, rest);
+            return n < 0 || (size_t)n >= cap;
+        }
+    }
+    n = snprintf(out, cap, "%s", path);
     return n < 0 || (size_t)n >= cap;
+}
+
+int wp_option_path(const char *option, const char *path, char *out, size_t cap, wp_error *err)
+{
+    switch (wp_expand_path(path, out, cap)) {
+    case 0: return WP_OK;
+    case 1: return wp_fail(err, WP_EINVAL, "%s path '%s' is too long", option, path);
+    default: {
+        const char *slash = strchr(path, '/');
+        int len = slash ? (int)(slash - path) : (int)strlen(path);
+        return wp_fail(err, WP_EINVAL, "%s '%s': there is no user '%.*s' to expand '%.*s' to",
+                       option, path, len - 1, path + 1, len, path);
+    }
+    }
 }
 
 static bool blank(char c)

@@ -164,6 +164,16 @@ static int qemu_end(wp_session *s, void *state, wp_error *err)
         return WP_OK;
     }
     q->switched = 0;
+    if (wp_session_link_silent(s)) {
+        /* A packet of this command went unanswered (the stub stalled or the
+         * link dropped): nothing more that writes is sent, and the command
+         * ends now rather than after another timeout. */
+        q->mode_known = 0;
+        q->switch_honoured = 0;
+        return wp_fail(err, WP_EHOST,
+                       "the stub stopped answering (a timeout, or the connection was lost), "
+                       "so the switch back to virtual mode was not sent");
+    }
     int rc = send_str(s, "Qqemu.PhyMemMode:0", &reply, err);
     if (!rc)
         rc = wp_rsp_expect_ok(reply->data, reply->len, err, "the switch back to virtual mode");

@@ -96,6 +96,10 @@ static int vmware_end(wp_session *s, void *state, wp_error *err)
     if (!v->switched)
         return WP_OK;
     v->switched = 0;
+    if (wp_session_link_silent(s)) /* a packet went unanswered: send nothing more */
+        return wp_fail(err, WP_EHOST,
+                       "the stub stopped answering (a timeout, or the connection was lost), so "
+                       "'monitor virt' was not sent");
     int rc = switch_mode(s, "virt", err);
     return rc ? wp_fail_prefix(err, rc, "the switch back to virtual addresses failed: ")
               : WP_OK;

@@ -175,6 +175,8 @@ void wp_session_set_link_doubt(wp_session *s, int doubtful)
 {
     if (s)
         s->link_doubt = doubtful != 0;
+    if (s && !doubtful)
+        s->link_silent = 0;
 }
 
 const wp_host *wp_session_host(const wp_session *s)
@@ -196,6 +198,8 @@ int wp_session_send(wp_session *s, const char *packet, size_t len, const wp_buf 
     int rc = s->host.send_packet(s->host.ctx, packet, len, &s->reply, err);
     if (rc == WP_EHOST || rc == WP_EINTR)
         s->link_doubt = 1;
+    if (rc == WP_EHOST) /* no answer; Ctrl-C leaves a stub that answers */
+        s->link_silent = 1;
     if (rc) {
         if (!err->message[0])
             wp_fail(err, WP_EHOST, "the debugger could not exchange a packet with the stub");
@@ -222,6 +226,11 @@ uint8_t *wp_session_scratch(wp_session *s, int slot)
     if (!s->scratch[slot])
         s->scratch[slot] = malloc(2 * (size_t)WP_STAGE_BYTES);
     return s->scratch[slot];
+}
+
+int wp_session_link_silent(const wp_session *s)
+{
+    return s->link_silent;
 }
 
 uint64_t wp_session_command(const wp_session *s)

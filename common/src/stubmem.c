@@ -69,9 +69,10 @@ int wp_stub_mem_write(wp_session *s, wp_stub_mem *m, uint64_t addr, const uint8_
     if (rc)
         return rc;
     if (reply->len == 0) {
-        /* The stub always answers M; nothing back is a debugger that gave
-         * up waiting (LLDB shows a timeout so): the write may still land. */
-        wp_session_set_link_doubt(s, 1);
+        /* The stub always answers M; an empty reply leaves the write's fate
+         * unknown.  It is an answer, though (a debugger that gets none
+         * fails the exchange: GDB; LLDB's M packets go through
+         * write_memory_bulk), so the mode is still restored. */
         return wp_fail(err, WP_EHOST,
                        "empty reply to the write (the stub did not answer "
                        "in time, or the connection was lost)");

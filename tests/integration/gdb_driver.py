@@ -27,6 +27,7 @@ for command in json.load(open(os.environ["WP_COMMANDS"], encoding="utf-8")):
     except Exception as exc:  # a Python error from our plugin is a test failure
         entry["error"] = "PYTHON %s: %s" % (type(exc).__name__, exc)
     entry["seconds"] = time.monotonic() - started
+    entry["ended"] = time.time()   # wall clock, to compare with events outside GDB
     results.append(entry)
 with open(os.environ["WP_RESULTS"], "w") as out:
     json.dump(results, out)

@@ -1,14 +1,15 @@
 """Faults a real QEMU won't produce on demand, against the real GDB and the
-real LLDB, through the fake stub."""
+real LLDB, through the fake stub; and a real QEMU frozen mid-write."""
 import os
+import re
 import signal
+import threading
+import time
 
 import pytest
 
-import re
-
 from fakestub import HANGUP, FakeStub, debugger_chunk
-from harness import run_gdb, run_text
+from harness import Qemu, run_gdb, run_lldb, run_text
 
 DEBUGGERS = ["gdb", "lldb"]
 
@@ -210,3 +211,82 @@ def test_probe_once_per_stop_and_map_once_per_command(debugger):
     assert stub.log.count("qqemu.Supported") == 1
     assert [p for p in stub.log if p.startswith("qRcmd,")] == \
         ["qRcmd," + b"info mtree -f".hex()] * 3
+
+
+    assert sum(p.startswith("qRcmd,") for p in stub.log) == 1
+
+
+def _stop_qemu_mid_write(qemu, offset):
+    """SIGSTOPs QEMU once the write has reached guest RAM at 0x100000 +
+    offset (watched through its process memory: no sleeps); returns a dict
+    that gets the wall-clock time of the stop."""
+    hva = int(re.search(r"is (0x[0-9a-f]+)", qemu.monitor("gpa2hva 0x100000")).group(1), 16)
+    stopped = {"hva": hva}
+
+    def watch():
+        with open("/proc/%d/mem" % qemu.proc.pid, "rb", buffering=0) as mem:
+            while qemu.proc.poll() is None:
+                mem.seek(hva + offset)
+                if mem.read(4) == (0xbaadf00d).to_bytes(4, "little"):
+                    os.kill(qemu.proc.pid, signal.SIGSTOP)
+                    stopped["at"] = time.time()
+                    return
+    threading.Thread(target=watch, daemon=True).start()
+    return stopped
+
+
+STALLED = re.compile(
+    r"writephys: (\d+) to (\d+) of 67108864 bytes written \((0x[0-9a-f]+)-(0x[0-9a-f]+) were "
+    r"in flight, their outcome unknown\); the write failed at (0x[0-9a-f]+): .*; the stub "
+    r"stopped answering \(a timeout, or the connection was lost\), so the switch back to "
+    r"virtual mode was not sent; the stub may still "
+    r"be in physical mode \('(maint packet|process plugin packet send) Qqemu.PhyMemMode:0' "
+    r"restores it\)\n")
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_stub_frozen_mid_write_ends_after_the_first_timeout(debugger, tmp_path):
+    """Issue 23 item 4: QEMU SIGSTOPped mid-write.  After the packet that
+    timed out nothing more that writes is sent (GDB's own transport re-sends
+    that same unacknowledged packet 3 times; LLDB does not), the command ends
+    then, and the count is a range around the packet in doubt."""
+    log = tmp_path / "packets.log"
+    line = "writephys --no-verify --fill --length 64M -d 0x100000 0xbaadf00d"
+    with Qemu("x86_64", ram_mb=128) as qemu:
+        stopped = _stop_qemu_mid_write(qemu, 8 << 20)
+        if debugger == "gdb":
+            r = run_gdb([line], port=qemu.port, gdb="gdb", timeout=200)
+            text = r[0]["error"] + "\n"
+            after = r[0]["ended"] - stopped["at"]
+            limit = 7 * 2 + 6      # 4 sends of the M and 3 waits of remotetimeout (2 s)
+        else:
+            # qC (a query) marks when the command has ended.
+            out = run_lldb(["log enable -T -f %s gdb-remote packets" % log, line,
+                            "packet:qC", "log disable gdb-remote packets"],
+                           port=qemu.port, timeout=200)
+            text = out[1]["output"][len("error: "):]
+            sent = [(float(m.group(1)), m.group(2)) for m in re.finditer(
+                r"^(\d+\.\d+) <\s*\d+> send packet: \$([^#]*)#", log.read_text(), re.M)]
+            # The last M is the one that timed out (it may have left just
+            # before the stop took hold); after it nothing until the qC that
+            # follows the command.
+            last = max(i for i, (t, p) in enumerate(sent) if p.startswith("M"))
+            assert sent[last][0] > stopped["at"] - 1, (sent[last][0], stopped)
+            assert [p for t, p in sent[last + 1:]] == ["qC"], sent[last:]
+            after = sent[last + 1][0] - stopped["at"]
+            limit = 5 + 4          # LLDB's packet timeout (5 s)
+        m = STALLED.match(text)
+        assert m, text
+        low, high = int(m.group(1)), int(m.group(2))
+        # Read while QEMU is still stopped (its process memory: QMP cannot
+        # answer, and once resumed QEMU runs the debugger's queued packets).
+        with open("/proc/%d/mem" % qemu.proc.pid, "rb", buffering=0) as mem:
+            mem.seek(stopped["hva"])
+            held = mem.read(high + 4096)
+        os.kill(qemu.proc.pid, signal.SIGCONT)
+    assert after < limit, (after, text)
+    pattern = (0xbaadf00d).to_bytes(4, "little") * (high // 4 + 1)
+    # Everything below the range landed, nothing above it (the packet in
+    # doubt may have been cut short by the stop itself).
+    assert held[:low] == pattern[:low]
+    assert held[high:] == bytes(4096), (low, high)

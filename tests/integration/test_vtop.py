@@ -276,3 +276,122 @@ def test_vtop_offers_only_what_works_and_readphys_names_both_addresses(debugger,
     assert out[2] == "readphys: saved 8192 bytes from virtual 0x401000 (physical " \
                      "0x300000-0x300fff, 0x7ff000-0x7fffff) to %s via direct\n" % out_file, out
     assert out_file.read_bytes() == truth
+
+
+# Issue 23: aarch64's formats decided per half, 5 levels, TxSZ out of range,
+# HPD, and a level-0 block that the architecture reserves but QEMU 7.2 maps.
+# The guest runs five MSRs (TTBR0, TTBR1, TCR, ISB, SCTLR) under -cpu max
+# (FEAT_LPA, FEAT_LPA2, FEAT_LVA, FEAT_HPDS); QEMU's gva2gpa is the oracle
+# for every address, the Arm ARM for what QEMU does not follow (the block).
+A64 = 0x40000000
+MSRS = [0xd5182000, 0xd5182021, 0xd5182042, 0xd5033fdf, 0xd5181003]
+
+
+def a64_setup(debugger, ttbr0, ttbr1, tcr):
+    sctlr = 0x30d00801   # M, with the RES1 bits
+    prog = ["writephys -d %#x %s" % (A64, " ".join("%#x" % c for c in MSRS))]
+    if debugger == "gdb":
+        regs = ["set $x0 = %#x" % ttbr0, "set $x1 = %#x" % ttbr1, "set $x2 = %#x" % tcr,
+                "set $x3 = %#x" % sctlr, "set $pc = %#x" % A64, "stepi 5"]
+    else:
+        regs = ["register write x0 %#x" % ttbr0, "register write x1 %#x" % ttbr1,
+                "register write x2 %#x" % tcr, "register write x3 %#x" % sctlr,
+                "register write pc %#x" % A64] + ["thread step-inst"] * 5
+    return prog + regs
+
+
+A64_SCENARIOS = {
+    # TG0=4K (T0SZ=16, HPD0), TG1=64K with IPS=52 and T1SZ=12: TTBR1's pages
+    # keep PA[51:48] in bits 15:12; TTBR0 is 48-bit (DS=0), and its level-0
+    # block is reserved.
+    "4K+64K": (A64 + 0x10000, A64 + 0x20000,
+               16 | (12 << 16) | (3 << 30) | (6 << 32) | (1 << 41),
+               [(A64 + 0x10000, (A64 + 0x11000) | 3 | (1 << 62)),   # APTable[1]: no write
+                (A64 + 0x11000 + 1 * 8, (A64 + 0x12000) | 3), (A64 + 0x12000, (A64 + 0x13000) | 3),
+                (A64 + 0x13000 + 2 * 8, (A64 + 0x300000) | 3 | 0x400 | 0x40),
+                (A64 + 0x10000 + 1 * 8, 0x0000000000000401),          # L0 block, DS=0
+                (A64 + 0x20000, (A64 + 0x30000) | 3), (A64 + 0x30000, (A64 + 0x40000) | 3),
+                (A64 + 0x40000 + 1 * 8, 0x4020f403)],
+               [0x40002345, 0x8000001234, 0xfff0000000011234]),
+    # TG0=64K with IPS=52 and T0SZ=48 (out of range), TG1=4K (T1SZ=16): its
+    # descriptors' SH=0b11 are not address bits.
+    "64K+4K": (A64 + 0x10000, A64 + 0x20000,
+               48 | (1 << 14) | (16 << 16) | (2 << 30) | (6 << 32),
+               [(A64 + 0x20000, (A64 + 0x21000) | 3), (A64 + 0x21000, (A64 + 0x22000) | 3),
+                (A64 + 0x22000, (A64 + 0x23000) | 3),
+                (A64 + 0x23000 + 1 * 8, (A64 + 0x201000) | 0x300 | 0x400 | 3)],
+               [0xffff000000001234, 0x1234]),
+    # 4K with DS=1 and T0SZ=12: five levels; a level-0 block is legal, and
+    # OA[51:50] sits in bits 9:8.
+    "4K DS=1": (A64 + 0x10000, A64 + 0x20000,
+                12 | (16 << 16) | (2 << 30) | (6 << 32) | (1 << 59),
+                [(A64 + 0x10000 + 1 * 8, (A64 + 0x11000) | 3),
+                 (A64 + 0x11000, (A64 + 0x12000) | 3), (A64 + 0x12000 + 1 * 8, (A64 + 0x13000) | 3),
+                 (A64 + 0x13000, (A64 + 0x14000) | 3),
+                 (A64 + 0x14000 + 3 * 8, (A64 + 0x400000) | 0x400 | 3),
+                 (A64 + 0x11000 + 1 * 8, 0x8000000000 | 0x100 | 0x401)],
+                [0x1000040003abc, 0x1008000001234]),
+}
+
+
+def a64_run(debugger, name):
+    ttbr0, ttbr1, tcr, tables, vas = A64_SCENARIOS[name]
+    with Qemu("aarch64", machine=["-M", "virt", "-cpu", "max"]) as qemu:
+        setup = [q(a, v) for a, v in tables] + a64_setup(debugger, ttbr0, ttbr1, tcr)
+        lines = ["vtop %#x" % va for va in vas] + [oracle(debugger, va) for va in vas]
+        if name == "4K+64K":
+            lines += ["vtop --walk 0x40002345",
+                      "writephys --virtual -d 0xfff0000000011230 0x5eadbeef"]
+            before = qemu.pmemsave(0x40201230, 4)
+        if name == "64K+4K":
+            lines += ["writephys --virtual -d 0xffff000000001230 0x5eadbeef"]
+        kw = {"gdb": qemu.gdb} if debugger == "gdb" else {}
+        out = run_text(debugger, setup + lines, port=qemu.port, **kw)[len(setup):]
+        if name == "4K+64K":
+            assert qemu.pmemsave(0x40201230, 4) == before   # not this address's frame
+        if name == "64K+4K":
+            assert qemu.pmemsave(0x40201230, 4) == (0x5eadbeef).to_bytes(4, "little")
+    return out
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+@pytest.mark.parametrize("name", list(A64_SCENARIOS))
+def test_aarch64_formats_per_half_match_qemu(debugger, name):
+    vas = A64_SCENARIOS[name][4]
+    out = a64_run(debugger, name)
+    n = len(vas)
+    for va, line, truth in zip(vas, out, out[n:n + n]):
+        if va == 0x8000001234:   # reserved by the architecture; QEMU maps it
+            assert line.startswith("vtop: 0x8000001234 is not mapped: the walk stopped at L0 "
+                                   "entry 1 at physical 0x40010008 = 0x0000000000000401"), line
+            assert "(reserved descriptor: the architecture allows a block at this level only " \
+                "with TCR_EL1.DS=1 (FEAT_LPA2); QEMU 7.2 maps it anyway, as a 512 GiB block " \
+                "to physical 0x%x)" % gpa(truth) in line, (line, truth)
+        elif va == 0x1234 and name == "64K+4K":   # T0SZ=48 with 64K: QEMU faults
+            assert line == "vtop: TCR_EL1.T0SZ=48 is out of range for a 64K granule (12 to " \
+                "47): the CPU faults every address of TTBR0\n", line
+            assert "Unmapped" in truth, truth
+        else:
+            phys, desc = vtop_phys(line)
+            assert phys == gpa(truth), (name, hex(va), line, truth)
+    if name == "4K+64K":
+        # HPD0: APTable off, so writable; writable at EL0, so never EL1-executable
+        assert vtop_phys(out[0])[1] == "4 KiB page, rw, user, pxn", out[0]
+        assert vtop_phys(out[2])[0] == 0xf000040201234, out[2]
+        assert "L0   table 0x40010000 index 0: entry at physical 0x40010000 = " \
+            "0x4000000040011003 [V T APT2]" in out[2 * n], out[2 * n]
+        assert out[-1].startswith("writephys: 0xf000040201230-") and "is unassigned" in out[-1], \
+            out[-1]
+    if name == "64K+4K":
+        assert vtop_phys(out[0])[0] == 0x40201234, out[0]
+        assert out[-1].startswith("writephys: wrote 4 bytes at virtual 0xffff000000001230 "
+                                  "(physical 0x40201230) via qemu, verified"), out[-1]
+    if name == "4K DS=1":
+        assert vtop_phys(out[0])[0] == 0x40400abc and vtop_phys(out[1])[0] == 0x4008000001234
+
+
+def test_aarch64_formats_same_text_in_both_debuggers():
+    for name in A64_SCENARIOS:
+        gdb, lldb = (a64_run(d, name) for d in ("gdb", "lldb"))
+        n = len(A64_SCENARIOS[name][4])
+        assert gdb[:n] + gdb[2 * n:] == lldb[:n] + lldb[2 * n:], name

@@ -1,7 +1,11 @@
 /* Every claim true: what a careful user found wrong (issue 8), one case per
  * finding, through whole command lines against the fake target. */
+#include <dirent.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +28,7 @@ static void setup(void)
 /* Runs a line as GDB's CLI does: the core splits it (LLDB's rules). */
 static int run(const char *line, wp_result *res)
 {
-    char name[16];
+    char name[32];
     size_t n = strcspn(line, " ");
     snprintf(name, sizeof name, "%.*s", (int)n, line);
     return wp_command_run_line(S, name, line + n, res);
@@ -225,7 +229,7 @@ static void test_files(void)
     snprintf(line, sizeof line, "writephys --file %s 0x100", fifo);
     expect_error(line, "is not a regular file");
     snprintf(line, sizeof line, "readphys 0x100 --output %s", fifo);
-    expect_error(line, "a FIFO with no reader");
+    expect_error(line, "is a FIFO, not a regular file");
     CU_ASSERT_EQUAL(T.packets, 0);
     expect_text("writephys --file /proc/version 0x400", "wrote ");
     CU_ASSERT_EQUAL(memcmp(T.ram + 0x400, "Linux", 5), 0);
@@ -268,10 +272,40 @@ static void test_singular(void)
 {
     setup();
     fake_fault_at(&T, "restore", 1, "E01");
-    expect_error("writephys 0x10 1", "all 1 byte was written, but the stub refused");
+    expect_error("writephys 0x10 1", "the 1 byte was written, but the stub refused");
     setup();
     fake_fault_at(&T, "M", 1, "E14");
     expect_error("writephys 0x10 1", "0 of 1 byte written");
+    /* Issue 23 item 5: no "all 1 byte ... them". */
+    setup();
+    fake_fault_at(&T, "m", 1, "E03");
+    expect_error("writephys 0x10 1", "the 1 byte was written but reading it back failed: ");
+    setup();
+    fake_fault_at(&T, "m", 1, "E03");
+    expect_error("writephys -w 0x10 1",
+                 "all 2 bytes were written but reading them back failed");
+}
+
+/* Issue 23 item 5: an explicit --verify (or verify on) is the consent to
+ * read a device range back. */
+static void test_verify_reads_devices_back(void)
+{
+    setup();
+    expect_text("writephys 0x200000 1",
+                "not verified (device memory: reads may have side effects; --verify to read "
+                "back anyway)");
+    /* The fake's device keeps nothing (it reads as zero): the read-back says so. */
+    expect_error("writephys --verify 0x200000 2",
+                 "read-back differs at 0x200000 (wrote 0x02, read 0x00): the stub acknowledged "
+                 "the 1 byte but device memory did not keep it");
+    expect_text("writephys --verify 0x200000 0",
+                "writephys: wrote 1 byte at physical 0x200000 via qemu, verified\n");
+    expect_text("writephys-settings set verify on", "");
+    expect_text("writephys -w 0x200010 0",
+                "writephys: wrote 2 bytes at physical 0x200010 via qemu, verified\n");
+    expect_text("writephys --no-verify 0x200000 3", "not verified (--no-verify)");
+    /* A readphys of the device still needs --force. */
+    expect_error("readphys 0x200000 --length 4", "is a device");
 }
 
 /* 23, 25, 26: one rule for repeated options, no option without effect, help. */
@@ -302,6 +336,140 @@ static void test_map_unavailable(void)
     CU_ASSERT_EQUAL(T.ram[0x10], 1);
 }
 
+/* Files in dir whose name holds part (a leftover new file). */
+static int files_named(const char *dir, const char *part)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strstr(e->d_name, part) != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void expect_contents(const char *path, const char *want)
+{
+    char got[64] = {0};
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    CU_ASSERT_EQUAL(n, strlen(want));
+    CU_ASSERT_STRING_EQUAL(got, want);
+}
+
+/* Issue 23 items 2, 10: --output replaces a file only with a complete
+ * result, and every failure says what happened to the file. */
+static void test_output_replaced_only_whole(void)
+{
+    setup();
+    char dir[] = "/tmp/wp_out23_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char old[96], link[96], fresh[96], line[256], want[400];
+    snprintf(old, sizeof old, "%s/old.bin", dir);
+    snprintf(link, sizeof link, "%s/link.bin", dir);
+    snprintf(fresh, sizeof fresh, "%s/new.bin", dir);
+    FILE *f = fopen(old, "wb");
+    fputs("keep", f);
+    fclose(f);
+    chmod(old, 0640);
+    /* A read that fails in its second packet. */
+    fake_fault_at(&T, "m", 2, "E14");
+    snprintf(line, sizeof line, "readphys 0x1000 --length 8K --output %s", old);
+    snprintf(want, sizeof want,
+             "; '%s' is unchanged (the new file written beside it was removed)", old);
+    expect_error(line, want);
+    expect_contents(old, "keep");
+    CU_ASSERT_EQUAL(files_named(dir, "readphys"), 0);
+    setup();
+    fake_fault_at(&T, "m", 2, "E14");
+    snprintf(line, sizeof line, "readphys 0x1000 --length 8K --output %s", fresh);
+    snprintf(want, sizeof want, "; '%s' was not created (the partial file was removed)", fresh);
+    expect_error(line, want);
+    CU_ASSERT_NOT_EQUAL(access(fresh, F_OK), 0);
+    /* The disk fills up (here: a file size limit) while the bytes are saved. */
+    setup();
+    struct rlimit saved, small = {1000, 1000};
+    getrlimit(RLIMIT_FSIZE, &saved);
+    small.rlim_max = saved.rlim_max;
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+    CU_ASSERT_EQUAL(setrlimit(RLIMIT_FSIZE, &small), 0);
+    snprintf(line, sizeof line, "readphys 0x1000 --length 4K --output %s", old);
+    snprintf(want, sizeof want,
+             "readphys: cannot write '%s': File too large; '%s' is unchanged (the new file "
+             "written beside it was removed)",
+             old, old);
+    wp_result res;
+    CU_ASSERT_NOT_EQUAL(run(line, &res), WP_OK);
+    setrlimit(RLIMIT_FSIZE, &saved);
+    signal(SIGXFSZ, was);
+    if (strcmp(res.error.message, want) != 0)
+        fprintf(stderr, "\n  said '%s'\n", res.error.message);
+    CU_ASSERT_STRING_EQUAL(res.error.message, want);
+    wp_result_free(&res);
+    expect_contents(old, "keep");
+    CU_ASSERT_EQUAL(files_named(dir, "readphys"), 0);
+    /* A whole result replaces the file, keeps its mode; through a symbolic
+     * link it replaces the link's target and leaves the link. */
+    memcpy(T.ram + 0x900, "abcd", 4);
+    CU_ASSERT_EQUAL(symlink(old, link), 0);
+    snprintf(line, sizeof line, "readphys 0x900 --length 4 --output %s", link);
+    expect_text(line, "readphys: saved 4 bytes from physical 0x900 to ");
+    expect_contents(old, "abcd");
+    struct stat st;
+    CU_ASSERT_EQUAL(lstat(link, &st), 0);
+    CU_ASSERT(S_ISLNK(st.st_mode));
+    CU_ASSERT_EQUAL(stat(old, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0640);
+    CU_ASSERT_EQUAL(files_named(dir, "readphys"), 0);
+    unlink(link);
+    unlink(old);
+    rmdir(dir);
+}
+
+/* Issue 23 item 9: ~user/ is that user's home, as GDB's restore and dump. */
+static void test_tilde_user(void)
+{
+    setup();
+    struct passwd *pw = getpwuid(getuid());
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+    char name[64], home[256], in[320], out[512];
+    snprintf(name, sizeof name, "%s", pw->pw_name);
+    snprintf(home, sizeof home, "%s", pw->pw_dir);
+    snprintf(in, sizeof in, "~%s/x.bin", name);
+    CU_ASSERT_EQUAL(wp_expand_path(in, out, sizeof out), 0);
+    snprintf(in, sizeof in, "%s/x.bin", home);
+    CU_ASSERT_STRING_EQUAL(out, in);
+    snprintf(in, sizeof in, "~%s", name);
+    CU_ASSERT_EQUAL(wp_expand_path(in, out, sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, home);
+    CU_ASSERT_EQUAL(wp_expand_path("a~b/c", out, sizeof out), 0);
+    CU_ASSERT_STRING_EQUAL(out, "a~b/c");
+    expect_error("writephys --file ~no_such_user_wp23/blob 0x100",
+                 "--file '~no_such_user_wp23/blob': there is no user 'no_such_user_wp23' to "
+                 "expand '~no_such_user_wp23' to");
+    expect_error("readphys 0x100 --output ~no_such_user_wp23/out",
+                 "--output '~no_such_user_wp23/out': there is no user");
+    CU_ASSERT_EQUAL(T.packets, 0);
+    /* A whole command through ~user/: the file in that user's home. */
+    char dir[300], file[340];
+    snprintf(dir, sizeof dir, "%s/.wp_tilde23_XXXXXX", home);
+    if (mkdtemp(dir)) {
+        snprintf(file, sizeof file, "%s/blob", dir);
+        FILE *f = fopen(file, "wb");
+        fputs("user", f);
+        fclose(f);
+        char line[400];
+        snprintf(line, sizeof line, "writephys --file ~%s/%s/blob 0x600", name,
+                 dir + strlen(home) + 1);
+        expect_text(line, "wrote 4 bytes");
+        CU_ASSERT_EQUAL(memcmp(T.ram + 0x600, "user", 4), 0);
+        unlink(file);
+        rmdir(dir);
+    }
+}
+
 static const CU_TestInfo tests[] = {
     {"1, 2: negative literals", test_negative_literals},
     {"3: --string escapes", test_string_escapes},
@@ -317,6 +485,9 @@ static const CU_TestInfo tests[] = {
     {"19: singular forms", test_singular},
     {"23, 25, 26: option rules", test_option_rules},
     {"27: no memory map", test_map_unavailable},
+    {"issue 23.2, 23.10: --output replaced only whole", test_output_replaced_only_whole},
+    {"issue 23.9: ~user/", test_tilde_user},
+    {"issue 23.5: --verify reads a device back", test_verify_reads_devices_back},
     CU_TEST_INFO_NULL,
 };
 

@@ -104,6 +104,18 @@ static void test_mode_restored_on_every_path(void)
         CU_ASSERT_EQUAL(T.mode, 0);
         CU_ASSERT_STRING_EQUAL(T.log[T.packets - 1], "Qqemu.PhyMemMode:0");
     }
+    /* A stub that goes silent (a timeout) mid-write: the count is a range,
+     * and the M in doubt is the last packet of the command. */
+    setup();
+    fake_fault_at(&T, "M", 2, FAKE_LATE);
+    size_t late_done;
+    wp_error late = {0};
+    CU_ASSERT_EQUAL(wp_write_physical(S, &AUTO, 0, data, sizeof data, &late_done, &late),
+                    WP_EHOST);
+    CU_ASSERT_EQUAL(T.m_packets, 2);
+    CU_ASSERT_EQUAL(strncmp(T.log[T.packets - 1], "M", 1), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(late.message, "were in flight, their outcome unknown"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(late.message, "switch back to virtual mode was not sent"));
     /* Ctrl-C after the first packet: the write stops, the count is exact. */
     setup();
     fake_fault_at(&T, "M", 1, FAKE_CTRL_C);

@@ -388,6 +388,135 @@ static void test_arm64_64k_and_16k(void)
     expect(0x1000, 0, 0, "reserved granule");
 }
 
+#define TG1_4K  (2ull << 30)
+#define TG1_64K (3ull << 30)
+#define TG0_64K (1ull << 14)
+#define IPS(n)  ((uint64_t)(n) << 32)
+#define DS      (1ull << 59)
+#define HPD0    (1ull << 41)
+#define HPD1    (1ull << 42)
+
+/* Issue 23 item 1: each half decodes its output addresses with its own
+ * granule, DS and IPS. */
+static void test_arm64_output_format_per_half(void)
+{
+    /* TG0=4K, TG1=64K, IPS=52, T1SZ=12: TTBR1's pages carry PA[51:48] in
+     * bits 15:12 (QEMU: 0xf000040201234). */
+    setup("aarch64");
+    put64(0x10000, 0x20000 | TBL);
+    put64(0x20000, 0x30000 | TBL);
+    put64(0x30000 + 1 * 8, 0x4020f403ull);
+    arm_regs(16 | (12ull << 16) | TG1_64K | IPS(6), 0, 0x10000);
+    expect(0xfff0000000011234ull, 0xf000040201234ull, 0x10000, NULL);
+    /* TG0=64K with IPS=52, TTBR1 on 4K: SH=0b11 (bits 9:8) is not PA[51:50]. */
+    setup("aarch64");
+    put64(0x5000, 0x6000 | TBL);
+    put64(0x6000, 0x7000 | TBL);
+    put64(0x7000, 0x8000 | TBL);
+    put64(0x8000 + 1 * 8, 0x40201000 | 0x300 | AF | PAGE);
+    arm_regs(16 | TG0_64K | (16ull << 16) | TG1_4K | IPS(6), 0, 0x5000);
+    expect(0xffff000000001234ull, 0x40201234, 0x1000, NULL);
+    /* DS=1 on 4K: TTBR.BADDR[51:48] in TTBR bits 5:2, OA[51:50] in bits 9:8,
+     * and a level-0 block (512 GiB) is legal. */
+    setup("aarch64");
+    put64(0x1000 + 1 * 8, 0x8000000000ull | 0x100 | AF | BLK);
+    put64(0x1000 + 2 * 8, 0x10000000000ull | AF | BLK);
+    arm_regs(16 | (16ull << 16) | TG1_4K | IPS(6) | DS, 0x1000, 0);
+    expect(0x8000001234ull, 0x4008000001234ull, 0x8000000000ull, NULL);
+    T.regs[3].value = 0x1000 | (1ull << 2); /* BADDR[48] */
+    T.generation++;
+    expect(0x8000001234ull, 0, 0, "level-0 table entry at physical 0x1000000001008");
+    /* DS=1 on 16K: a level-1 block (64 GiB); 4 levels at T0SZ=12. */
+    setup("aarch64");
+    put64(0x4000 + 1 * 8, 0x8000 | TBL); /* L0: 5 bits (51:47) */
+    put64(0x8000 + 1 * 8, 0x1000000000ull | AF | BLK);
+    arm_regs(12 | (2ull << 14) | (16ull << 16) | TG1_4K | IPS(6) | DS, 0x4000, 0);
+    expect(0x800000000000ull + 0x1000000000ull + 0x42, 0x1000000042ull, 0x1000000000ull, NULL);
+    /* An output address beyond IPS is the architecture's address size fault. */
+    setup("aarch64");
+    put64(0x1000, 0x2000 | TBL);
+    put64(0x2000 + 4 * 8, 0x100000000ull | AF | BLK);
+    arm_regs(16 | TG1_4K | (16ull << 16) | IPS(0), 0x1000, 0);
+    expect(0x100000000ull, 0, 0,
+           "address size fault: the output address 0x100000000 is wider than the 32 bits");
+}
+
+/* Issue 23 item 3: 5 levels (4K, DS=1, T0SZ<16); out-of-range TxSZ. */
+static void test_arm64_five_levels_and_txsz(void)
+{
+    setup("aarch64");
+    put64(0x1000 + 1 * 8, 0x2000 | TBL); /* L-1: bits 51:48 */
+    put64(0x2000, 0x3000 | TBL);
+    put64(0x3000, 0x4000 | TBL);
+    put64(0x4000, 0x5000 | TBL);
+    put64(0x5000 + 1 * 8, 0x60000 | AF | PAGE);
+    arm_regs(12 | (16ull << 16) | TG1_4K | IPS(6) | DS, 0x1000, 0);
+    expect(0x1000000001234ull, 0x60234, 0x1000, NULL);
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x1000000001234ull, &t, &err),
+                    WP_OK);
+    CU_ASSERT_EQUAL(t.nsteps, 5);
+    CU_ASSERT_STRING_EQUAL(t.steps[0].name, "L-1");
+    CU_ASSERT_STRING_EQUAL(t.steps[4].name, "L3");
+    /* No block at level -1. */
+    put64(0x1000 + 2 * 8, 0x2000000000000ull | AF | BLK);
+    expect(0x2000000000000ull, 0, 0,
+           "reserved descriptor: the architecture has no block at this level");
+    /* The same TCR with DS=0: T0SZ=12 is out of range, nothing is read. */
+    T.regs[2].value = 12 | (16ull << 16) | TG1_4K | IPS(6);
+    T.generation++;
+    expect(0x1234, 0, 0,
+           "TCR_EL1.T0SZ=12 is out of range for a 4K granule with TCR_EL1.DS=0 (16 to 48)");
+    for (unsigned tsz = 0; tsz < 64; tsz++) { /* every value, every granule: no crash */
+        for (unsigned tg = 0; tg < 4; tg++) {
+            T.regs[2].value = tsz | ((uint64_t)tg << 14) | (tsz << 16) | ((uint64_t)tg << 30) |
+                              ((tsz & 1) ? DS : 0) | IPS(tsz & 7);
+            T.generation++;
+            wp_virtual_to_physical(S, &QEMU, NULL, 0x1234, &t, &err);
+            wp_virtual_to_physical(S, &QEMU, NULL, 0xffffffffffff1234ull, &t, &err);
+        }
+    }
+    /* 64K with T0SZ=48 (today's "internal: the walk ran past the last level"). */
+    T.regs[2].value = 48 | TG0_64K | (16ull << 16) | TG1_4K;
+    T.generation++;
+    expect(0x1234, 0, 0, "TCR_EL1.T0SZ=48 is out of range for a 64K granule (12 to 47)");
+    /* 4K with T0SZ=48: one level (L3), 16-bit inputs. */
+    put64(0x1000 + 1 * 8, 0x70000 | AF | PAGE);
+    T.regs[2].value = 48 | (16ull << 16) | TG1_4K;
+    T.generation++;
+    expect(0x1abc, 0x70abc, 0x1000, NULL);
+}
+
+/* Issue 23 items 6 and 7: TCR.HPDx; a level-0 block with 4K and DS=0. */
+static void test_arm64_hpd_and_level0_block(void)
+{
+    setup("aarch64");
+    put64(0x1000, 0x2000 | TBL | (1ull << 62) | (1ull << 60)); /* APTable[1], UXNTable */
+    put64(0x2000, 0x3000 | TBL);
+    put64(0x3000, 0x4000 | TBL);
+    put64(0x4000 + 1 * 8, 0x50000 | PAGE | AF | AP_EL0);
+    put64(0x1000 + 1 * 8, 0x8000000000ull | AF | BLK);
+    arm_regs(16 | (16ull << 16) | TG1_4K | IPS(5), 0x1000, 0);
+    wp_translation t;
+    wp_error err = {0};
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x1234, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_USER | WP_PAGE_KERNEL_EXEC);
+    T.regs[2].value |= HPD1; /* the other half's */
+    T.generation++;
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x1234, &t, &err), WP_OK);
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_USER | WP_PAGE_KERNEL_EXEC);
+    T.regs[2].value |= HPD0;
+    T.generation++;
+    CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x1234, &t, &err), WP_OK);
+    /* Writable at EL0, so never executable at EL1 (the manual's rule). */
+    CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE | WP_PAGE_USER | WP_PAGE_EXEC);
+    expect(0x8000001234ull, 0, 0,
+           "L0 entry 1 at physical 0x1008 = 0x0000008000000401 (reserved descriptor: the "
+           "architecture allows a block at this level only with TCR_EL1.DS=1 (FEAT_LPA2); "
+           "QEMU 7.2 maps it anyway, as a 512 GiB block to physical 0x8000001234)");
+}
+
 /* riscv PTE: V R W X U G A D. */
 #define V      1ull
 #define R      2ull
@@ -520,6 +649,9 @@ static const CU_TestInfo tests[] = {
     {"x86 paging off, registers missing", test_x86_paging_off_and_missing_registers},
     {"aarch64 4K: TTBR0/1, blocks, 39/48-bit", test_arm64_4k},
     {"aarch64 64K and 16K", test_arm64_64k_and_16k},
+    {"aarch64 output format per half (issue 23.1)", test_arm64_output_format_per_half},
+    {"aarch64 5 levels, TxSZ out of range (issue 23.3)", test_arm64_five_levels_and_txsz},
+    {"aarch64 HPD, level-0 block (issue 23.6, 23.7)", test_arm64_hpd_and_level0_block},
     {"riscv Sv39/48/57", test_riscv},
     {"--virtual writes and reads, vtop --walk", test_virtual_writes},
     CU_TEST_INFO_NULL,
