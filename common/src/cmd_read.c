@@ -147,28 +147,34 @@ static int open_output(const char *shown, output_file *o, wp_error *err)
     return WP_OK;
 }
 
-static int save(output_file *o, const uint8_t *bytes, size_t len, wp_error *err)
+/* The read's bytes, a stage at a time as they come, into the new file. */
+static int output_sink(void *ctx, const uint8_t *bytes, size_t len, wp_error *err)
 {
+    output_file *o = ctx;
     for (size_t off = 0; off < len;) {
         ssize_t n = write(o->fd, bytes + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return output_failed(o,
-                                 wp_fail(err, WP_EIO, "cannot write '%s': %s", o->shown,
-                                         n < 0 ? strerror(errno) : "no progress"),
-                                 err);
+            return wp_fail(err, WP_EIO, "cannot write '%s': %s", o->shown,
+                           n < 0 ? strerror(errno) : "no progress");
         off += (size_t)n;
     }
-    if (fsync(o->fd) != 0 || close(o->fd) != 0) {
+    return WP_OK;
+}
+
+/* Every byte is in the new file: it takes the name.  Replacing a file
+ * waits for the bytes to be on disk first, so that a crash cannot leave
+ * less than the old one. */
+static int output_commit(output_file *o, wp_error *err)
+{
+    if ((o->existed && fsync(o->fd) != 0) || close(o->fd) != 0) {
         o->fd = -1;
-        return output_failed(
-            o, wp_fail(err, WP_EIO, "cannot write '%s': %s", o->shown, strerror(errno)), err);
+        return wp_fail(err, WP_EIO, "cannot write '%s': %s", o->shown, strerror(errno));
     }
     o->fd = -1;
     if (rename(o->temp, o->path) != 0)
-        return output_failed(
-            o, wp_fail(err, WP_EIO, "cannot replace '%s': %s", o->shown, strerror(errno)), err);
+        return wp_fail(err, WP_EIO, "cannot replace '%s': %s", o->shown, strerror(errno));
     o->temp[0] = '\0';
     return WP_OK;
 }
@@ -195,8 +201,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
             return rc;
         }
     }
-    uint8_t *bytes = malloc((size_t)r->length);
-    if (!bytes)
+    /* A dump is held whole (it is printed); --output streams, so nothing
+     * of a long read's size is allocated. */
+    uint8_t *bytes = out ? NULL : malloc((size_t)r->length);
+    if (!out && !bytes)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_options opt = {r->backend, r->force, 0, 0};
     wp_transfer tr = {0};
@@ -204,7 +212,9 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     wp_address where;
     if (!rc)
         rc = wp_request_address(s, r, addr, &root, &where, err);
-    if (!rc)
+    if (!rc && out)
+        rc = wp_dataspace_read_to(s, &opt, &where, r->length, output_sink, out, &tr, err);
+    else if (!rc)
         rc = wp_dataspace_read_at(s, &opt, &where, bytes, r->length, &tr, err);
     res->bytes_done = tr.done;
     if (tr.route)
@@ -212,7 +222,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc && tr.note[0])
         wp_buf_printf(&res->text, "readphys: note: %s\n", tr.note);
     if (!rc && r->output) {
-        rc = save(out, bytes, (size_t)tr.done, err);
+        rc = output_commit(out, err);
         if (!rc && r->is_virtual) { /* both addresses, as writephys --virtual says */
             wp_buf_printf(&res->text, "readphys: saved %llu byte%s from virtual 0x%llx",
                           (unsigned long long)tr.done, wp_plural(tr.done),
