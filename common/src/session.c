@@ -173,10 +173,8 @@ int wp_session_link_doubtful(const wp_session *s)
 
 void wp_session_set_link_doubt(wp_session *s, int doubtful)
 {
-    if (s)
-        s->link_doubt = doubtful != 0;
-    if (s && !doubtful)
-        s->link_silent = 0;
+    if (s) /* set by a host or route: an exchange that got no answer */
+        s->link_doubt = s->link_silent = doubtful != 0;
 }
 
 const wp_host *wp_session_host(const wp_session *s)
