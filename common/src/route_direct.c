@@ -27,6 +27,7 @@
 
 typedef struct ram_region {
     uint64_t gpa, last, hva;
+    uint64_t checked; /* the command that last saw QEMU give this hva */
 } ram_region;
 
 typedef struct direct_state {
@@ -150,6 +151,36 @@ static void permission_hint(direct_state *d, int error)
 
 /* Each RAM region's host address, checked against the process's mappings,
  * for the map as it is now. */
+static const ram_region *ram_at(const direct_state *d, uint64_t addr)
+{
+    for (size_t i = 0; i < d->nram; i++)
+        if (addr >= d->ram[i].gpa && addr <= d->ram[i].last)
+            return &d->ram[i];
+    return NULL;
+}
+
+/* QEMU's host address for guest physical gpa (gpa2hva), or 0. */
+static int region_hva(wp_session *s, uint64_t gpa, uint64_t *hva, wp_error *err)
+{
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "gpa2hva 0x%llx", (unsigned long long)gpa);
+    wp_buf out = {0};
+    unsigned long long value = 0;
+    wp_error why = {0};
+    const char *is = NULL;
+    int rc = wp_qemu_monitor(s, cmd, &out, &why);
+    if (rc == WP_EINTR || rc == WP_EHOST) {
+        wp_buf_free(&out);
+        *err = why;
+        return rc;
+    }
+    if (rc == WP_OK && out.data)
+        is = strstr(out.data, " is 0x");
+    *hva = is && sscanf(is, " is 0x%llx", &value) == 1 ? value : 0;
+    wp_buf_free(&out);
+    return WP_OK;
+}
+
 static int learn_regions(wp_session *s, direct_state *d, const wp_memmap *map, wp_error *err)
 {
     d->nram = 0;
@@ -158,27 +189,44 @@ static int learn_regions(wp_session *s, direct_state *d, const wp_memmap *map, w
         const wp_region *r = &map->regions[i];
         if (r->kind != WP_REGION_RAM)
             continue;
-        char cmd[64];
-        snprintf(cmd, sizeof cmd, "gpa2hva 0x%llx", (unsigned long long)r->start);
-        wp_buf out = {0};
-        unsigned long long hva = 0;
-        wp_error why = {0};
-        const char *is = NULL;
-        int rc = wp_qemu_monitor(s, cmd, &out, &why);
-        if (rc == WP_EINTR || rc == WP_EHOST) {
-            wp_buf_free(&out);
-            *err = why;
+        uint64_t hva = 0;
+        int rc = region_hva(s, r->start, &hva, err);
+        if (rc)
             return rc;
-        }
-        if (rc == WP_OK && out.data)
-            is = strstr(out.data, " is 0x");
-        if (is && sscanf(is, " is 0x%llx", &hva) == 1 &&
-            wp_process_maps_cover(d->pid, hva, r->last - r->start + 1, 1))
-            d->ram[d->nram++] = (ram_region){r->start, r->last, hva};
-        wp_buf_free(&out);
+        if (hva && wp_process_maps_cover(d->pid, hva, r->last - r->start + 1, 1))
+            d->ram[d->nram++] = (ram_region){r->start, r->last, hva, wp_session_command(s)};
     }
     d->ram_known = 1;
     return WP_OK;
+}
+
+/* The RAM region holding addr, its host address confirmed for this command:
+ * a DIMM unplugged and another plugged at the same address leaves QEMU's
+ * map text as it was, but its memory elsewhere.  One gpa2hva per region a
+ * command touches; when QEMU moved one, every host address is learnt anew. */
+static int fresh_region(wp_session *s, direct_state *d, uint64_t addr, const ram_region **out,
+                        wp_error *err)
+{
+    ram_region *r = (ram_region *)ram_at(d, addr);
+    *out = r;
+    if (!r || r->checked == wp_session_command(s))
+        return WP_OK;
+    uint64_t hva = 0;
+    int rc = region_hva(s, r->gpa, &hva, err);
+    if (rc)
+        return rc;
+    if (hva == r->hva) {
+        r->checked = wp_session_command(s);
+        return WP_OK;
+    }
+    const wp_memmap *map;
+    uint64_t serial;
+    rc = wp_qemu_current_map(s, &map, &serial, err);
+    if (!rc)
+        rc = learn_regions(s, d, map, err);
+    d->ram_serial = serial;
+    *out = rc ? NULL : ram_at(d, addr);
+    return rc;
 }
 
 /* The map as it is for this command, and the host addresses for it. */
@@ -270,14 +318,6 @@ static int direct_probe(wp_session *s, void *state, int intent, wp_error *err)
     return WP_OK;
 }
 
-static const ram_region *ram_at(const direct_state *d, uint64_t addr)
-{
-    for (size_t i = 0; i < d->nram; i++)
-        if (addr >= d->ram[i].gpa && addr <= d->ram[i].last)
-            return &d->ram[i];
-    return NULL;
-}
-
 /* ROM, devices and RAM without a host address: the qemu route, entered on
  * first use and left in end(). */
 static int stub(wp_session *s, direct_state *d, wp_error *err)
@@ -358,8 +398,11 @@ static int direct_write(wp_session *s, void *state, uint64_t addr, const uint8_t
                         size_t len, wp_error *err)
 {
     direct_state *d = state;
-    const ram_region *r = ram_at(d, addr);
-    if (!r) {
+    const ram_region *r;
+    int fresh = fresh_region(s, d, addr, &r, err);
+    if (fresh)
+        return fresh;
+    if (!r || r->last - addr + 1 < len) {
         int rc = stub(s, d, err);
         d->used_stub = 1;
         return rc ? rc : d->stub->route->write(s, d->stub->state, addr, buf, len, err);
@@ -377,8 +420,11 @@ static int direct_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, 
                        wp_error *err)
 {
     direct_state *d = state;
-    const ram_region *r = ram_at(d, addr);
-    if (!r) {
+    const ram_region *r;
+    int fresh = fresh_region(s, d, addr, &r, err);
+    if (fresh)
+        return fresh;
+    if (!r || r->last - addr + 1 < len) {
         int rc = stub(s, d, err);
         d->used_stub = 1;
         return rc ? rc : d->stub->route->read(s, d->stub->state, addr, buf, len, err);

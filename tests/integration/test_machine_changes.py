@@ -63,3 +63,33 @@ def test_dimm_hot_plugged_within_a_stop(debugger):
     assert out[4].startswith("writephys: wrote 4 bytes at physical 0x100000010 via direct"), out
     assert out[4].endswith(", verified\n"), out
     assert out[5].startswith("0000000100000000  33 33 33 33"), out
+
+
+def test_dimm_replaced_at_the_same_address_within_a_stop():
+    """A DIMM ejected (ACPI slot 0, as a guest ejects it), its backend
+    deleted, and a new one plugged at the same address: QEMU's map text can
+    be the same as before while the RAM is elsewhere in QEMU.  The direct
+    route confirms each region's host address once per command (gpa2hva),
+    so every write lands where the guest sees it (the stub's own view).
+    QEMU lists the flat views in a varying order, so the map's text repeats
+    only in some cycles (where the stale address would be used): 16 cycles."""
+    wait_gone = "python exec(%r)" % (
+        "while 'd1' in gdb.execute('monitor info memory-devices', to_string=True): pass")
+    with Qemu("x86_64", extra=["-m", "64M,slots=2,maxmem=1G"]) as qemu:
+        qemu.monitor("object_add memory-backend-ram,id=m1,size=128M")
+        qemu.monitor("device_add pc-dimm,id=d1,memdev=m1")
+        lines = ["writephys --backend direct -q 0x100000000 0x0606060606060606"]
+        for i in range(16):
+            lines += ["monitor o /w 0xa00 0", "monitor o /b 0xa14 8", wait_gone,
+                      "monitor object_del m1",
+                      "monitor object_add memory-backend-ram,id=filler%d,size=128M" % i,
+                      "monitor object_add memory-backend-ram,id=m1,size=128M",
+                      "monitor device_add pc-dimm,id=d1,memdev=m1",
+                      "writephys --backend direct -q 0x100000000 0x%016x" % (0x0707070707070700 + i),
+                      "readphys --backend qemu -q 0x100000000 --length 8"]
+        out = run_text("gdb", lines, port=qemu.port)
+        assert qemu.pmemsave(0x100000000, 8) == (0x070707070707070f).to_bytes(8, "little")
+    for i in range(16):
+        wrote, seen = out[9 * i + 8], out[9 * i + 9]
+        assert wrote.startswith("writephys: wrote 8 bytes at physical 0x100000000 via direct"), out
+        assert seen.startswith("0000000100000000  07070707070707%02x" % i), (i, seen)
