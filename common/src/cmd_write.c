@@ -244,6 +244,8 @@ static int build_data(wp_session *s, const wp_request *r, int order, wp_buf *dat
     case WP_DATA_FILE: {
         int rc = read_file(r, data, &file->fd, &file->fd_offset, &file->total, err);
         file->is_file = !rc && file->fd >= 0;
+        if (file->is_file)
+            file->stamp = wp_source_file_stamp(file->fd);
         return rc;
     }
     default: break;

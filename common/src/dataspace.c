@@ -144,6 +144,13 @@ static int verify_segments(wp_session *s, wp_route_handle *h, int verify,
     uint64_t written = tr->done;
     int mapless = (wp_route_of(h)->flags & WP_ROUTE_MAPLESS) != 0;
     uint64_t off = 0; /* into the source, across segments */
+    /* The read-back compares with the file as it is now: only if it is
+     * still what was sent can a difference mean memory did not keep it. */
+    if (!rc && src->is_file && wp_source_file_stamp(src->fd) != src->stamp)
+        rc = wp_fail(err, WP_EVERIFY,
+                     "all %llu byte%s written but not verified: '%s' changed while it was "
+                     "written, so a read-back cannot tell what was sent",
+                     (unsigned long long)written, written == 1 ? " was" : "s were", src->path);
     int aliased = segs->count > 1 ? segments_alias(segs) : 0;
     if (aliased && !(want = malloc(WP_STAGE_BYTES)))
         aliased = -1;
@@ -191,6 +198,14 @@ static int verify_segments(wp_session *s, wp_route_handle *h, int verify,
             if (memcmp(got, expect, n) == 0) {
                 off += n;
                 continue;
+            }
+            if (src->is_file && wp_source_file_stamp(src->fd) != src->stamp) {
+                rc = wp_fail(err, WP_EVERIFY,
+                             "all %llu byte%s written but not verified: '%s' changed while "
+                             "it was written, so a read-back cannot tell what was sent",
+                             (unsigned long long)written, written == 1 ? " was" : "s were",
+                             src->path);
+                break;
             }
             for (size_t i = 0; i < n; i++)
                 if (got[i] != expect[i]) {

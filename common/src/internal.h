@@ -367,6 +367,7 @@ typedef struct wp_source {
     /* is_file: the bytes are a file's, from fd_offset (pattern unused) */
     int is_file, fd;
     uint64_t fd_offset;
+    uint64_t stamp;   /* the file's size, times and inode when it was opened */
     const char *path; /* for messages */
 } wp_source;
 
@@ -388,6 +389,9 @@ size_t wp_source_stage(const wp_source_reader *rd, uint64_t left);
 int wp_source_copy(const wp_source *src, uint64_t offset, uint8_t *out, size_t n,
                    wp_error *err);
 void wp_source_copy_pattern(const wp_source *src, uint64_t offset, uint8_t *out, size_t n);
+/* A file source's stamp now (0 when fstat fails); a read-back can compare
+ * only against a file that did not change while it was written. */
+uint64_t wp_source_file_stamp(int fd);
 
 typedef struct wp_transfer {
     const wp_route *route;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -90,4 +91,19 @@ size_t wp_source_stage(const wp_source_reader *rd, uint64_t left)
     if (!rd->buf)
         return left > SIZE_MAX ? SIZE_MAX : (size_t)left;
     return left < WP_STAGE_BYTES ? (size_t)left : WP_STAGE_BYTES;
+}
+
+uint64_t wp_source_file_stamp(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return 0;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over what a change moves */
+    const uint64_t parts[] = {(uint64_t)st.st_size,        (uint64_t)st.st_ino,
+                              (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec,
+                              (uint64_t)st.st_ctim.tv_sec, (uint64_t)st.st_ctim.tv_nsec};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (int b = 0; b < 8; b++)
+            h = (h ^ ((parts[i] >> (8 * b)) & 0xff)) * 1099511628211ull;
+    return h | 1;
 }

@@ -194,6 +194,8 @@ static int do_M(fake_target *t, const char *p, size_t len, wp_buf *out)
         len - (size_t)used != 2 * n)
         return reply(out, "E22");
     t->m_packets++;
+    if (t->on_M)
+        t->on_M(t);
     const char *hex = p + used;
     for (unsigned long long i = 0; i < n; i++) {
         uint8_t v = (uint8_t)(hexv(hex[2 * i]) << 4 | hexv(hex[2 * i + 1]));

@@ -39,7 +39,8 @@ typedef struct fake_fault {
     const char *reply;
 } fake_fault;
 
-typedef struct fake_target {
+typedef struct fake_target fake_target;
+struct fake_target {
     uint8_t ram[FAKE_RAM_SIZE];
     uint8_t rom[FAKE_ROM_SIZE];
     uint8_t virt[0x1000]; /* what a virtual-mode write would hit */
@@ -53,9 +54,11 @@ typedef struct fake_target {
     struct {
         const char *name;
         uint64_t value;
-    } regs[FAKE_MAX_REGS]; /* what read_register finds */
-    int behind;            /* replies one packet late */
-    int faults_off;        /* acting on a packet whose fault was taken */
+    } regs[FAKE_MAX_REGS];               /* what read_register finds */
+    int behind;                          /* replies one packet late */
+    int faults_off;                      /* acting on a packet whose fault was taken */
+    void (*on_M)(struct fake_target *t); /* called before each M packet acts */
+    const char *hook_path;               /* for on_M's use */
     char pending[8192];
     const char *mtree; /* monitor output; default is built in */
     /* the CPU's QOM properties (qom-get): default max-x86_64-cpu, 40, 1 */
@@ -74,7 +77,7 @@ typedef struct fake_target {
     int counts[9];  /* per kind, for faults */
     size_t max_payload;
     char log[64][64]; /* first 64 packets, truncated */
-} fake_target;
+};
 
 void fake_init(fake_target *t);
 /* The one way to inject a fault: the nth packet of a kind gets reply. */

@@ -95,6 +95,43 @@ static void test_strings(void)
     CU_ASSERT_EQUAL(memcmp(T.ram + 0x500, "H\0i\0", 4), 0);
 }
 
+/* Another program rewrites the file while it is being written. */
+static void rewrite_file(fake_target *t)
+{
+    int fd = open(t->hook_path, O_WRONLY);
+    if (fd >= 0) {
+        CU_ASSERT_EQUAL(pwrite(fd, "XY", 2, 0), 2);
+        close(fd);
+    }
+    t->on_M = NULL;
+}
+
+/* A file that changes during the write cannot be read back against: the
+ * bytes sent are not the file's any more (found by review). */
+static void test_file_changed_while_written(void)
+{
+    setup();
+    char path[] = "/tmp/wp_test_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "0123456789", 10), 10);
+    close(fd);
+    T.hook_path = path;
+    T.on_M = rewrite_file;
+    char line[256];
+    snprintf(line, sizeof line, "writephys --file %s 0x600", path);
+    wp_result res;
+    CU_ASSERT_EQUAL(wp_command_run_line(S, "writephys", line + strlen("writephys "), &res),
+                    WP_EVERIFY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "all 10 bytes were written but not "
+                                                     "verified: '"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "changed while it was written"));
+    CU_ASSERT_EQUAL(res.bytes_done, 10);
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x600, "0123456789", 10), 0); /* what was sent */
+    wp_result_free(&res);
+    unlink(path);
+}
+
 static void test_files(void)
 {
     setup();
@@ -283,6 +320,7 @@ static void test_version_and_progress_line(void)
 
 static const CU_TestInfo tests[] = {
     {"settings", test_settings},
+    {"a file that changes while it is written", test_file_changed_while_written},
     {"version and progress line", test_version_and_progress_line},
     {"values", test_values},
     {"strings", test_strings},
