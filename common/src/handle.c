@@ -18,6 +18,7 @@ struct wp_route_handle {
     int began;         /* in physical mode: end() on close */
     int wrote;         /* anything sent that may have changed memory */
     int wrote_non_ram; /* a forced write to ROM or a device may change the map */
+    int map_stale;     /* ...within this command: read it again before the next write */
     size_t in_doubt;   /* bytes of the last failed write whose fate is unknown */
     int allowed;       /* a device range the command may access */
     uint64_t allow_start, allow_last;
@@ -289,6 +290,25 @@ size_t wp_route_in_doubt(const wp_route_handle *h)
     return h ? h->in_doubt : 0;
 }
 
+/* A write to ROM or a device may have changed the map (a chipset register
+ * that maps ROM over RAM, flash put into ID mode): before writing more,
+ * the map as it is now, and the rest of the range checked against it. */
+static int refresh_map(wp_route_handle *h, uint64_t addr, uint64_t len, wp_error *err)
+{
+    h->map_stale = 0;
+    if (!h->slot->route->memmap)
+        return WP_OK;
+    h->s->command++; /* what was read for this command no longer holds */
+    const wp_memmap *map = NULL;
+    int rc = h->slot->route->memmap(h->s, h->slot->state, &map, err);
+    if (rc)
+        return wp_fail_prefix(err, rc, "after a write to a device or ROM, ");
+    h->map = map;
+    rc = wp_route_check(h, addr, len, 1, err);
+    return rc ? wp_fail_prefix(err, rc, "after a write to a device or ROM changed the map, ")
+              : WP_OK;
+}
+
 /* One loop for both directions: chunk, check Ctrl-C, move, count. */
 static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *buf, size_t size,
                     size_t *done, wp_error *err)
@@ -296,9 +316,13 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
     const wp_route *r = h->slot->route;
     wp_session *s = h->s;
     *done = 0;
-    int rc = wp_route_check(h, addr, size, is_write, err);
+    int rc = is_write && h->map_stale ? refresh_map(h, addr, size, err) : WP_OK;
+    if (rc == WP_OK)
+        rc = wp_route_check(h, addr, size, is_write, err);
     while (rc == WP_OK && *done < size) {
         uint64_t at = addr + *done;
+        if (is_write && h->map_stale && (rc = refresh_map(h, at, size - *done, err)))
+            return rc;
         if (wp_session_interrupted(s))
             return wp_fail(err, WP_EINTR, "interrupted by Ctrl-C before 0x%llx",
                            (unsigned long long)at);
@@ -308,8 +332,8 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
             return wp_fail(err, WP_ESTATE, "the route was opened for checks only");
         if (is_write) {
             h->in_doubt = 0;
-            if (h->map && !h->wrote_non_ram)
-                h->wrote_non_ram = !all_ram(h->map, at, n);
+            int non_ram = h->map && !all_ram(h->map, at, n);
+            h->wrote_non_ram |= non_ram;
             s->partial = 0;
             got = r->write(s, h->slot->state, at, buf + *done, n, err);
             /* A write whose exchange failed without an answer (lost link,
@@ -324,6 +348,7 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
             }
             s->partial = 0;
             h->wrote |= got == WP_OK || h->in_doubt;
+            h->map_stale |= non_ram && (got == WP_OK || h->in_doubt);
             got = got ? got : (int)n;
         } else {
             got = r->read(s, h->slot->state, at, buf + *done, n, err);

@@ -439,8 +439,10 @@ static int direct_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, 
 
 static int direct_memmap(wp_session *s, void *state, const wp_memmap **map, wp_error *err)
 {
-    (void)state; /* the probe read it for this command: no second read */
-    return wp_qemu_current_map(s, map, NULL, err);
+    /* The probe read it for this command (no second read), unless a write
+     * of the command changed it: then the host addresses follow it too. */
+    int rc = current_regions(s, state, err);
+    return rc ? rc : wp_qemu_current_map(s, map, NULL, err);
 }
 
 static void direct_via(wp_session *s, void *state, char *buf, size_t cap)

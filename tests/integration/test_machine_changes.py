@@ -93,3 +93,40 @@ def test_dimm_replaced_at_the_same_address_within_a_stop():
         wrote, seen = out[9 * i + 8], out[9 * i + 9]
         assert wrote.startswith("writephys: wrote 8 bytes at physical 0x100000000 via direct"), out
         assert seen.startswith("0000000100000000  07070707070707%02x" % i), (i, seen)
+
+
+@pytest.mark.parametrize("backend", ["direct", "qemu"])
+def test_a_write_that_remaps_within_the_command(backend, tmp_path):
+    """One --virtual write whose first page is the q35 host bridge's ECAM
+    page (its PAM1 byte set to 0: pc.rom over the shadow RAM at 0xc0000)
+    and whose second page is 0xc0000: after the device write the rest of
+    the command is checked against the map as it is then, and refused as
+    ROM, instead of going into RAM the guest no longer sees (found by
+    review)."""
+    from test_vtop import P, RW, US, q, x86_regs
+    pre = ["writepci -d 0:0.0 0x60 0xb0000001", "writepci -d 0:0.0 0x64 0",
+           "writepci -b 0:0.0 0x91 0x33", "writephys -q 0xc0000 0x1111111111111111"]
+    tables = [q(0x10000, 0x11000 | P | RW | US), q(0x11000, 0x12000 | P | RW | US),
+              q(0x12000 + 2 * 8, 0x13000 | P | RW | US), q(0x13000, 0xb0000000 | P | RW),
+              q(0x13008, 0xc0000 | P | RW)]
+    machine = ["-M", "q35", "-bios", "@HLT_BIOS@", "-cpu", "max"]
+    with Qemu("x86_64", machine=machine) as qemu:
+        run_text("gdb", pre, port=qemu.port)
+        ecam = bytearray(qemu.pmemsave(0xb0000000, 4096))
+    ecam[0x91] = 0x00
+    blob = tmp_path / "blob"
+    blob.write_bytes(bytes(ecam[0x91:]) + b"\x22" * 16)
+    with Qemu("x86_64", machine=machine) as qemu:
+        out = run_text("gdb", pre + tables + x86_regs("gdb", 0x10000, 0x20, 0x900) + [
+            "writephys --backend %s --force --verify --virtual --file %s 0x400091"
+            % (backend, blob)], port=qemu.port)[-1]
+        assert qemu.pmemsave(0xc0000, 8) == bytes(8)        # the guest sees pc.rom
+        qemu.monitor("o /w 0xcf8 0x80000090")
+        qemu.monitor("o /b 0xcfd 0x33")
+        # The shadow RAM kept its bytes: nothing went where the guest cannot see.
+        assert qemu.pmemsave(0xc0000, 8) == b"\x11" * 8
+    # --force lets the ROM be written (QEMU drops it); the read-back, through
+    # the map as it is after the device write, says so, with the count.
+    assert out == "writephys: read-back differs at 0xc0000 (wrote 0x22, read 0x00): the " \
+                  "stub acknowledged all 3967 bytes but rom memory did not keep them; 3951 " \
+                  "bytes before it read back as written\n", out
