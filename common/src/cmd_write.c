@@ -123,6 +123,8 @@ static int check(wp_request *r, size_t npos, wp_error *err)
     return WP_OK;
 }
 
+#define SMALL_FILE (64u * 1024) /* read whole; a larger file streams */
+
 /* Reads exactly `want` bytes, or to the end when want is UINT64_MAX (files
  * whose size the kernel does not report, such as those of /proc). */
 static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_error *err)
@@ -139,12 +141,8 @@ static int read_all(int fd, const char *path, uint64_t want, wp_buf *data, wp_er
             continue;
         if (n < 0)
             return wp_fail(err, WP_EIO, "cannot read '%s': %s", path, strerror(errno));
-        if (n == 0) {
-            if (want != UINT64_MAX)
-                return wp_fail(err, WP_EIO, "cannot read '%s': file shrank while reading",
-                               path);
+        if (n == 0) /* the end: short of want is the caller's to say */
             break;
-        }
         data->len += (size_t)n;
         data->data[data->len] = '\0';
     }
@@ -183,9 +181,10 @@ static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *o
     uint64_t avail = size > r->skip ? size - r->skip : 0;
     if (!rc && size && r->has_length && r->length > avail)
         rc = wp_fail(err, WP_EINVAL,
-                     "--length %llu runs past the end of '%s' (%llu bytes "
+                     "--length %llu runs past the end of '%s' (%llu byte%s "
                      "after --skip)",
-                     (unsigned long long)r->length, r->file, (unsigned long long)avail);
+                     (unsigned long long)r->length, r->file, (unsigned long long)avail,
+                     wp_plural(avail));
     if (!rc && size && r->has_length && r->length > WP_MAX_TRANSFER)
         rc = wp_fail(err, WP_EINVAL,
                      "--length %llu is more than the 1 GiB one command writes; split it "
@@ -196,7 +195,9 @@ static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *o
                      "--file '%s': %llu bytes is more than the 1 GiB one "
                      "command writes; split it with --skip and --length",
                      r->file, (unsigned long long)avail);
-    if (!rc && size) {
+    /* A small file is read whole before anything is sent (sysfs reports a
+     * size it may not hold); a large one streams. */
+    if (!rc && size > SMALL_FILE) {
         *out_fd = fd;
         *offset = r->skip;
         *length = r->has_length ? r->length : avail;
@@ -205,7 +206,11 @@ static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *o
     if (!rc && r->skip && lseek(fd, (off_t)r->skip, SEEK_SET) < 0)
         rc = wp_fail(err, WP_EIO, "cannot seek in '%s': %s", r->file, strerror(errno));
     if (!rc) /* a size of 0 may be a file of /proc: read to its end */
-        rc = read_all(fd, r->file, r->has_length ? r->length : UINT64_MAX, data, err);
+        rc = read_all(fd, r->file,
+                      r->has_length ? r->length
+                      : size        ? avail
+                                    : UINT64_MAX,
+                      data, err);
     /* lseek past the end of a /proc file succeeds and reads nothing. */
     if (!rc && r->skip && data->len == 0)
         rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s'",
@@ -214,9 +219,9 @@ static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *o
         rc = wp_fail(err, WP_EINVAL, "--file '%s' gives no bytes: nothing to write", r->file);
     if (!rc && r->has_length && data->len < r->length)
         rc = wp_fail(err, WP_EINVAL,
-                     "--length %llu runs past the end of '%s' (%zu bytes "
+                     "--length %llu runs past the end of '%s' (%zu byte%s "
                      "after --skip)",
-                     (unsigned long long)r->length, r->file, data->len);
+                     (unsigned long long)r->length, r->file, data->len, wp_plural(data->len));
     close(fd);
     return rc;
 }

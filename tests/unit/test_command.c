@@ -114,20 +114,23 @@ static void test_file_changed_while_written(void)
     char path[] = "/tmp/wp_test_XXXXXX";
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
-    CU_ASSERT_EQUAL(write(fd, "0123456789", 10), 10);
+    static uint8_t blob[100000]; /* over the size read whole: it streams */
+    for (size_t i = 0; i < sizeof blob; i++)
+        blob[i] = (uint8_t)('0' + i % 10);
+    CU_ASSERT_EQUAL(write(fd, blob, sizeof blob), (ssize_t)sizeof blob);
     close(fd);
     T.hook_path = path;
     T.on_M = rewrite_file;
     char line[256];
-    snprintf(line, sizeof line, "writephys --file %s 0x600", path);
+    snprintf(line, sizeof line, "writephys --file %s 0x10000", path);
     wp_result res;
     CU_ASSERT_EQUAL(wp_command_run_line(S, "writephys", line + strlen("writephys "), &res),
                     WP_EVERIFY);
-    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "all 10 bytes were written but not "
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "all 100000 bytes were written but not "
                                                      "verified: '"));
     CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, "changed while it was written"));
-    CU_ASSERT_EQUAL(res.bytes_done, 10);
-    CU_ASSERT_EQUAL(memcmp(T.ram + 0x600, "0123456789", 10), 0); /* what was sent */
+    CU_ASSERT_EQUAL(res.bytes_done, 100000);
+    CU_ASSERT_EQUAL(memcmp(T.ram + 0x10000, "0123456789", 10), 0); /* what was sent */
     wp_result_free(&res);
     unlink(path);
 }
