@@ -39,7 +39,10 @@ enum opt_id {
     OPT_VERSION,
     OPT_DIRECT_MAP,
     OPT_DUMP,
-    OPT_BUS
+    OPT_BUS,
+    OPT_RANGE,
+    OPT_FILTER,
+    OPT_ALL
 };
 
 static const struct option_row {
@@ -74,6 +77,9 @@ static const struct option_row {
     {"direct-map", 0, 1, WP_OPT_DIRECT_MAP, OPT_DIRECT_MAP},
     {"dump", 0, 1, WP_OPT_DUMP, OPT_DUMP},
     {"bus", 0, 1, WP_OPT_BUS, OPT_BUS},
+    {"range", 0, 1, WP_OPT_RANGE, OPT_RANGE},
+    {"filter", 0, 1, WP_OPT_FILTER, OPT_FILTER},
+    {"all", 0, 0, WP_OPT_ALL, OPT_ALL},
     {"help", 'h', 0, 0, OPT_HELP},
     {"version", 0, 0, 0, OPT_VERSION},
 };
@@ -262,6 +268,17 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
                            value);
         r->has_bus = 1;
         return WP_OK;
+    case OPT_RANGE:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--range needs A-B");
+        r->range = value;
+        return WP_OK;
+    case OPT_FILTER:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--filter needs FLAGS (w, x, user, kernel, wx)");
+        r->filter = value;
+        return WP_OK;
+    case OPT_ALL: r->all = 1; return WP_OK;
     case OPT_DIRECT_MAP:
         if (!*value)
             return wp_fail(err, WP_EINVAL, "--direct-map needs a value");
