@@ -118,9 +118,10 @@ static int parse_range(const char *text, uint64_t *lo, uint64_t *hi, wp_error *e
     return WP_OK;
 }
 
-/* Opens the route and reads the paging registers for a whole-space walk. */
-static int open_walk(wp_session *s, const wp_request *r, uint64_t half_va, wp_route_handle **h,
-                     wp_walker *w, wp_error *err)
+/* Opens the route and reads the paging registers for a whole-space walk
+ * (ptdump, ptov); wp_walk_close closes it after the walk's status rc. */
+int wp_walk_open(wp_session *s, const wp_request *r, uint64_t half_va, wp_route_handle **h,
+                 wp_walker *w, wp_error *err)
 {
     uint64_t root = 0;
     int negative = 0;
@@ -145,7 +146,7 @@ static int open_walk(wp_session *s, const wp_request *r, uint64_t half_va, wp_ro
     return rc;
 }
 
-static int close_walk(wp_route_handle *h, int rc, wp_error *err)
+int wp_walk_close(wp_route_handle *h, int rc, wp_error *err)
 {
     wp_error close_err = {0};
     int close_rc = wp_route_close(h, &close_err);
@@ -258,7 +259,7 @@ static int ptdump_run(wp_session *s, const wp_request *r, uint64_t addr, wp_resu
     wp_route_handle *h = NULL;
     wp_walker w;
     if (!rc)
-        rc = open_walk(s, r, lo, &h, &w, err);
+        rc = wp_walk_open(s, r, lo, &h, &w, err);
     if (rc)
         return rc;
     char mode[48] = "";
@@ -267,7 +268,7 @@ static int ptdump_run(wp_session *s, const wp_request *r, uint64_t addr, wp_resu
     rc = wp_walk_each(s, h, &w, lo, hi, dump_leaf, &d, mode, sizeof mode, err);
     if (!rc)
         dump_flush(&d);
-    rc = close_walk(h, rc, err);
+    rc = wp_walk_close(h, rc, err);
     if (rc)
         return rc;
     wp_buf_printf(

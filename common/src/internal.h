@@ -495,6 +495,10 @@ typedef struct wp_leaf {
 typedef int (*wp_leaf_fn)(void *ctx, const wp_leaf *leaf, wp_error *err);
 int wp_walk_each(wp_session *s, wp_route_handle *h, wp_walker *w, uint64_t lo, uint64_t hi,
                  wp_leaf_fn fn, void *ctx, char *mode, size_t mode_cap, wp_error *err);
+struct wp_request;
+int wp_walk_open(wp_session *s, const struct wp_request *r, uint64_t half_va,
+                 wp_route_handle **h, wp_walker *w, wp_error *err);
+int wp_walk_close(wp_route_handle *h, int rc, wp_error *err);
 /* "2 MiB page, rw, user, nx" */
 void wp_format_translation(wp_buf *out, const wp_translation *t);
 

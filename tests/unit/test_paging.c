@@ -800,6 +800,68 @@ static void test_ptdump_arm64_riscv(void)
                            "(riscv Sv39)\n");
 }
 
+/* ptov: every alias of a frame, from one walk; --all past the first 64. */
+static void test_ptov(void)
+{
+    char out[16384];
+    setup("i386:x86-64");
+    build_x86_64();
+    x86_regs(0x1000, 0x20);
+    CU_ASSERT_EQUAL(run_line("ptov", "0x50010", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "ptov: 0x5010 -> physical 0x50010 (4 KiB page, rw, user, x)\n"
+                                "ptov: 1 virtual address maps physical 0x50010; 10 table "
+                                "pages read (x86-64 4-level)\n");
+    /* A range: each mapping's part of it, whatever the page size. */
+    CU_ASSERT_EQUAL(run_line("ptov", "0x80000800 --length 0x1000", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "ptov: 0x40000800-0x400017ff -> physical 0x80000800-0x800017ff (1 "
+                           "GiB page, rw, kernel, x)\n"
+                           "ptov: 0xffffff8000200800-0xffffff80002017ff -> physical "
+                           "0x80000800-0x800017ff (2 MiB page, rw, kernel, x)\n"
+                           "ptov: 0xffffffffc0001800-0xffffffffc0001fff -> physical "
+                           "0x80000800-0x80000fff (4 KiB page, rw, kernel, x)\n"
+                           "ptov: 3 virtual addresses map physical 0x80000800-0x800017ff; 10 "
+                           "table pages read (x86-64 4-level)\n");
+    CU_ASSERT_EQUAL(run_line("ptov", "0x70000", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "ptov: 0 virtual addresses map physical 0x70000; 10 table "
+                                "pages read (x86-64 4-level)\n");
+    /* 70 aliases of one frame: 64 shown, --all shows every one. */
+    for (int i = 0; i < 70; i++)
+        put64(0x4000 + (uint64_t)(16 + i) * 8, 0x70000 | P | NX);
+    CU_ASSERT_EQUAL(run_line("ptov", "0x70008", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ptov: 0x4f008 -> physical 0x70008 (4 KiB page, ro, "
+                                       "kernel, nx)\nptov: 70 virtual addresses map physical "
+                                       "0x70008 (the first 64 shown; --all lists every one); "
+                                       "10 table pages read"));
+    CU_ASSERT_PTR_NULL(strstr(out, "ptov: 0x50008 "));
+    CU_ASSERT_EQUAL(run_line("ptov", "--all 0x70008", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ptov: 0x55008 -> physical 0x70008 (4 KiB page, ro, "
+                                       "kernel, nx)\nptov: 70 virtual addresses map physical "
+                                       "0x70008; 10 table pages read"));
+    CU_ASSERT_EQUAL(T.mode, 0);
+    static const struct {
+        const char *args, *message;
+    } bad[] = {
+        {"", "ptov: missing PHYS; usage: ptov"},
+        {"0x1000 0x2000", "ptov: unexpected argument '0x2000'; usage: ptov"},
+        {"0x1000 --length 0", "ptov: --length 0: the range is empty"},
+        {"0xffffffffffffffff --length 2", "ptov: 0xffffffffffffffff + 2 runs past 2^64"},
+        {"-1", "ptov: PHYS '-1' is negative"},
+        {"--filter w 0x1000", "ptov: option '--filter' does not apply to ptov"},
+        {"--all --all 0x1000", "ptov: option '--all' given twice"},
+        {"--length 1Q 0x1000", "ptov: bad"},
+    };
+    int before = T.packets;
+    for (size_t i = 0; i < WP_ARRAY_LEN(bad); i++) {
+        CU_ASSERT_EQUAL(run_line("ptov", bad[i].args, out, sizeof out), WP_EINVAL);
+        if (strncmp(out, bad[i].message, strlen(bad[i].message)) != 0 || strchr(out, '\n'))
+            fprintf(stderr, "\n  '%s' said '%s'\n", bad[i].args, out);
+        CU_ASSERT_EQUAL(strncmp(out, bad[i].message, strlen(bad[i].message)), 0);
+        CU_ASSERT_PTR_NULL(strchr(out, '\n'));
+    }
+    CU_ASSERT_EQUAL(T.packets, before);
+}
+
 static const CU_TestInfo tests[] = {
     {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map", test_x86_64_four_level},
     {"x86-64 5-level", test_x86_64_five_level},
@@ -815,6 +877,7 @@ static const CU_TestInfo tests[] = {
     {"--virtual writes and reads, vtop --walk", test_virtual_writes},
     {"ptdump x86-64: merged ranges, flags, --range, --filter", test_ptdump_x86},
     {"ptdump aarch64 TTBR0+TTBR1, EPD1; riscv Sv39", test_ptdump_arm64_riscv},
+    {"ptov: every alias, ranges, --all, bad input", test_ptov},
     CU_TEST_INFO_NULL,
 };
 
