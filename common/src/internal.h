@@ -239,6 +239,10 @@ typedef struct wp_request {
     const char *range;  /* ptdump --range A-B */
     const char *filter; /* ptdump --filter FLAGS */
     int all;            /* ptov --all */
+    /* searchphys */
+    const char *pointer, *start, *mask;
+    uint64_t delta, align, max;
+    int has_delta, has_align, has_max;
 } wp_request;
 
 /* Option bits: which options a command accepts. */
@@ -263,7 +267,8 @@ enum wp_option_bit {
     WP_OPT_WIDTH_124 = 1 << 17, /* -b, -w and -d, not -q (ports, PCI registers) */
     WP_OPT_RANGE = 1 << 18,
     WP_OPT_FILTER = 1 << 19,
-    WP_OPT_ALL = 1 << 20
+    WP_OPT_ALL = 1 << 20,
+    WP_OPT_SEARCH = 1 << 21 /* --pointer --delta --start --align --mask --max */
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
@@ -316,6 +321,7 @@ extern const wp_command_def wp_cmd_writepci;
 extern const wp_command_def wp_cmd_pci;
 extern const wp_command_def wp_cmd_ptdump;
 extern const wp_command_def wp_cmd_ptov;
+extern const wp_command_def wp_cmd_searchphys;
 /* Resolves --virtual and --root into where; root_value holds the root. */
 int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
                        wp_address *where, wp_error *err);

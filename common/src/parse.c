@@ -42,7 +42,13 @@ enum opt_id {
     OPT_BUS,
     OPT_RANGE,
     OPT_FILTER,
-    OPT_ALL
+    OPT_ALL,
+    OPT_POINTER,
+    OPT_DELTA,
+    OPT_START,
+    OPT_ALIGN,
+    OPT_MASK,
+    OPT_MAX
 };
 
 static const struct option_row {
@@ -80,6 +86,12 @@ static const struct option_row {
     {"range", 0, 1, WP_OPT_RANGE, OPT_RANGE},
     {"filter", 0, 1, WP_OPT_FILTER, OPT_FILTER},
     {"all", 0, 0, WP_OPT_ALL, OPT_ALL},
+    {"pointer", 0, 1, WP_OPT_SEARCH, OPT_POINTER},
+    {"delta", 0, 1, WP_OPT_SEARCH, OPT_DELTA},
+    {"start", 0, 1, WP_OPT_SEARCH, OPT_START},
+    {"align", 0, 1, WP_OPT_SEARCH, OPT_ALIGN},
+    {"mask", 0, 1, WP_OPT_SEARCH, OPT_MASK},
+    {"max", 0, 1, WP_OPT_SEARCH, OPT_MAX},
     {"help", 'h', 0, 0, OPT_HELP},
     {"version", 0, 0, 0, OPT_VERSION},
 };
@@ -279,6 +291,37 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         r->filter = value;
         return WP_OK;
     case OPT_ALL: r->all = 1; return WP_OK;
+    case OPT_POINTER:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--pointer needs a value");
+        r->pointer = value;
+        return WP_OK;
+    case OPT_START:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--start needs an address");
+        r->start = value;
+        return WP_OK;
+    case OPT_MASK:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--mask needs a value");
+        r->mask = value;
+        return WP_OK;
+    case OPT_DELTA: r->has_delta = 1; return parse_size("delta", value, &r->delta, err);
+    case OPT_ALIGN:
+        r->has_align = 1;
+        if (parse_size("align", value, &r->align, err))
+            return err->status;
+        if (!r->align || (r->align & (r->align - 1)) || r->align > 0x40000000)
+            return wp_fail(err, WP_EINVAL, "bad --align '%s': a power of two from 1 to 1G",
+                           value);
+        return WP_OK;
+    case OPT_MAX:
+        r->has_max = 1;
+        if (parse_size("max", value, &r->max, err))
+            return err->status;
+        if (!r->max)
+            return wp_fail(err, WP_EINVAL, "--max 0: no hit would be shown");
+        return WP_OK;
     case OPT_DIRECT_MAP:
         if (!*value)
             return wp_fail(err, WP_EINVAL, "--direct-map needs a value");
