@@ -138,6 +138,8 @@ static void test_x86_64_five_level(void)
     expect(0x0100000000000000ull, 0, 0, "is not canonical for x86-64 5-level");
 }
 
+static int run_line(const char *name, const char *args, char *out, size_t cap);
+
 static void test_i386(void)
 {
     /* Non-PAE: PD 0x1000 (4-byte entries), PT 0x2000; 4 MiB pages with PSE. */
@@ -172,6 +174,26 @@ static void test_i386(void)
     CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x40002000, &t, &err), WP_OK);
     CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE);
     CU_ASSERT_STRING_EQUAL(t.mode, "i386 PAE");
+    /* ptdump over PAE's four PDPTEs (one 32-byte table), then non-PAE. */
+    char out[4096];
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "0x40002000-0x40002fff -> 0x60000-0x60fff  4 KiB  rw kernel nx\n"
+                           "0x7fe00000-0x7fffffff -> 0xe00000-0xffffff  2 MiB  rw kernel x\n"
+                           "ptdump: 2 ranges (0x201000 bytes mapped), 3 table pages read "
+                           "(i386 PAE)\n");
+    setup("i386");
+    put32(0x1000 + 0 * 4, 0x2000 | P | RW | US);
+    put32(0x2000 + 3 * 4, 0x7000 | P | US);
+    put32(0x1000 + 1 * 4, 0x00c00000 | P | RW | PS);
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x1000);
+    set_reg(2, "cr4", 0x10);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x3000-0x3fff -> 0x7000-0x7fff  4 KiB  ro user x\n"
+                                "0x400000-0x7fffff -> 0xc00000-0xffffff  4 MiB  rw kernel x\n"
+                                "ptdump: 2 ranges (0x401000 bytes mapped), 2 table pages read "
+                                "(i386 2-level)\n");
 }
 
 /* The SDM's reserved bits (vol. 3A, tables 4-6, 4-8 to 4-11, 4-15 to 4-20),
