@@ -179,3 +179,49 @@ def test_riscv_sv39_ptdump_matches_info_mem():
     assert ranges == theirs and len(ranges) == 4, (dump, info)
     assert "riscv Sv39" in dump
     assert [m.group(1) for m in ALIAS.finditer(ptov)] == ["80004008", "ffffffffc0301008"], ptov
+
+
+def arm_session(lines):
+    """aarch64 4K, TTBR0 and TTBR1, set by three MSRs the guest runs (as in
+    test_vtop.py); a fresh guest for each session."""
+    base = 0x40000000
+    code = [0xd5182000, 0xd5182041, 0xd5182022, 0xd5033fdf, 0xd5181003]
+    # msr ttbr0_el1, x0; msr tcr_el1, x1; msr ttbr1_el1, x2; isb; msr sctlr_el1, x3
+    prog = ["writephys -d %#x %s" % (base, " ".join("%#x" % c for c in code))]
+    t0, t1 = base + 0x10000, base + 0x20000
+    AF, TBL, PAGE, BLK, EL0, RO, UXN, PXN = 0x400, 3, 3, 1, 0x40, 0x80, 1 << 54, 1 << 53
+    tables = [q(t0, (t0 + 0x1000) | TBL), q(t0 + 0x1000, (t0 + 0x2000) | TBL),
+              q(t0 + 0x2000, (t0 + 0x3000) | TBL),
+              q(t0 + 0x3000 + 1 * 8, (base + 0x200000) | PAGE | AF | EL0),
+              q(t0 + 0x3000 + 2 * 8, (base + 0x201000) | PAGE | AF | EL0),
+              q(t0 + 0x3000 + 3 * 8, (base + 0x300000) | PAGE | AF | RO | UXN),
+              q(t0 + 0x2000 + 1 * 8, (base + 0x400000) | BLK | AF),
+              # TTBR1: L0[511] -> L1[510] 1 GiB block at base, PXN
+              q(t1 + 511 * 8, (t1 + 0x1000) | TBL),
+              q(t1 + 0x1000 + 510 * 8, base | BLK | AF | PXN)]
+    tcr = 16 | (16 << 16) | (2 << 30) | (5 << 32)
+    regs = ["set $x0 = %#x" % t0, "set $x1 = %#x" % tcr, "set $x2 = %#x" % t1,
+            "set $x3 = $SCTLR | 1", "set $pc = %#x" % base, "stepi 5"]
+    with Qemu("aarch64") as qemu:
+        r = run_gdb(prog + tables + regs + lines, port=qemu.port, gdb=qemu.gdb)
+    return [x["error"] + "\n" if x["error"] is not None else x["output"]
+            for x in r[len(prog + tables + regs):]]
+
+
+def test_aarch64_ptdump_and_ptov_match_gva2gpa():
+    dump, ptov = arm_session(["ptdump", "ptov 0x40201008"])
+    ranges = ranges_of(dump.replace(" uxn", " nx").replace(" pxn", " x"))
+    assert dump.endswith("ptdump: 4 ranges (0x40203000 bytes mapped), 6 table pages read "
+                         "(aarch64 4K TTBR0+TTBR1)\n"), dump
+    assert "0x1000-0x2fff -> 0x40200000-0x40201fff  4 KiB  rw user pxn\n" in dump, dump
+    assert "0xffffffff80000000-0xffffffffbfffffff -> 0x40000000-0x7fffffff  1 GiB  rw " \
+        "kernel pxn\n" in dump, dump
+    aliases = [int(m.group(1), 16) for m in ALIAS.finditer(ptov)]
+    assert aliases == [0x2008, 0xffffffff80201008], ptov
+    points = boundaries(ranges)
+    out = arm_session(["ptdump"] + [oracle("gdb", va) for va in points + aliases])
+    assert out[0] == dump
+    truths = out[1:]
+    for (va, last, phys, *_), t0, t1 in zip(ranges, truths[0::2], truths[1::2]):
+        assert gpa(t0) == phys and gpa(t1) == phys + (last - va), (hex(va), t0, t1)
+    assert [gpa(t) for t in truths[len(points):]] == [0x40201008] * 2, truths
