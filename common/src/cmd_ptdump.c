@@ -220,9 +220,12 @@ static void dump_flush(dump_state *d)
     d->mapped += len + 1;
 }
 
+/* A guest's tables can hold more leaves than any screen: the text stays
+ * bounded. */
+#define WP_PTDUMP_MAX_RANGES 1000000u
+
 static int dump_leaf(void *ctx, const wp_leaf *leaf, wp_error *err)
 {
-    (void)err;
     dump_state *d = ctx;
     if (d->open && leaf->va == d->cur_end + 1 && leaf->size == d->cur.size &&
         leaf->flags == d->cur.flags && leaf->phys == d->cur.phys + (leaf->va - d->cur.va)) {
@@ -230,6 +233,11 @@ static int dump_leaf(void *ctx, const wp_leaf *leaf, wp_error *err)
         return WP_OK;
     }
     dump_flush(d);
+    if (d->ranges >= WP_PTDUMP_MAX_RANGES)
+        return wp_fail(err, WP_EREFUSED,
+                       "more than %u ranges (tables that point back at themselves?): narrow "
+                       "the dump with --range",
+                       WP_PTDUMP_MAX_RANGES);
     d->open = 1;
     d->cur = *leaf;
     d->cur_end = leaf->va + (leaf->size - 1);

@@ -6,7 +6,8 @@
 
 #include "internal.h"
 
-#define PTOV_SHOWN 64 /* aliases listed without --all */
+#define PTOV_SHOWN     64       /* aliases listed without --all */
+#define PTOV_SHOWN_ALL 1000000u /* and with it: a hostile table keeps the text bounded */
 
 static const char usage[] = "usage: ptov [--root VALUE] [--all] PHYS [--length N]";
 
@@ -53,7 +54,7 @@ static int ptov_leaf(void *ctx, const wp_leaf *leaf, wp_error *err)
     if (!p->found)
         p->first_va = va;
     p->found++;
-    if (!p->all && p->shown >= PTOV_SHOWN)
+    if (p->shown >= (p->all ? PTOV_SHOWN_ALL : PTOV_SHOWN))
         return WP_OK;
     p->shown++;
     wp_translation t = {
@@ -109,8 +110,8 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
                   (unsigned long long)p.found, p.found == 1 ? "" : "es",
                   p.found == 1 ? "s" : "", range);
     if (p.shown < p.found)
-        wp_buf_printf(&res->text, " (the first %llu shown; --all lists every one)",
-                      (unsigned long long)p.shown);
+        wp_buf_printf(&res->text, " (the first %llu shown%s)", (unsigned long long)p.shown,
+                      r->all ? "" : "; --all lists every one");
     wp_buf_printf(&res->text, "; %u table page%s read (%s)\n", w.reads, w.reads == 1 ? "" : "s",
                   mode);
     res->length = len;

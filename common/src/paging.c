@@ -778,7 +778,7 @@ static int each_table(each_state *st, unsigned level, uint64_t table, uint64_t v
     if (++st->visits > WP_WALK_MAX_TABLES)
         return wp_fail(err, WP_EREFUSED,
                        "stopped after %lu tables: the tables point back at themselves (a "
-                       "self-map); narrow the walk with --range",
+                       "self-map)",
                        WP_WALK_MAX_TABLES);
     if (wp_session_interrupted(st->s))
         return wp_fail(err, WP_EINTR, "interrupted after %u table pages read", st->w->reads);

@@ -884,6 +884,31 @@ static void test_ptov(void)
     CU_ASSERT_EQUAL(T.packets, before);
 }
 
+/* A PML4 whose every entry points at itself: the walk stops, bounded, with
+ * one line; the stub's mode is restored. */
+static void test_ptdump_hostile_self_map(void)
+{
+    char out[4096];
+    setup("i386:x86-64");
+    for (int i = 0; i < 512; i++)
+        put64(0x1000 + (uint64_t)i * 8, 0x1000 | P | RW);
+    x86_regs(0x1000, 0x20);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_EREFUSED);
+    CU_ASSERT_STRING_EQUAL(out, "ptdump: more than 1000000 ranges (tables that point back at "
+                                "themselves?): narrow the dump with --range");
+    /* ptov meets the bound on tables instead. */
+    CU_ASSERT_EQUAL(run_line("ptov", "0x1000", out, sizeof out), WP_EREFUSED);
+    CU_ASSERT_STRING_EQUAL(out, "ptov: stopped after 65536 tables: the tables point back at "
+                                "themselves (a self-map)");
+    CU_ASSERT_EQUAL(T.mode, 0);
+    /* --range keeps it to one table per level: every alias of the PML4. */
+    CU_ASSERT_EQUAL(run_line("ptdump", "--range 0-0x1fff", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x0-0xfff -> 0x1000-0x1fff  4 KiB  rw kernel x\n"
+                                "0x1000-0x1fff -> 0x1000-0x1fff  4 KiB  rw kernel x\n"
+                                "ptdump: 2 ranges (0x2000 bytes mapped), 4 table pages read "
+                                "(x86-64 4-level)\n");
+}
+
 static const CU_TestInfo tests[] = {
     {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map", test_x86_64_four_level},
     {"x86-64 5-level", test_x86_64_five_level},
@@ -900,6 +925,7 @@ static const CU_TestInfo tests[] = {
     {"ptdump x86-64: merged ranges, flags, --range, --filter", test_ptdump_x86},
     {"ptdump aarch64 TTBR0+TTBR1, EPD1; riscv Sv39", test_ptdump_arm64_riscv},
     {"ptov: every alias, ranges, --all, bad input", test_ptov},
+    {"ptdump: a hostile self-map stops, bounded", test_ptdump_hostile_self_map},
     CU_TEST_INFO_NULL,
 };
 
