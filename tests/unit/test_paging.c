@@ -909,6 +909,27 @@ static void test_ptdump_hostile_self_map(void)
                                 "(x86-64 4-level)\n");
 }
 
+/* Permissions come from every level: an upper entry without RW or US
+ * takes them from the whole subtree (x86), as NX does. */
+static void test_ptdump_flags_from_every_level(void)
+{
+    char out[4096];
+    setup("i386:x86-64");
+    put64(0x1000, 0x2000 | P | US);             /* PML4E: no RW */
+    put64(0x2000, 0x3000 | P | RW | US);        /* PDPTE */
+    put64(0x3000, 0x400000 | P | RW | US | PS); /* 2 MiB rw user */
+    put64(0x1000 + 8, 0x4000 | P | RW | NX);    /* PML4E: kernel, nx */
+    put64(0x4000, 0x5000 | P | RW | US);
+    put64(0x5000, 0x600000 | P | RW | US | PS);
+    x86_regs(0x1000, 0x20);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x0-0x1fffff -> 0x400000-0x5fffff  2 MiB  ro user x\n"
+                                "0x8000000000-0x80001fffff -> 0x600000-0x7fffff  2 MiB  rw "
+                                "kernel nx\n"
+                                "ptdump: 2 ranges (0x400000 bytes mapped), 5 table pages read "
+                                "(x86-64 4-level)\n");
+}
+
 static const CU_TestInfo tests[] = {
     {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map", test_x86_64_four_level},
     {"x86-64 5-level", test_x86_64_five_level},
@@ -926,6 +947,7 @@ static const CU_TestInfo tests[] = {
     {"ptdump aarch64 TTBR0+TTBR1, EPD1; riscv Sv39", test_ptdump_arm64_riscv},
     {"ptov: every alias, ranges, --all, bad input", test_ptov},
     {"ptdump: a hostile self-map stops, bounded", test_ptdump_hostile_self_map},
+    {"ptdump: flags from every level", test_ptdump_flags_from_every_level},
     CU_TEST_INFO_NULL,
 };
 
