@@ -10,8 +10,9 @@
 #include "internal.h"
 
 static const wp_command_def *const commands[] = {
-    &wp_cmd_writephys, &wp_cmd_readphys, &wp_cmd_vtop, &wp_cmd_readio,   &wp_cmd_writeio,
-    &wp_cmd_readpci,   &wp_cmd_writepci, &wp_cmd_pci,  &wp_cmd_settings,
+    &wp_cmd_writephys, &wp_cmd_readphys, &wp_cmd_vtop,       &wp_cmd_readio,
+    &wp_cmd_writeio,   &wp_cmd_readpci,  &wp_cmd_writepci,   &wp_cmd_pci,
+    &wp_cmd_ptdump,    &wp_cmd_ptov,     &wp_cmd_searchphys, &wp_cmd_settings,
 };
 
 size_t wp_command_count(void)

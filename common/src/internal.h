@@ -236,6 +236,13 @@ typedef struct wp_request {
     int dump;                /* pci --dump FILE (the path is in output) */
     uint64_t bus;            /* pci --bus N */
     int has_bus;
+    const char *range;  /* ptdump --range A-B */
+    const char *filter; /* ptdump --filter FLAGS */
+    int all;            /* ptov --all */
+    /* searchphys */
+    const char *pointer, *start, *mask;
+    uint64_t delta, align, max;
+    int has_delta, has_align, has_max;
 } wp_request;
 
 /* Option bits: which options a command accepts. */
@@ -257,7 +264,11 @@ enum wp_option_bit {
     WP_OPT_DIRECT_MAP = 1 << 14,
     WP_OPT_DUMP = 1 << 15,
     WP_OPT_BUS = 1 << 16,
-    WP_OPT_WIDTH_124 = 1 << 17 /* -b, -w and -d, not -q (ports, PCI registers) */
+    WP_OPT_WIDTH_124 = 1 << 17, /* -b, -w and -d, not -q (ports, PCI registers) */
+    WP_OPT_RANGE = 1 << 18,
+    WP_OPT_FILTER = 1 << 19,
+    WP_OPT_ALL = 1 << 20,
+    WP_OPT_SEARCH = 1 << 21 /* --pointer --delta --start --align --mask --max */
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
@@ -308,6 +319,9 @@ extern const wp_command_def wp_cmd_writeio;
 extern const wp_command_def wp_cmd_readpci;
 extern const wp_command_def wp_cmd_writepci;
 extern const wp_command_def wp_cmd_pci;
+extern const wp_command_def wp_cmd_ptdump;
+extern const wp_command_def wp_cmd_ptov;
+extern const wp_command_def wp_cmd_searchphys;
 /* Resolves --virtual and --root into where; root_value holds the root. */
 int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
                        wp_address *where, wp_error *err);
@@ -479,6 +493,22 @@ void wp_walker_reset(wp_walker *w);
 int wp_walk(wp_route_handle *h, wp_walker *w, uint64_t va, wp_translation *t, wp_error *err);
 const char *wp_paging_mode_name(int mode);
 void wp_describe_entry(int mode, uint64_t entry, char *buf, size_t cap);
+/* Every mapping of the address space whose virtual range meets [lo, hi],
+ * depth first, in address order: each present entry of every level decoded
+ * by its architecture (aarch64: TTBR0, then TTBR1), each table read once
+ * per visit (w->reads counts the 4 KiB pages).  fn's nonzero return stops
+ * the walk.  mode: "x86-64 4-level", "aarch64 4K TTBR0+TTBR1". */
+typedef struct wp_leaf {
+    uint64_t va, phys, size;
+    unsigned flags; /* wp_page_flags */
+} wp_leaf;
+typedef int (*wp_leaf_fn)(void *ctx, const wp_leaf *leaf, wp_error *err);
+int wp_walk_each(wp_session *s, wp_route_handle *h, wp_walker *w, uint64_t lo, uint64_t hi,
+                 wp_leaf_fn fn, void *ctx, char *mode, size_t mode_cap, wp_error *err);
+struct wp_request;
+int wp_walk_open(wp_session *s, const struct wp_request *r, uint64_t half_va,
+                 wp_route_handle **h, wp_walker *w, wp_error *err);
+int wp_walk_close(wp_route_handle *h, int rc, wp_error *err);
 /* "2 MiB page, rw, user, nx" */
 void wp_format_translation(wp_buf *out, const wp_translation *t);
 

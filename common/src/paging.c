@@ -6,6 +6,7 @@
  * EL1 (4K/16K/64K granules, 52-bit output where the registers say so),
  * riscv Sv32/Sv39/Sv48/Sv57. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -733,4 +734,134 @@ void wp_describe_entry(int mode, uint64_t e, char *buf, size_t cap)
     for (size_t i = 0; i < WP_ARRAY_LEN(names); i++)
         if (names[i].family == family && ((e >> names[i].bit) & 1) && n + 8 < cap)
             n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? " " : "", names[i].name);
+}
+
+/* ---- every mapping: a depth-first walk over every present entry ---- */
+
+/* The flags of a leaf from the bits its path took away, as wp_walk sets them. */
+static unsigned leaf_flags(int mode, unsigned dw, unsigned du, unsigned dx, unsigned dkx)
+{
+    unsigned f = (dw ? 0 : WP_PAGE_WRITE) | (du ? 0 : WP_PAGE_USER) | (dx ? 0 : WP_PAGE_EXEC);
+    if (mode == WP_PAGING_ARM64 && !dkx && (dw || du))
+        f |= WP_PAGE_KERNEL_EXEC;
+    return f;
+}
+
+typedef struct each_state {
+    wp_session *s;
+    wp_route_handle *h;
+    wp_walker *w;
+    const struct mode_row *m;
+    const geometry *g;
+    uint64_t lo, hi;   /* the virtual range asked for, inclusive */
+    uint64_t va_base;  /* aarch64 TTBR1: the half's lowest address */
+    unsigned sign_bit; /* x86-64, riscv: va_bits, whose top bit is copied above */
+    uint8_t *buf[6];   /* one table per level */
+    unsigned long visits;
+    wp_leaf_fn fn;
+    void *ctx;
+} each_state;
+
+/* At most this many tables a command: a table that points back at its own
+ * level (a self-map, or a hostile one) would otherwise be walked without end. */
+#define WP_WALK_MAX_TABLES 65536ul
+
+static int each_table(each_state *st, unsigned level, uint64_t table, uint64_t va_prefix,
+                      unsigned dw, unsigned du, unsigned dx, unsigned dkx, wp_error *err)
+{
+    const geometry *g = st->g;
+    const struct mode_row *m = st->m;
+    unsigned idx_bits = level == 0 ? g->top_bits : g->index_bits;
+    unsigned lo_bit = g->page_shift + (g->levels - 1 - level) * g->index_bits;
+    size_t n = (size_t)1 << idx_bits;
+    size_t bytes = n * m->entry_size;
+    if (++st->visits > WP_WALK_MAX_TABLES)
+        return wp_fail(err, WP_EREFUSED,
+                       "stopped after %lu tables: the tables point back at themselves (a "
+                       "self-map)",
+                       WP_WALK_MAX_TABLES);
+    if (wp_session_interrupted(st->s))
+        return wp_fail(err, WP_EINTR, "interrupted after %u table pages read", st->w->reads);
+    size_t got = 0;
+    wp_error why = {0};
+    int rc = wp_route_read(st->h, table, st->buf[level], bytes, &got, &why);
+    if (rc)
+        return wp_fail(err, rc, "cannot read the level-%u table at physical 0x%llx: %s", level,
+                       (unsigned long long)table, why.message);
+    st->w->reads += (unsigned)((bytes + WP_TABLE_BLOCK - 1) / WP_TABLE_BLOCK);
+    int order = st->w->paging.big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
+    uint64_t span = lo_bit >= 64 ? 0 : (uint64_t)1 << lo_bit;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t va = va_prefix | ((uint64_t)i << lo_bit);
+        if (level == 0) {
+            va |= st->va_base;
+            if (st->sign_bit && ((va >> (st->sign_bit - 1)) & 1))
+                va |= UINT64_MAX << st->sign_bit;
+        }
+        uint64_t last = va + (span - 1);
+        if (last < st->lo || va > st->hi)
+            continue;
+        uint64_t e = wp_decode_unit(st->buf[level] + i * m->entry_size, m->entry_size, order);
+        decoded d = {.geo = g, .va = va};
+        m->decode(&st->w->paging, level, g->levels, g->page_shift, e, &d);
+        if (d.kind == E_INVALID || d.kind == E_RESERVED)
+            continue;
+        unsigned ndw = dw | d.deny_write, ndu = du | d.deny_user, ndx = dx | d.deny_exec,
+                 ndkx = dkx | d.deny_kernel_exec;
+        if (d.kind == E_LEAF) {
+            wp_leaf leaf = {va, d.next, span, leaf_flags(m->mode, ndw, ndu, ndx, ndkx)};
+            rc = st->fn(st->ctx, &leaf, err);
+        } else {
+            rc = each_table(st, level + 1, d.next, va, ndw, ndu, ndx, ndkx, err);
+        }
+        if (rc)
+            return rc;
+    }
+    return WP_OK;
+}
+
+int wp_walk_each(wp_session *s, wp_route_handle *h, wp_walker *w, uint64_t lo, uint64_t hi,
+                 wp_leaf_fn fn, void *ctx, char *mode, size_t mode_cap, wp_error *err)
+{
+    const wp_paging *p = &w->paging;
+    const struct mode_row *m = find_mode(p->mode);
+    if (!m)
+        return wp_fail(err, WP_EINVAL, "no paging mode to walk");
+    /* The halves of the space: aarch64 TTBR0 and TTBR1, else one. */
+    uint64_t probes[2] = {0, UINT64_MAX};
+    int halves = m->mode == WP_PAGING_ARM64 ? 2 : 1;
+    int walked = 0;
+    int rc = WP_OK;
+    each_state st = {.s = s, .h = h, .w = w, .m = m, .lo = lo, .hi = hi, .fn = fn, .ctx = ctx};
+    for (int i = 0; i < 6; i++) {
+        st.buf[i] = malloc((size_t)1 << 16);
+        if (!st.buf[i])
+            rc = wp_fail(err, WP_ENOMEM, "out of memory");
+    }
+    if (mode && mode_cap)
+        snprintf(mode, mode_cap, "%s", m->name);
+    for (int half = 0; !rc && half < halves; half++) {
+        geometry g;
+        wp_error why = {0};
+        if (geometry_of(p, m, probes[half], &g, &why)) {
+            if (why.status == WP_EREFUSED) /* EPDx: that half has no walks */
+                continue;
+            rc = wp_fail(err, why.status, "%s", why.message);
+            break;
+        }
+        st.g = &g;
+        st.va_base = 0;
+        st.sign_bit = 0;
+        if (m->mode == WP_PAGING_ARM64 && half == 1)
+            st.va_base = UINT64_MAX << g.va_bits; /* TTBR1: the top of the space */
+        else if (m->mode != WP_PAGING_ARM64 && g.va_bits > 32 && g.va_bits < 64)
+            st.sign_bit = g.va_bits; /* canonical: the bits above copy the top one */
+        rc = each_table(&st, 0, g.root, 0, 0, 0, 0, 0, err);
+        if (mode && mode_cap && m->mode == WP_PAGING_ARM64)
+            snprintf(mode, mode_cap, "aarch64 %uK %s", 1u << (g.page_shift - 10),
+                     walked++ ? "TTBR0+TTBR1" : g.half);
+    }
+    for (int i = 0; i < 6; i++)
+        free(st.buf[i]);
+    return rc;
 }

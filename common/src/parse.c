@@ -39,7 +39,16 @@ enum opt_id {
     OPT_VERSION,
     OPT_DIRECT_MAP,
     OPT_DUMP,
-    OPT_BUS
+    OPT_BUS,
+    OPT_RANGE,
+    OPT_FILTER,
+    OPT_ALL,
+    OPT_POINTER,
+    OPT_DELTA,
+    OPT_START,
+    OPT_ALIGN,
+    OPT_MASK,
+    OPT_MAX
 };
 
 static const struct option_row {
@@ -74,6 +83,15 @@ static const struct option_row {
     {"direct-map", 0, 1, WP_OPT_DIRECT_MAP, OPT_DIRECT_MAP},
     {"dump", 0, 1, WP_OPT_DUMP, OPT_DUMP},
     {"bus", 0, 1, WP_OPT_BUS, OPT_BUS},
+    {"range", 0, 1, WP_OPT_RANGE, OPT_RANGE},
+    {"filter", 0, 1, WP_OPT_FILTER, OPT_FILTER},
+    {"all", 0, 0, WP_OPT_ALL, OPT_ALL},
+    {"pointer", 0, 1, WP_OPT_SEARCH, OPT_POINTER},
+    {"delta", 0, 1, WP_OPT_SEARCH, OPT_DELTA},
+    {"start", 0, 1, WP_OPT_SEARCH, OPT_START},
+    {"align", 0, 1, WP_OPT_SEARCH, OPT_ALIGN},
+    {"mask", 0, 1, WP_OPT_SEARCH, OPT_MASK},
+    {"max", 0, 1, WP_OPT_SEARCH, OPT_MAX},
     {"help", 'h', 0, 0, OPT_HELP},
     {"version", 0, 0, 0, OPT_VERSION},
 };
@@ -261,6 +279,48 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
             return wp_fail(err, WP_EINVAL, "bad bus '%s' for --bus: a number from 0 to 0xff",
                            value);
         r->has_bus = 1;
+        return WP_OK;
+    case OPT_RANGE:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--range needs A-B");
+        r->range = value;
+        return WP_OK;
+    case OPT_FILTER:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--filter needs FLAGS (w, x, user, kernel, wx)");
+        r->filter = value;
+        return WP_OK;
+    case OPT_ALL: r->all = 1; return WP_OK;
+    case OPT_POINTER:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--pointer needs a value");
+        r->pointer = value;
+        return WP_OK;
+    case OPT_START:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--start needs an address");
+        r->start = value;
+        return WP_OK;
+    case OPT_MASK:
+        if (!*value)
+            return wp_fail(err, WP_EINVAL, "--mask needs a value");
+        r->mask = value;
+        return WP_OK;
+    case OPT_DELTA: r->has_delta = 1; return parse_size("delta", value, &r->delta, err);
+    case OPT_ALIGN:
+        r->has_align = 1;
+        if (parse_size("align", value, &r->align, err))
+            return err->status;
+        if (!r->align || (r->align & (r->align - 1)) || r->align > 0x40000000)
+            return wp_fail(err, WP_EINVAL, "bad --align '%s': a power of two from 1 to 1G",
+                           value);
+        return WP_OK;
+    case OPT_MAX:
+        r->has_max = 1;
+        if (parse_size("max", value, &r->max, err))
+            return err->status;
+        if (!r->max)
+            return wp_fail(err, WP_EINVAL, "--max 0: no hit would be shown");
         return WP_OK;
     case OPT_DIRECT_MAP:
         if (!*value)

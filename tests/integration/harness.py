@@ -299,6 +299,7 @@ def run_text(debugger, commands, port=None, **kw):
     # LLDB marks a failure as its own "error: " line; the text after the
     # prefix is what GDB prints.
     ours = tuple("error: %s:" % c for c in ("writephys", "writephys-settings", "readphys", "vtop", "readio",
-                                             "writeio", "readpci", "writepci", "pci"))
+                                             "writeio", "readpci", "writepci", "pci", "ptdump", "ptov",
+                                             "searchphys"))
     return [r["output"][len("error: "):] if r["output"].startswith(ours)
             else r["output"] for r in run_lldb(commands, port=port, **kw)]

@@ -138,6 +138,8 @@ static void test_x86_64_five_level(void)
     expect(0x0100000000000000ull, 0, 0, "is not canonical for x86-64 5-level");
 }
 
+static int run_line(const char *name, const char *args, char *out, size_t cap);
+
 static void test_i386(void)
 {
     /* Non-PAE: PD 0x1000 (4-byte entries), PT 0x2000; 4 MiB pages with PSE. */
@@ -172,6 +174,26 @@ static void test_i386(void)
     CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x40002000, &t, &err), WP_OK);
     CU_ASSERT_EQUAL(t.flags, WP_PAGE_WRITE);
     CU_ASSERT_STRING_EQUAL(t.mode, "i386 PAE");
+    /* ptdump over PAE's four PDPTEs (one 32-byte table), then non-PAE. */
+    char out[4096];
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "0x40002000-0x40002fff -> 0x60000-0x60fff  4 KiB  rw kernel nx\n"
+                           "0x7fe00000-0x7fffffff -> 0xe00000-0xffffff  2 MiB  rw kernel x\n"
+                           "ptdump: 2 ranges (0x201000 bytes mapped), 3 table pages read "
+                           "(i386 PAE)\n");
+    setup("i386");
+    put32(0x1000 + 0 * 4, 0x2000 | P | RW | US);
+    put32(0x2000 + 3 * 4, 0x7000 | P | US);
+    put32(0x1000 + 1 * 4, 0x00c00000 | P | RW | PS);
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", 0x1000);
+    set_reg(2, "cr4", 0x10);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x3000-0x3fff -> 0x7000-0x7fff  4 KiB  ro user x\n"
+                                "0x400000-0x7fffff -> 0xc00000-0xffffff  4 MiB  rw kernel x\n"
+                                "ptdump: 2 ranges (0x401000 bytes mapped), 2 table pages read "
+                                "(i386 2-level)\n");
 }
 
 /* The SDM's reserved bits (vol. 3A, tables 4-6, 4-8 to 4-11, 4-15 to 4-20),
@@ -641,6 +663,273 @@ static void test_virtual_writes(void)
     wp_result_free(&res);
 }
 
+/* Runs a command line; returns its status, with the text or the error in out. */
+static int run_line(const char *name, const char *args, char *out, size_t cap)
+{
+    wp_result res;
+    int rc = wp_command_run_line(S, name, args, &res);
+    snprintf(out, cap, "%s", rc ? res.error.message : (res.text.data ? res.text.data : ""));
+    wp_result_free(&res);
+    return rc;
+}
+
+static void x86_regs(uint64_t cr3, uint64_t cr4)
+{
+    set_reg(0, "cr0", 0x80000011);
+    set_reg(1, "cr3", cr3);
+    set_reg(2, "cr4", cr4);
+    set_reg(3, "efer", 0xd00);
+}
+
+static void test_ptdump_x86(void)
+{
+    setup("i386:x86-64");
+    build_x86_64();
+    x86_regs(0x1000, 0x20);
+    char out[8192];
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    /* Each range once, in address order; the self-map's aliases in the
+     * upper half, sign-extended. */
+    const char *lines[] = {
+        "0x5000-0x5fff -> 0x50000-0x50fff  4 KiB  rw user x\n"
+        "0x6000-0x6fff -> 0x51000-0x51fff  4 KiB  ro user nx\n"
+        "0x200000-0x3fffff -> 0x40000000-0x401fffff  2 MiB  rw kernel x\n"
+        "0x40000000-0x7fffffff -> 0x80000000-0xbfffffff  1 GiB  rw kernel x\n"
+        "0xffffff8000000000-0xffffff8000000fff -> 0x4000-0x4fff  4 KiB  rw kernel x\n",
+        "0xfffffffffffff000-0xffffffffffffffff -> 0x1000-0x1fff  4 KiB  rw kernel x\n"
+        "ptdump: 12 ranges (0x40409000 bytes mapped), 10 table pages read (x86-64 4-level)\n",
+    };
+    for (size_t i = 0; i < WP_ARRAY_LEN(lines); i++) {
+        if (!strstr(out, lines[i]))
+            fprintf(stderr, "\n%s", out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, lines[i]));
+    }
+    CU_ASSERT_EQUAL(T.mode, 0);
+    /* Merging: 16 pages with contiguous frames and the same flags are one
+     * range; a gap in the frames, or other flags, start a new one. */
+    for (int i = 0; i < 16; i++)
+        put64(0x4000 + (uint64_t)(16 + i) * 8, (0x60000 + (uint64_t)i * 0x1000) | P | RW | NX);
+    put64(0x4000 + 32 * 8, 0x90000 | P | RW | NX); /* frame not contiguous */
+    put64(0x4000 + 33 * 8, 0x91000 | P | NX);      /* read-only */
+    CU_ASSERT_EQUAL(run_line("ptdump", "--range 0x10000-0x21fff", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x10000-0x1ffff -> 0x60000-0x6ffff  4 KiB  rw kernel nx\n"
+                                "0x20000-0x20fff -> 0x90000-0x90fff  4 KiB  rw kernel nx\n"
+                                "0x21000-0x21fff -> 0x91000-0x91fff  4 KiB  ro kernel nx\n"
+                                "ptdump: 3 ranges (0x12000 bytes mapped), 4 table pages read "
+                                "(x86-64 4-level)\n");
+    /* --range narrows the walk: the upper half's tables are not read. */
+    CU_ASSERT_EQUAL(run_line("ptdump", "--range 0x5000-0x5000", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x5000-0x5fff -> 0x50000-0x50fff  4 KiB  rw user x\n"
+                                       "ptdump: 1 range (0x1000 bytes mapped), 4 table pages"));
+    /* --filter: writable and executable kernel pages; not user; read-only. */
+    CU_ASSERT_EQUAL(
+        run_line("ptdump", "--filter wx,kernel --range 0-0xffffffff", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "0x200000-0x3fffff -> 0x40000000-0x401fffff  2 MiB  rw kernel x\n"
+                           "0x40000000-0x7fffffff -> 0x80000000-0xbfffffff  1 GiB  rw kernel "
+                           "x\n"
+                           "ptdump: 2 ranges (0x40200000 bytes mapped that pass the filter), "
+                           "4 table pages read (x86-64 4-level)\n");
+    CU_ASSERT_EQUAL(run_line("ptdump", "--filter !w --range 0-0xffffffff", out, sizeof out),
+                    WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x6000-0x6fff -> 0x51000-0x51fff  4 KiB  ro user nx\n"
+                                       "0x21000-0x21fff"));
+    CU_ASSERT_EQUAL(
+        run_line("ptdump", "--filter user,nox --range 0-0xffffffff", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "0x6000-0x6fff -> 0x51000-0x51fff  4 KiB  ro user nx\n"
+                                       "ptdump: 1 range"));
+    /* --root: another address space (an empty PML4). */
+    CU_ASSERT_EQUAL(run_line("ptdump", "--root 0x9000", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "ptdump: 0 ranges (0x0 bytes mapped), 1 table page read "
+                                "(x86-64 4-level)\n");
+    CU_ASSERT_EQUAL(T.mode, 0);
+    /* Bad input: one line each, nothing sent. */
+    static const struct {
+        const char *args, *message;
+    } bad[] = {
+        {"--filter rwx", "ptdump: bad --filter word 'rwx' in 'rwx': w, x, user, kernel or wx"},
+        {"--filter w,", "ptdump: bad --filter 'w,': a comma with nothing after it"},
+        {"--filter w,!w", "ptdump: --filter 'w,!w' asks for a flag and its negation"},
+        {"--range 0x2000", "ptdump: bad --range '0x2000': give START-END"},
+        {"--range 0x2000-0x1000", "ptdump: bad --range '0x2000-0x1000': END is below START"},
+        {"--range zz-0x1000", "ptdump: bad --range 'zz-0x1000': START and END are numbers"},
+        {"0x1000", "ptdump: unexpected argument '0x1000'; usage: ptdump"},
+        {"--walk", "ptdump: option '--walk' does not apply to ptdump"},
+        {"--range", "ptdump: option '--range' needs a value"},
+        {"--filter w --filter x", "ptdump: option '--filter' given twice"},
+    };
+    int before = T.packets;
+    for (size_t i = 0; i < WP_ARRAY_LEN(bad); i++) {
+        CU_ASSERT_EQUAL(run_line("ptdump", bad[i].args, out, sizeof out), WP_EINVAL);
+        if (strncmp(out, bad[i].message, strlen(bad[i].message)) != 0 || strchr(out, '\n'))
+            fprintf(stderr, "\n  '%s' said '%s'\n", bad[i].args, out);
+        CU_ASSERT_EQUAL(strncmp(out, bad[i].message, strlen(bad[i].message)), 0);
+        CU_ASSERT_PTR_NULL(strchr(out, '\n'));
+    }
+    CU_ASSERT_EQUAL(T.packets, before);
+}
+
+/* aarch64: both halves, in address order; riscv Sv39 sign-extends. */
+static void test_ptdump_arm64_riscv(void)
+{
+    char out[8192];
+    setup("aarch64");
+    put64(0x1000, 0x2000 | TBL);
+    put64(0x2000, 0x3000 | TBL);
+    put64(0x3000, 0x4000 | TBL);
+    put64(0x4000 + 1 * 8, 0x50000 | PAGE | AF | AP_EL0);
+    put64(0x4000 + 2 * 8, 0x51000 | PAGE | AF | AP_EL0); /* merges with the one before */
+    put64(0x4000 + 3 * 8, 0x53000 | PAGE | AF | AP_RO | UXN);
+    put64(0x4000 + 511 * 8, 0x52000 | BLK); /* block type at L3: reserved, skipped */
+    put64(0x3000 + 1 * 8, 0x40000000 | BLK | AF);
+    put64(0x5000 + 511 * 8, 0x6000 | TBL);
+    put64(0x6000 + 511 * 8, 0xc0000000 | BLK | AF | PXN);
+    arm_regs(16 | (16ull << 16) | (2ull << 30), 0x1000, 0x5000);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "0x1000-0x2fff -> 0x50000-0x51fff  4 KiB  rw user pxn\n"
+                           "0x3000-0x3fff -> 0x53000-0x53fff  4 KiB  ro kernel uxn\n"
+                           "0x200000-0x3fffff -> 0x40000000-0x401fffff  2 MiB  rw kernel x\n"
+                           "0xffffffffc0000000-0xffffffffffffffff -> 0xc0000000-0xffffffff  1 "
+                           "GiB  rw kernel pxn\n"
+                           "ptdump: 4 ranges (0x40203000 bytes mapped), 6 table pages read "
+                           "(aarch64 4K TTBR0+TTBR1)\n");
+    /* TTBR1 walks disabled (EPD1): the lower half only. */
+    arm_regs(16 | (16ull << 16) | (2ull << 30) | (1ull << 23), 0x1000, 0x5000);
+    T.generation++;
+    CU_ASSERT_EQUAL(run_line("ptdump", "--filter !user", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "0x3000-0x3fff -> 0x53000-0x53fff  4 KiB  ro kernel uxn\n"
+                           "0x200000-0x3fffff -> 0x40000000-0x401fffff  2 MiB  rw kernel x\n"
+                           "ptdump: 2 ranges (0x201000 bytes mapped that pass the filter), 4 "
+                           "table pages read (aarch64 4K TTBR0)\n");
+    setup("riscv:rv64");
+    put64(0x1000 + 0 * 8, PPN(0x2000) | V);
+    put64(0x2000 + 0 * 8, PPN(0x3000) | V);
+    put64(0x3000 + 4 * 8, PPN(0x60000) | V | R | W | U);
+    put64(0x3000 + 5 * 8, PPN(0x61000) | V | W); /* W without R: reserved, skipped */
+    put64(0x2000 + 1 * 8, PPN(0x400000) | V | R | X);
+    put64(0x1000 + 256 * 8, PPN(0x80000000) | V | R | W); /* the upper half */
+    set_reg(0, "satp", (8ull << 60) | (0x1000 >> 12));
+    set_reg(1, "priv", 1);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "0x4000-0x4fff -> 0x60000-0x60fff  4 KiB  rw user nx\n"
+                           "0x200000-0x3fffff -> 0x400000-0x5fffff  2 MiB  ro kernel x\n"
+                           "0xffffffc000000000-0xffffffc03fffffff -> 0x80000000-0xbfffffff  1 "
+                           "GiB  rw kernel nx\n"
+                           "ptdump: 3 ranges (0x40201000 bytes mapped), 3 table pages read "
+                           "(riscv Sv39)\n");
+}
+
+/* ptov: every alias of a frame, from one walk; --all past the first 64. */
+static void test_ptov(void)
+{
+    char out[16384];
+    setup("i386:x86-64");
+    build_x86_64();
+    x86_regs(0x1000, 0x20);
+    CU_ASSERT_EQUAL(run_line("ptov", "0x50010", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "ptov: 0x5010 -> physical 0x50010 (4 KiB page, rw, user, x)\n"
+                                "ptov: 1 virtual address maps physical 0x50010; 10 table "
+                                "pages read (x86-64 4-level)\n");
+    /* A range: each mapping's part of it, whatever the page size. */
+    CU_ASSERT_EQUAL(run_line("ptov", "0x80000800 --length 0x1000", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "ptov: 0x40000800-0x400017ff -> physical 0x80000800-0x800017ff (1 "
+                           "GiB page, rw, kernel, x)\n"
+                           "ptov: 0xffffff8000200800-0xffffff80002017ff -> physical "
+                           "0x80000800-0x800017ff (2 MiB page, rw, kernel, x)\n"
+                           "ptov: 0xffffffffc0001800-0xffffffffc0001fff -> physical "
+                           "0x80000800-0x80000fff (4 KiB page, rw, kernel, x)\n"
+                           "ptov: 3 virtual addresses map physical 0x80000800-0x800017ff; 10 "
+                           "table pages read (x86-64 4-level)\n");
+    CU_ASSERT_EQUAL(run_line("ptov", "0x70000", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "ptov: 0 virtual addresses map physical 0x70000; 10 table "
+                                "pages read (x86-64 4-level)\n");
+    /* 70 aliases of one frame: 64 shown, --all shows every one. */
+    for (int i = 0; i < 70; i++)
+        put64(0x4000 + (uint64_t)(16 + i) * 8, 0x70000 | P | NX);
+    CU_ASSERT_EQUAL(run_line("ptov", "0x70008", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ptov: 0x4f008 -> physical 0x70008 (4 KiB page, ro, "
+                                       "kernel, nx)\nptov: 70 virtual addresses map physical "
+                                       "0x70008 (the first 64 shown; --all lists every one); "
+                                       "10 table pages read"));
+    CU_ASSERT_PTR_NULL(strstr(out, "ptov: 0x50008 "));
+    CU_ASSERT_EQUAL(run_line("ptov", "--all 0x70008", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ptov: 0x55008 -> physical 0x70008 (4 KiB page, ro, "
+                                       "kernel, nx)\nptov: 70 virtual addresses map physical "
+                                       "0x70008; 10 table pages read"));
+    CU_ASSERT_EQUAL(T.mode, 0);
+    static const struct {
+        const char *args, *message;
+    } bad[] = {
+        {"", "ptov: missing PHYS; usage: ptov"},
+        {"0x1000 0x2000", "ptov: unexpected argument '0x2000'; usage: ptov"},
+        {"0x1000 --length 0", "ptov: --length 0: the range is empty"},
+        {"0xffffffffffffffff --length 2", "ptov: 0xffffffffffffffff + 2 runs past 2^64"},
+        {"-1", "ptov: PHYS '-1' is negative"},
+        {"--filter w 0x1000", "ptov: option '--filter' does not apply to ptov"},
+        {"--all --all 0x1000", "ptov: option '--all' given twice"},
+        {"--length 1Q 0x1000", "ptov: bad"},
+    };
+    int before = T.packets;
+    for (size_t i = 0; i < WP_ARRAY_LEN(bad); i++) {
+        CU_ASSERT_EQUAL(run_line("ptov", bad[i].args, out, sizeof out), WP_EINVAL);
+        if (strncmp(out, bad[i].message, strlen(bad[i].message)) != 0 || strchr(out, '\n'))
+            fprintf(stderr, "\n  '%s' said '%s'\n", bad[i].args, out);
+        CU_ASSERT_EQUAL(strncmp(out, bad[i].message, strlen(bad[i].message)), 0);
+        CU_ASSERT_PTR_NULL(strchr(out, '\n'));
+    }
+    CU_ASSERT_EQUAL(T.packets, before);
+}
+
+/* A PML4 whose every entry points at itself: the walk stops, bounded, with
+ * one line; the stub's mode is restored. */
+static void test_ptdump_hostile_self_map(void)
+{
+    char out[4096];
+    setup("i386:x86-64");
+    for (int i = 0; i < 512; i++)
+        put64(0x1000 + (uint64_t)i * 8, 0x1000 | P | RW);
+    x86_regs(0x1000, 0x20);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_EREFUSED);
+    CU_ASSERT_STRING_EQUAL(out, "ptdump: more than 1000000 ranges (tables that point back at "
+                                "themselves?): narrow the dump with --range");
+    /* ptov meets the bound on tables instead. */
+    CU_ASSERT_EQUAL(run_line("ptov", "0x1000", out, sizeof out), WP_EREFUSED);
+    CU_ASSERT_STRING_EQUAL(out, "ptov: stopped after 65536 tables: the tables point back at "
+                                "themselves (a self-map)");
+    CU_ASSERT_EQUAL(T.mode, 0);
+    /* --range keeps it to one table per level: every alias of the PML4. */
+    CU_ASSERT_EQUAL(run_line("ptdump", "--range 0-0x1fff", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x0-0xfff -> 0x1000-0x1fff  4 KiB  rw kernel x\n"
+                                "0x1000-0x1fff -> 0x1000-0x1fff  4 KiB  rw kernel x\n"
+                                "ptdump: 2 ranges (0x2000 bytes mapped), 4 table pages read "
+                                "(x86-64 4-level)\n");
+}
+
+/* Permissions come from every level: an upper entry without RW or US
+ * takes them from the whole subtree (x86), as NX does. */
+static void test_ptdump_flags_from_every_level(void)
+{
+    char out[4096];
+    setup("i386:x86-64");
+    put64(0x1000, 0x2000 | P | US);             /* PML4E: no RW */
+    put64(0x2000, 0x3000 | P | RW | US);        /* PDPTE */
+    put64(0x3000, 0x400000 | P | RW | US | PS); /* 2 MiB rw user */
+    put64(0x1000 + 8, 0x4000 | P | RW | NX);    /* PML4E: kernel, nx */
+    put64(0x4000, 0x5000 | P | RW | US);
+    put64(0x5000, 0x600000 | P | RW | US | PS);
+    x86_regs(0x1000, 0x20);
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x0-0x1fffff -> 0x400000-0x5fffff  2 MiB  ro user x\n"
+                                "0x8000000000-0x80001fffff -> 0x600000-0x7fffff  2 MiB  rw "
+                                "kernel nx\n"
+                                "ptdump: 2 ranges (0x400000 bytes mapped), 5 table pages read "
+                                "(x86-64 4-level)\n");
+}
+
 static const CU_TestInfo tests[] = {
     {"x86-64 4-level: 4K, 2M, 1G, PCID, NX, top/bottom, self-map", test_x86_64_four_level},
     {"x86-64 5-level", test_x86_64_five_level},
@@ -654,6 +943,11 @@ static const CU_TestInfo tests[] = {
     {"aarch64 HPD, level-0 block (issue 23.6, 23.7)", test_arm64_hpd_and_level0_block},
     {"riscv Sv39/48/57", test_riscv},
     {"--virtual writes and reads, vtop --walk", test_virtual_writes},
+    {"ptdump x86-64: merged ranges, flags, --range, --filter", test_ptdump_x86},
+    {"ptdump aarch64 TTBR0+TTBR1, EPD1; riscv Sv39", test_ptdump_arm64_riscv},
+    {"ptov: every alias, ranges, --all, bad input", test_ptov},
+    {"ptdump: a hostile self-map stops, bounded", test_ptdump_hostile_self_map},
+    {"ptdump: flags from every level", test_ptdump_flags_from_every_level},
     CU_TEST_INFO_NULL,
 };
 
