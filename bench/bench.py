@@ -143,6 +143,17 @@ def stop_cost_ms(debugger, iterations=50):
     return {k: v - base for k, v in out.items()}, base
 
 
+def pci_seconds():
+    """`pci` on q35 with ten devices, after the setup its firmware would do."""
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+    from test_pci import MACHINES, firmware  # noqa: E402
+    more = []
+    for i in range(6):
+        more += ["-device", "virtio-rng-pci,addr=%#x" % (0x6 + i)]
+    with Qemu("x86_64", machine=MACHINES["q35"][0] + more) as guest:
+        return gdb_times(guest, firmware("q35") + ["pci --backend qemu"])[-1]
+
+
 def packets_per_small_write(options):
     """From GDB's own packet log: what the 3rd of three 4-byte writes sends."""
     gdb_plugin = os.path.join(os.path.dirname(LLDB_PLUGIN), "..", "plugin-gdb", "writephys.py")
@@ -290,6 +301,7 @@ def main():
                                                  else "the temporary directory"))
     for size in sizes:
         report(size, run(size, runs))
+    print("pci on q35 with 14 functions, through the stub (GDB): %.3f s" % pci_seconds())
     for debugger in ("gdb", "lldb"):
         extra, base = stop_cost_ms(debugger, 5 if args.short else 50)
         print("after each stop (%s, TCG%s), added per 4-byte write:"

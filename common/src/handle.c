@@ -285,6 +285,24 @@ static bool all_ram(const wp_memmap *map, uint64_t addr, size_t len)
     return true;
 }
 
+/* Device writes go where QEMU's own dispatch sends them and are not read
+ * back unless asked: a map a device write changed matters only to writes
+ * that reach RAM, ROM or a hole. */
+static bool all_device(const wp_memmap *map, uint64_t addr, size_t len)
+{
+    for (uint64_t a = addr; map && len;) {
+        wp_region r = wp_memmap_lookup(map, a);
+        if (r.kind != WP_REGION_DEVICE)
+            return false;
+        uint64_t span = r.last - a + 1;
+        if (!span || span >= len)
+            return true;
+        len -= (size_t)span;
+        a = r.last + 1;
+    }
+    return map != NULL;
+}
+
 size_t wp_route_in_doubt(const wp_route_handle *h)
 {
     return h ? h->in_doubt : 0;
@@ -316,12 +334,15 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
     const wp_route *r = h->slot->route;
     wp_session *s = h->s;
     *done = 0;
-    int rc = is_write && h->map_stale ? refresh_map(h, addr, size, err) : WP_OK;
+    int rc = is_write && h->map_stale && !all_device(h->map, addr, size)
+                 ? refresh_map(h, addr, size, err)
+                 : WP_OK;
     if (rc == WP_OK)
         rc = wp_route_check(h, addr, size, is_write, err);
     while (rc == WP_OK && *done < size) {
         uint64_t at = addr + *done;
-        if (is_write && h->map_stale && (rc = refresh_map(h, at, size - *done, err)))
+        if (is_write && h->map_stale && !all_device(h->map, at, size - *done) &&
+            (rc = refresh_map(h, at, size - *done, err)))
             return rc;
         if (wp_session_interrupted(s))
             return wp_fail(err, WP_EINTR, "interrupted by Ctrl-C before 0x%llx",
