@@ -95,7 +95,8 @@ static int output_failed(output_file *o, int rc, wp_error *err)
                  "; '%s' is unchanged (the new file written beside it was removed)", o->shown);
     else
         snprintf(err->message + n, sizeof err->message - n,
-                 "; '%s' was not created (the partial file was removed)", o->shown);
+                 "; '%s' was not created (the new file written beside it was removed)",
+                 o->shown);
     return rc;
 }
 

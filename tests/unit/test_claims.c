@@ -385,7 +385,8 @@ static void test_output_replaced_only_whole(void)
     setup();
     fake_fault_at(&T, "m", 2, "E14");
     snprintf(line, sizeof line, "readphys 0x1000 --length 8K --output %s", fresh);
-    snprintf(want, sizeof want, "; '%s' was not created (the partial file was removed)", fresh);
+    snprintf(want, sizeof want,
+             "; '%s' was not created (the new file written beside it was removed)", fresh);
     expect_error(line, want);
     CU_ASSERT_NOT_EQUAL(access(fresh, F_OK), 0);
     /* The disk fills up (here: a file size limit) while the bytes are saved. */
