@@ -433,34 +433,6 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
     return rc;
 }
 
-int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
-                         uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err)
-{
-    memset(tr, 0, sizeof *tr);
-    if (!len)
-        return wp_fail(err, WP_EINVAL, "nothing to read: length is 0");
-    wp_route_handle *h = NULL;
-    wp_route_options o = opt ? *opt : default_options;
-    o.for_write = 0;
-    opt = &o;
-    int rc = open_transfer(s, opt, where, len, &h, tr, err);
-    if (rc)
-        return rc;
-    const wp_segments *segs = &tr->segments;
-    wp_route_progress(h, 0, len);
-    for (size_t k = 0; rc == WP_OK && k < segs->count; k++) {
-        size_t moved = 0;
-        rc = wp_route_read(h, segs->items[k].phys, out + tr->done, (size_t)segs->items[k].len,
-                           &moved, err);
-        tr->done += moved;
-    }
-    describe(s, h, tr);
-    if (rc && rc != WP_EREFUSED)
-        wp_fail_prefix(err, rc, "%llu of %llu byte%s read; ", (unsigned long long)tr->done,
-                       (unsigned long long)len, wp_plural(len));
-    return finish(h, rc, tr->done, "read", err);
-}
-
 int wp_dataspace_read_to(wp_session *s, const wp_route_options *opt, const wp_address *where,
                          uint64_t len, wp_read_sink sink, void *ctx, wp_transfer *tr,
                          wp_error *err)
@@ -504,6 +476,28 @@ int wp_dataspace_read_to(wp_session *s, const wp_route_options *opt, const wp_ad
         wp_fail_prefix(err, rc, "%llu of %llu byte%s read; ", (unsigned long long)tr->done,
                        (unsigned long long)len, wp_plural(len));
     return finish(h, rc, tr->done, "read", err);
+}
+
+/* A read into the caller's buffer is a streamed read whose sink copies. */
+typedef struct buffer_sink {
+    uint8_t *out;
+    size_t at;
+} buffer_sink;
+
+static int copy_sink(void *ctx, const uint8_t *bytes, size_t n, wp_error *err)
+{
+    (void)err;
+    buffer_sink *b = ctx;
+    memcpy(b->out + b->at, bytes, n);
+    b->at += n;
+    return WP_OK;
+}
+
+int wp_dataspace_read_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
+                         uint8_t *out, uint64_t len, wp_transfer *tr, wp_error *err)
+{
+    buffer_sink b = {out, 0};
+    return wp_dataspace_read_to(s, opt, where, len, copy_sink, &b, tr, err);
 }
 
 int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
