@@ -40,7 +40,7 @@ def test_system_wide_init_file_with_destdir(tmp_path):
     gdb = run_debugger([require("gdb"), "-nx", "-batch", "-ix", str(init),
                         "-ex", "writephys --version", "-ex", "help vtop"], 60,
                        preload="WP_GDB_PRELOAD")
-    assert gdb.stdout.startswith("writephys: writephys 0.4.0 (core API 4)"), \
+    assert gdb.stdout.startswith("writephys: writephys 0.4.0 (core API 5)"), \
         gdb.stdout + gdb.stderr
     assert "Translate a virtual address" in gdb.stdout
     # Another tool builds against the installed core with pkg-config.
