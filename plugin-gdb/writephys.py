@@ -8,6 +8,7 @@
 # expression evaluation, target state and cache flushing.  ctypes rather than
 # a C extension, so one build serves whichever Python GDB embeds.
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -27,6 +28,7 @@ WP_EHOST = -6
 WP_EINTR = -8
 WP_ESTATE = -11
 ORDER_LITTLE, ORDER_BIG = 1, 2
+WP_PROGRESS_OFF, WP_PROGRESS_IN_PLACE, WP_PROGRESS_LINES = 0, 1, 2
 
 
 class _Error(ctypes.Structure):
@@ -77,9 +79,70 @@ class _Host(ctypes.Structure):
 class _Result(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("text", _Buf), ("error", _Error),
                 ("fields", _Buf), ("address", ctypes.c_uint64), ("length", ctypes.c_uint64),
-                ("bytes_done", ctypes.c_uint64), ("verified", ctypes.c_int),
-                ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16),
+                ("bytes_done", ctypes.c_uint64), ("in_doubt", ctypes.c_uint64),
+                ("verified", ctypes.c_int), ("dry_run", ctypes.c_int),
+                ("backend", ctypes.c_char * 16),
                 ("data", _Buf)]
+
+
+class _RouteOptions(ctypes.Structure):
+    _fields_ = [("backend", ctypes.c_char_p), ("force", ctypes.c_int),
+                ("verify", ctypes.c_int), ("for_write", ctypes.c_int)]
+
+
+class _WalkStep(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("table", ctypes.c_uint64),
+                ("index", ctypes.c_uint), ("entry_addr", ctypes.c_uint64),
+                ("entry", ctypes.c_uint64)]
+
+
+class _Translation(ctypes.Structure):
+    _fields_ = [("virt", ctypes.c_uint64), ("phys", ctypes.c_uint64),
+                ("page_size", ctypes.c_uint64), ("flags", ctypes.c_uint),
+                ("mode", ctypes.c_char * 32), ("nsteps", ctypes.c_uint),
+                ("steps", _WalkStep * 6), ("stopped", ctypes.c_int)]
+
+
+# Every struct this file declares, by its C name: checked against the
+# core's own layout at load (_layout_mismatch).
+_STRUCTS = {"wp_error": _Error, "wp_buf": _Buf, "wp_target_info": _TargetInfo,
+            "wp_host": _Host, "wp_result": _Result, "wp_route_options": _RouteOptions,
+            "wp_walk_step": _WalkStep, "wp_translation": _Translation}
+
+
+class _LayoutRow(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_char_p), ("field", ctypes.c_char_p),
+                ("offset", ctypes.c_size_t), ("size", ctypes.c_size_t)]
+
+
+def _layout_mismatch(lib):
+    """The first difference between the structs above and the core's, or
+    None.  The same API version with another layout is a core built from
+    changed sources: reading its results would take the wrong slots."""
+    lib.wp_layout.restype = ctypes.POINTER(_LayoutRow)
+    lib.wp_layout.argtypes = [ctypes.POINTER(ctypes.c_size_t)]
+    count = ctypes.c_size_t()
+    rows = lib.wp_layout(ctypes.byref(count))
+    core = {}
+    for i in range(count.value):
+        row = rows[i]
+        fields = core.setdefault(row.type.decode(), {})
+        fields[row.field.decode() if row.field else None] = (row.offset, row.size)
+    show = lambda v: "offset %d size %d" % v if v else "absent"
+    for name, cls in _STRUCTS.items():
+        theirs = core.get(name, {})
+        ours = {None: (0, ctypes.sizeof(cls))}
+        ours.update({f[0]: (getattr(cls, f[0]).offset, getattr(cls, f[0]).size)
+                     for f in cls._fields_})
+        # Fields in the core's order (the first that moved is the one
+        # inserted or changed), the struct's size last.
+        where = lambda f: (f is None, (theirs.get(f) or ours.get(f))[0])
+        for field in sorted(set(ours) | set(theirs), key=where):
+            if ours.get(field) != theirs.get(field):
+                what = name + ("." + field if field else " (its size)")
+                return "%s is %s in the core, %s here" % (what, show(theirs.get(field)),
+                                                          show(ours.get(field)))
+    return None
 
 
 def _top_level_mi():
@@ -125,6 +188,11 @@ def _load_core():
                          "load the writephys.py built with that core"
                          % (path, lib.wp_version().decode(), lib.wp_api_version(),
                             API_VERSION))
+    mismatch = _layout_mismatch(lib)
+    if mismatch:
+        raise _LoadError("%s (writephys %s) was built from other sources than this "
+                         "writephys.py: %s; load the writephys.py built with that core"
+                         % (path, lib.wp_version().decode(), mismatch))
     lib.wp_session_monitor_failures_speak.argtypes = [ctypes.c_void_p]
     lib.wp_session_new.restype = ctypes.c_void_p
     lib.wp_session_new.argtypes = [ctypes.POINTER(_Host), ctypes.c_void_p]
@@ -152,6 +220,16 @@ def _load_core():
     lib.wp_setting_name.argtypes = [ctypes.c_size_t]
     lib.wp_setting_doc.restype = ctypes.c_char_p
     lib.wp_setting_doc.argtypes = [ctypes.c_size_t]
+    lib.wp_progress_due.argtypes = [ctypes.c_int, ctypes.c_double,
+                                    ctypes.POINTER(ctypes.c_double)]
+    lib.wp_command_result_variable.restype = ctypes.c_char_p
+    lib.wp_command_result_variable.argtypes = [ctypes.c_char_p]
+    lib.wp_stub_error_line.restype = ctypes.c_size_t
+    lib.wp_stub_error_line.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.wp_option_completes_path.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    lib.wp_virtual_to_physical.argtypes = [ctypes.c_void_p, ctypes.POINTER(_RouteOptions),
+                                           ctypes.POINTER(ctypes.c_uint64), ctypes.c_uint64,
+                                           ctypes.POINTER(_Translation), ctypes.POINTER(_Error)]
     lib.wp_command_count.restype = ctypes.c_size_t
     lib.wp_command_name.restype = ctypes.c_char_p
     lib.wp_command_name.argtypes = [ctypes.c_size_t]
@@ -159,6 +237,12 @@ def _load_core():
 
 
 _lib = None
+
+
+def _stub_error_line(output):
+    buf = ctypes.create_string_buffer(512)
+    _lib.wp_stub_error_line(output.encode("utf-8", "replace"), buf, 512)
+    return buf.value.decode("utf-8", "replace")
 
 
 def _one_line(exc):
@@ -189,7 +273,7 @@ class _GdbHost:
         self.mi = False            # the command came through GDB/MI
         self.started = 0.0
         self.shown = 0             # length of the progress line on screen
-        self.last_shown = 0.0
+        self.last_shown = ctypes.c_double(0.0)
         err = _Error()
         self.session = _lib.wp_session_new(ctypes.byref(self.struct), ctypes.byref(err))
         if not self.session:
@@ -246,7 +330,7 @@ class _GdbHost:
             except gdb.error as exc:
                 if "Protocol error with Rcmd" not in str(exc):
                     raise
-                raise gdb.GdbError("the stub answered with an error") from None
+                raise gdb.GdbError(_stub_error_line("")) from None
         else:
             text = self._monitor_logged(line)
         data = text.encode("utf-8", "replace")
@@ -285,9 +369,7 @@ class _GdbHost:
         if failure is not None:
             if "Protocol error with Rcmd" not in str(failure):
                 raise failure
-            said = [l for l in text.splitlines() if l.strip()]
-            raise gdb.GdbError("the stub answered with an error" +
-                               (": " + said[-1] if said else ""))
+            raise gdb.GdbError(_stub_error_line(text))
         return text
 
     def _read_memory(self, addr, buf, length):
@@ -431,48 +513,51 @@ class _GdbHost:
         # not UTF-8, so both debuggers hand the core the same bytes.
         enc = lambda a: a.encode("utf-8", "surrogateescape")
         result = _Result()
+        try:
+            with self.core_call():
+                if isinstance(args, str):
+                    _lib.wp_command_run_line(self.session, name.encode(), enc(args),
+                                             ctypes.byref(result))
+                else:
+                    argv = [name] + list(args)
+                    array = (ctypes.c_char_p * len(argv))(*[enc(a) for a in argv])
+                    _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
+            return _Outcome(result)
+        finally:
+            _lib.wp_result_free(ctypes.byref(result))
+
+    @contextlib.contextmanager
+    def core_call(self):
+        """Around every call into the core that may talk to the target."""
         self.interrupted = False
         # Ctrl-C must not tear a packet exchange in two (the stub may have
         # applied a write whose reply we would then drop): while the core
         # runs, it only raises a flag that the core reads between packets.
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         self.started = time.monotonic()
-        self.last_shown = 0.0
+        self.last_shown.value = 0.0
         try:
-            if isinstance(args, str):
-                _lib.wp_command_run_line(self.session, name.encode(), enc(args),
-                                         ctypes.byref(result))
-            else:
-                argv = [name] + list(args)
-                array = (ctypes.c_char_p * len(argv))(*[enc(a) for a in argv])
-                _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
-            return _Outcome(result)
+            yield
         finally:
             signal.signal(signal.SIGINT, previous)
             self._clear_progress()
-            _lib.wp_result_free(ctypes.byref(result))
 
     def _on_sigint(self, _signum, _frame):
         self.interrupted = True
 
-    PROGRESS_AFTER = 0.5     # seconds before a transfer shows progress
-    PROGRESS_EVERY = 0.25    # seconds between updates
-
     def _progress(self, _ctx, done, total):
-        # Called after every packet: only long transfers show anything, and
-        # no more often than every quarter second.  No exception may escape.
+        # Called after every packet; the core says when a line is due.  No
+        # exception may escape.
         try:
             # The CLI shows it on a terminal only: a script capturing GDB's
             # output gets the result, not a line rewritten in place.
-            if not self.mi and not os.isatty(1):
+            style = WP_PROGRESS_LINES if self.mi else \
+                WP_PROGRESS_IN_PLACE if os.isatty(1) else WP_PROGRESS_OFF
+            seconds = time.monotonic() - self.started
+            if not _lib.wp_progress_due(style, seconds, ctypes.byref(self.last_shown)):
                 return
-            now = time.monotonic()
-            if now - self.started < self.PROGRESS_AFTER or \
-                    now - self.last_shown < self.PROGRESS_EVERY:
-                return
-            self.last_shown = now
             buf = ctypes.create_string_buffer(160)
-            _lib.wp_progress_line(done, total, now - self.started, buf, 160)
+            _lib.wp_progress_line(done, total, seconds, buf, 160)
             line = buf.value.decode()
             if self.mi:      # a console stream record per update, for IDEs
                 gdb.write(line + "\n")
@@ -502,11 +587,13 @@ class _Outcome:
 
     def __init__(self, r):
         self.ok = r.status == WP_OK
+        self.status = r.status
         self.text = _buf_bytes(r.text).decode("utf-8", "replace")
         self.error = r.error.message.decode("utf-8", "replace")
         self.address = r.address
         self.length = r.length
         self.done = r.bytes_done
+        self.in_doubt = r.in_doubt
         self.verified = bool(r.verified)
         self.dry_run = bool(r.dry_run)
         self.backend = r.backend.decode()
@@ -545,17 +632,20 @@ class _PhysCommand(gdb.Command):
         outcome = _run(self.wp_name, arg)
         gdb.write(outcome.text)
 
+    def _completes_path(self, option):
+        return bool(_lib.wp_option_completes_path(self.wp_name.encode(), option.encode()))
+
     def complete(self, text, word):
         # GDB breaks words at '-', so `word` may be the tail of the token
         # being typed; candidates are returned relative to it.
         tokens = text.split(" ")
         token = tokens[-1]
         previous = tokens[-2] if len(tokens) > 1 else ""
-        for option in ("--file=", "--output="):
-            if token.startswith(option):
-                previous, token = option[:-1], token[len(option):]
-                word = word[-len(token):] if token else ""
-        if previous in ("--file", "--output"):
+        option, eq, value = token.partition("=")
+        if eq and token.startswith("--") and self._completes_path(option):
+            previous, token = option, value
+            word = word[-len(token):] if token else ""
+        if self._completes_path(previous):
             # GDB's own filename completer would complete the whole argument
             # string (options included), so paths are completed here.
             return _complete_path(token, word)
@@ -569,11 +659,18 @@ class _PhysCommand(gdb.Command):
         return [c[cut:] for c in choices if c.startswith(token)]
 
 
+def _run_outcome(name, args):
+    """Runs a command, and sets the variable the core says it sets."""
+    outcome = _host.run(name, args)
+    variable = _lib.wp_command_result_variable(name.encode())
+    if variable:
+        gdb.set_convenience_variable(variable.decode(), outcome.done)
+    return outcome
+
+
 def _run(name, args):
     """Runs a command; raises the one-line error as gdb.GdbError."""
-    outcome = _host.run(name, args)
-    if name == "writephys":
-        gdb.set_convenience_variable("_writephys_written", outcome.done)
+    outcome = _run_outcome(name, args)
     if not outcome.ok:
         raise gdb.GdbError(outcome.error)
     return outcome
