@@ -12,8 +12,10 @@ import contextlib
 import ctypes
 import os
 import signal
+import sys
 import tempfile
 import time
+import types
 
 import gdb
 
@@ -809,6 +811,216 @@ def _register(name):
     cls(name)
 
 
+# ---- `import writephys`: the data-space calls for GDB's Python ----
+# Each call is the command's own argv through wp_command_run, so it does
+# exactly what the command does and fails with the line the command prints.
+
+class Error(Exception):
+    """A writephys call failed: str(e) is the one line the command prints.
+    bytes_written: the bytes that landed from address on; in_doubt: the
+    bytes after them whose fate is unknown (a packet in flight when the
+    stub stopped answering); status: the core's wp_status."""
+
+    def __init__(self, message, status, address, bytes_written=0, in_doubt=0):
+        super().__init__(message)
+        self.status = status
+        self.address = address
+        self.bytes_written = bytes_written
+        self.in_doubt = in_doubt
+
+    @property
+    def written_range(self):
+        """[start, end) of what landed (empty when nothing did)."""
+        return (self.address, self.address + self.bytes_written)
+
+    @property
+    def doubt_range(self):
+        """[start, end) of what may or may not have landed."""
+        start = self.address + self.bytes_written
+        return (start, start + self.in_doubt)
+
+
+def _api_int(value, what):
+    """An int or a gdb.Value, as the literal the core reads."""
+    if isinstance(value, gdb.Value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s must be an int or a gdb.Value, not %s"
+                        % (what, type(value).__name__))
+    return str(value)
+
+
+def _api_bytes(data, what):
+    try:
+        return bytes(memoryview(data))
+    except TypeError:
+        raise TypeError("%s must be bytes-like, not %s" % (what, type(data).__name__)) from None
+
+
+def _api_route(backend, verify=None, force=False):
+    argv = ["--backend", str(backend)] if backend is not None else []
+    if verify is not None:
+        argv.append("--verify" if verify else "--no-verify")
+    if force:
+        argv.append("--force")
+    return argv
+
+
+def _api_run(argv):
+    if _host is None:
+        raise RuntimeError("writephys did not load (see the message GDB printed)")
+    outcome = _run_outcome(argv[0], argv[1:])
+    if not outcome.ok:
+        raise Error(outcome.error, outcome.status, outcome.address, outcome.done,
+                    outcome.in_doubt)
+    return outcome
+
+
+_API_VALUES_MAX = 64 << 10    # bytes passed as VALUEs; more go as a file
+
+
+def _api_values(data):
+    return ["0x%02x" % b for b in data]
+
+
+def write_physical(address, data, *, backend=None, verify=None, force=False):
+    """Writes the bytes of data at physical address; returns the bytes
+    written (BytesWritten).  As `writephys -b ADDRESS VALUE...`, or
+    `--file` with those bytes when they are many."""
+    data = _api_bytes(data, "data")
+    where = _api_route(backend, verify, force)
+    address = _api_int(address, "address")
+    if len(data) <= _API_VALUES_MAX:
+        return _api_run(["writephys", "-b"] + where + [address] + _api_values(data)).done
+    # Longer data as a file: one command for any length (up to --file's 1 GiB).
+    with tempfile.NamedTemporaryFile(prefix="writephys-data-") as f:
+        f.write(data)
+        f.flush()
+        return _api_run(["writephys"] + where + ["--file", f.name, address]).done
+
+
+def fill_physical(address, length, pattern, *, backend=None, verify=None, force=False):
+    """Repeats the bytes of pattern over length bytes from physical address;
+    returns the bytes written.  As `writephys --fill --length N`."""
+    pattern = _api_bytes(pattern, "pattern")
+    return _api_run(["writephys", "--fill", "--length", _api_int(length, "length")] +
+                    _api_route(backend, verify, force) +
+                    [_api_int(address, "address")] + _api_values(pattern)).done
+
+
+def read_physical(address, length, *, backend=None, force=False):
+    """The bytes at [address, address + length) of physical memory (at
+    most 1 MiB a call, as readphys prints)."""
+    return _api_run(["readphys", "--length", _api_int(length, "length")] +
+                    _api_route(backend, force=force) + [_api_int(address, "address")]).data
+
+
+def virtual_to_physical(address, *, root=None, backend=None):
+    """The physical address of a virtual one, as `vtop` finds it."""
+    argv = ["vtop"] + _api_route(backend)
+    if root is not None:
+        argv += ["--root", _api_int(root, "root")]
+    return _api_run(argv + [_api_int(address, "address")]).done
+
+
+class Walk:
+    """A translation with every level read: physical, page_size, mode,
+    writable, user, executable, and steps, one (name, table, index,
+    entry_address, entry) per level, the last where the walk stopped."""
+
+    def __init__(self, t):
+        self.virtual = t.virt
+        self.physical = t.phys
+        self.page_size = t.page_size
+        self.mode = t.mode.decode()
+        self.writable = bool(t.flags & 1)
+        self.user = bool(t.flags & 2)
+        self.executable = bool(t.flags & 4)
+        self.steps = [(s.name.decode() if s.name else "", s.table, s.index, s.entry_addr,
+                       s.entry) for s in t.steps[:t.nsteps]]
+
+
+def walk(address, *, root=None, backend=None, force=False):
+    """The walk of `vtop --walk` as a Walk; raises Error as vtop fails.  The
+    core's wp_virtual_to_physical, which vtop itself calls."""
+    if _host is None:
+        raise RuntimeError("writephys did not load (see the message GDB printed)")
+    virt = int(_api_int(address, "address"))
+    root = None if root is None else int(_api_int(root, "root"))
+    if virt < 0 or (root or 0) < 0:
+        # Out of uint64's range: vtop refuses it with its own words.
+        virtual_to_physical(virt, root=root, backend=backend)
+    root_value = None if root is None else ctypes.c_uint64(root)
+    opt = _RouteOptions(backend.encode() if backend is not None else None, int(force), 0, 0)
+    t = _Translation()
+    err = _Error()
+    with _host.core_call():
+        rc = _lib.wp_virtual_to_physical(_host.session, ctypes.byref(opt),
+                                         ctypes.byref(root_value) if root_value is not None
+                                         else None, virt, ctypes.byref(t), ctypes.byref(err))
+    if rc:
+        raise Error("vtop: " + err.message.decode("utf-8", "replace"), rc, virt)
+    return Walk(t)
+
+
+def read_port(port, size=1, *, backend=None):
+    """An x86 I/O port of size 1, 2 or 4 bytes, as `readio`."""
+    return _api_run(["readio", _api_width(size)] + _api_route(backend) +
+                    [_api_int(port, "port")]).done
+
+
+def write_port(port, value, size=1, *, backend=None, verify=None):
+    """Writes an x86 I/O port, as `writeio`."""
+    _api_run(["writeio", _api_width(size)] + _api_route(backend, verify) +
+             [_api_int(port, "port"), _api_int(value, "value")])
+
+
+def read_pci_config(bdf, offset=0, length=4, *, backend=None):
+    """Bytes of a PCI function's configuration space, as `readpci`; bdf is
+    the text readpci takes ("00:02.0")."""
+    return _api_run(["readpci"] + _api_route(backend) +
+                    [str(bdf), _api_int(offset, "offset"), "--length",
+                     _api_int(length, "length")]).data
+
+
+def write_pci_config(bdf, offset, data, *, backend=None, verify=None):
+    """Writes bytes of a PCI function's configuration space, as `writepci
+    -b`; returns the bytes written."""
+    data = _api_bytes(data, "data")
+    return _api_run(["writepci", "-b"] + _api_route(backend, verify) +
+                    [str(bdf), _api_int(offset, "offset")] + _api_values(data)).done
+
+
+def _api_width(size):
+    widths = {1: "-b", 2: "-w", 4: "-d"}
+    if size not in widths:
+        raise ValueError("size must be 1, 2 or 4, not %r" % (size,))
+    return widths[size]
+
+
+_API = ("Error", "Walk", "write_physical", "fill_physical", "read_physical",
+        "virtual_to_physical", "walk", "read_port", "write_port", "read_pci_config",
+        "write_pci_config")
+
+
+def _register_module():
+    """`import writephys` gives the calls above.  GDB runs a sourced file
+    as __main__, so the module is made here; sourcing again replaces its
+    functions and keeps its Error, so `except writephys.Error` in a script
+    imported before still catches."""
+    global Error
+    module = sys.modules.get("writephys")
+    if module is None or getattr(module, "_writephys_plugin", False) is not True:
+        module = types.ModuleType("writephys", "writephys: physical memory from GDB's Python.")
+        module._writephys_plugin = True
+        sys.modules["writephys"] = module
+    elif hasattr(module, "Error"):
+        Error = module.Error
+    for name in _API:
+        setattr(module, name, globals()[name])
+    module.__all__ = list(_API)
+
+
 def _utf8_arguments():
     """GDB hands a command its arguments decoded with the host charset and
     refuses those that do not decode.  Under LANG=C that charset is ASCII,
@@ -844,6 +1056,7 @@ def _main():
         if hasattr(gdb.events, event):
             getattr(gdb.events, event).connect(_host.target_changed)
     _register_settings()
+    _register_module()
     for name in (_lib.wp_command_name(i).decode() for i in range(_lib.wp_command_count())):
         _register(name)
         if hasattr(gdb, "MICommand"):
