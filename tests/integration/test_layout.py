@@ -96,7 +96,8 @@ def test_another_api_version_is_refused(tmp_path):
     (tmp_path / "writephys.py").write_text(
         plugin.replace('API_VERSION = int("%d")' % ours, 'API_VERSION = int("%d")' % (ours - 1)))
     soname = re.search(r'CORE_SONAME = "([^"]+)"', plugin).group(1)
-    os.symlink(os.path.join(os.path.dirname(GDB_PLUGIN), soname), tmp_path / soname)
+    os.symlink(os.path.join(os.path.dirname(os.path.abspath(GDB_PLUGIN)), soname),
+               tmp_path / soname)
     lines = _load(tmp_path).stderr.strip().splitlines()
     assert lines[0] == ("writephys: %s is writephys 0.4.0 (API %d), but this writephys.py "
                         "speaks API %d; load the writephys.py built with that core"
