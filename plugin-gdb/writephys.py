@@ -866,12 +866,13 @@ def _api_route(backend, verify=None, force=False):
     return argv
 
 
-def _api_run(argv):
+def _api_run(argv, address):
+    """Runs argv; a failure raises Error at the address the caller gave."""
     if _host is None:
         raise RuntimeError("writephys did not load (see the message GDB printed)")
     outcome = _run_outcome(argv[0], argv[1:])
     if not outcome.ok:
-        raise Error(outcome.error, outcome.status, outcome.address, outcome.done,
+        raise Error(outcome.error, outcome.status, int(address), outcome.done,
                     outcome.in_doubt)
     return outcome
 
@@ -891,28 +892,31 @@ def write_physical(address, data, *, backend=None, verify=None, force=False):
     where = _api_route(backend, verify, force)
     address = _api_int(address, "address")
     if len(data) <= _API_VALUES_MAX:
-        return _api_run(["writephys", "-b"] + where + [address] + _api_values(data)).done
+        return _api_run(["writephys", "-b"] + where + [address] + _api_values(data),
+                        address).done
     # Longer data as a file: one command for any length (up to --file's 1 GiB).
     with tempfile.NamedTemporaryFile(prefix="writephys-data-") as f:
         f.write(data)
         f.flush()
-        return _api_run(["writephys"] + where + ["--file", f.name, address]).done
+        return _api_run(["writephys"] + where + ["--file", f.name, address], address).done
 
 
 def fill_physical(address, length, pattern, *, backend=None, verify=None, force=False):
     """Repeats the bytes of pattern over length bytes from physical address;
     returns the bytes written.  As `writephys --fill --length N`."""
     pattern = _api_bytes(pattern, "pattern")
+    address = _api_int(address, "address")
     return _api_run(["writephys", "--fill", "--length", _api_int(length, "length")] +
-                    _api_route(backend, verify, force) +
-                    [_api_int(address, "address")] + _api_values(pattern)).done
+                    _api_route(backend, verify, force) + [address] + _api_values(pattern),
+                    address).done
 
 
 def read_physical(address, length, *, backend=None, force=False):
     """The bytes at [address, address + length) of physical memory (at
     most 1 MiB a call, as readphys prints)."""
+    address = _api_int(address, "address")
     return _api_run(["readphys", "--length", _api_int(length, "length")] +
-                    _api_route(backend, force=force) + [_api_int(address, "address")]).data
+                    _api_route(backend, force=force) + [address], address).data
 
 
 def virtual_to_physical(address, *, root=None, backend=None):
@@ -920,7 +924,8 @@ def virtual_to_physical(address, *, root=None, backend=None):
     argv = ["vtop"] + _api_route(backend)
     if root is not None:
         argv += ["--root", _api_int(root, "root")]
-    return _api_run(argv + [_api_int(address, "address")]).done
+    address = _api_int(address, "address")
+    return _api_run(argv + [address], address).done
 
 
 class Walk:
@@ -965,30 +970,32 @@ def walk(address, *, root=None, backend=None, force=False):
 
 def read_port(port, size=1, *, backend=None):
     """An x86 I/O port of size 1, 2 or 4 bytes, as `readio`."""
-    return _api_run(["readio", _api_width(size)] + _api_route(backend) +
-                    [_api_int(port, "port")]).done
+    port = _api_int(port, "port")
+    return _api_run(["readio", _api_width(size)] + _api_route(backend) + [port], port).done
 
 
 def write_port(port, value, size=1, *, backend=None, verify=None):
     """Writes an x86 I/O port, as `writeio`."""
+    port = _api_int(port, "port")
     _api_run(["writeio", _api_width(size)] + _api_route(backend, verify) +
-             [_api_int(port, "port"), _api_int(value, "value")])
+             [port, _api_int(value, "value")], port)
 
 
 def read_pci_config(bdf, offset=0, length=4, *, backend=None):
     """Bytes of a PCI function's configuration space, as `readpci`; bdf is
     the text readpci takes ("00:02.0")."""
+    offset = _api_int(offset, "offset")
     return _api_run(["readpci"] + _api_route(backend) +
-                    [str(bdf), _api_int(offset, "offset"), "--length",
-                     _api_int(length, "length")]).data
+                    [str(bdf), offset, "--length", _api_int(length, "length")], offset).data
 
 
 def write_pci_config(bdf, offset, data, *, backend=None, verify=None):
     """Writes bytes of a PCI function's configuration space, as `writepci
     -b`; returns the bytes written."""
     data = _api_bytes(data, "data")
+    offset = _api_int(offset, "offset")
     return _api_run(["writepci", "-b"] + _api_route(backend, verify) +
-                    [str(bdf), _api_int(offset, "offset")] + _api_values(data)).done
+                    [str(bdf), offset] + _api_values(data), offset).done
 
 
 def _api_width(size):

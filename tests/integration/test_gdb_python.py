@@ -72,10 +72,14 @@ def test_calls_write_read_fill_and_translate_in_qemu(tmp_path):
             "wp.read_physical(0x2000, 4, backend='nosuch')",
             "wp.walk(0x403000)",
             "wp.read_port(0x80, size=3)",
+            # CMOS: index 0x0a (status register A) at port 0x70, its value at 0x71
+            "wp.write_port(0x70, 0x0a)",
+            "wp.read_port(0x71)",
         ]
         # The commands' own lines for the same mistakes, to compare.
         after = ["writephys -1 1", "readphys 0x2000 --length 4 --backend nosuch",
-                 "vtop 0x403000", "monitor gva2gpa 0x401234", "monitor gva2gpa 0x612345"]
+                 "vtop 0x403000", "monitor gva2gpa 0x401234", "monitor gva2gpa 0x612345",
+                 "monitor o 0x70 0x0a", "monitor i 0x71"]
         before = list(X86_TABLES) + x86_regs("gdb", 0x10000, 0x20, 0x900)
         res, _, cmds = run_python(tmp_path, calls, qemu.port, before, after)
         assert qemu.pmemsave(0x2000, 4) == b"\x11\x22\x33\x00"
@@ -101,10 +105,14 @@ def test_calls_write_read_fill_and_translate_in_qemu(tmp_path):
     # The same line the command prints, and the fields beside it.
     assert res[12]["error"] == cmds[0]["error"] == "writephys: ADDRESS '-1' is negative"
     assert res[12]["bytes_written"] == 0 and res[12]["status"] == -1
+    assert res[12]["address"] == -1 and res[12]["written_range"] == [-1, -1]
     assert res[13]["error"] == cmds[1]["error"] and "nosuch" in res[13]["error"], res[13]
     assert res[14]["error"] == cmds[2]["error"], (res[14], cmds[2])
     assert res[14]["error"].startswith("vtop: 0x403000 is not mapped"), res[14]
     assert res[15] == {"raised": "ValueError", "text": "size must be 1, 2 or 4, not 3"}
+    # QEMU's own monitor reads the same register.
+    assert res[16] == {"value": None} and cmds[6]["output"].strip() == \
+        "portb[0x0071] = 0x%02x" % res[17]["value"], (res[16:], cmds[6])
 
 
 def test_readme_write_protect_script(tmp_path):
