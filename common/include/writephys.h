@@ -478,6 +478,9 @@ typedef struct wp_result {
     uint64_t address;
     uint64_t length;     /**< bytes asked for */
     uint64_t bytes_done; /**< BytesWritten / bytes read */
+    /** After a failed write: the bytes after bytes_done whose fate is
+     * unknown (in flight when the stub stopped answering); else 0. */
+    uint64_t in_doubt;
     int verified;
     int dry_run;
     char backend[16];
@@ -527,9 +530,51 @@ WP_EXPORT int wp_setting_get(const wp_session *s, const char *name, char *buf, s
 
 /** One line of progress, worded the same in every front end ("writephys:
  * 3.0 of 8.0 MiB (37%), 12.5 MiB/s, 0 s left"); returns its length.  The
- * front end decides when to show it (after half a second) and clears it. */
+ * front end shows it when wp_progress_due says so, and clears it. */
 WP_EXPORT size_t wp_progress_line(uint64_t done, uint64_t total, double seconds, char *buf,
                                   size_t cap);
+
+/* ---- What every front end decides alike (frontend.c) ----
+ * Policy that is not debugger glue lives here, so that GDB and LLDB
+ * cannot differ. */
+
+/** How a front end can show progress: not at all (a script reads its
+ * output), rewritten in place on a terminal, or a line at a time (an IDE's
+ * console: GDB/MI stream records, lldb-vscode output events). */
+enum wp_progress_style { WP_PROGRESS_OFF, WP_PROGRESS_IN_PLACE, WP_PROGRESS_LINES };
+
+/** Whether to show a progress line now, seconds after the transfer began:
+ * only once it has run half a second, then every quarter second in place
+ * or every second as lines.  *last_shown (0 when the transfer begins) is
+ * when the previous line was shown; it is updated when the answer is yes. */
+WP_EXPORT int wp_progress_due(int style, double seconds, double *last_shown);
+
+/** The debugger variable a command sets after every run, failed or not, to
+ * res->bytes_done, named without '$' ("_writephys_written" for writephys);
+ * NULL for a command that sets none. */
+WP_EXPORT const char *wp_command_result_variable(const char *command);
+
+/** The line shown for a monitor command the stub answered with an error:
+ * "the stub answered with an error", and ": " with the last line the stub
+ * printed before (OpenOCD says why there), when it printed one that is not
+ * blank.  Returns the length needed. */
+WP_EXPORT size_t wp_stub_error_line(const char *output, char *buf, size_t cap);
+
+/** Whether the value of option ("--file") of command is a local path,
+ * which a front end completes as file names. */
+WP_EXPORT int wp_option_completes_path(const char *command, const char *option);
+
+/** The layout of the public structs a front end may declare by hand (GDB's
+ * ctypes): per struct a row with field NULL and its size, then a row per
+ * field.  A front end checks each field it declares and refuses a core
+ * whose layout differs, so a struct cannot change under it unnoticed. */
+typedef struct wp_layout_row {
+    const char *type;  /**< "wp_result" */
+    const char *field; /**< "bytes_done", or NULL: the row of the struct */
+    size_t offset;
+    size_t size;
+} wp_layout_row;
+WP_EXPORT const wp_layout_row *wp_layout(size_t *count);
 
 /** Parses a plain integer literal as C, GDB and LLDB read it (0x1f, 010,
  * 4096, -1); returns WP_EINVAL for anything else. */

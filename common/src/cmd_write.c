@@ -420,6 +420,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         wp_transfer tr;
         rc = wp_dataspace_write_at(s, &opt, &where, &src, &tr, err);
         res->bytes_done = tr.done;
+        res->in_doubt = tr.in_doubt;
         res->verified = tr.verified;
         if (tr.route)
             snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);

@@ -337,6 +337,9 @@ size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const
 typedef int (*wp_option_fn)(void *ctx, const wp_option *o, const wp_route *route);
 int wp_command_each_option(const wp_session *s, const struct wp_command_def *cmd,
                            wp_option_fn fn, void *ctx);
+/* The wp_option_kind of a command's option ("--file"), -1 when it has none
+ * of that name (commands.c). */
+int wp_command_option_kind(const wp_session *s, const char *command, const char *option);
 
 /* ---- the command rows (registry.c lists them) ---- */
 #define WP_MAX_OPTION_SETS 16

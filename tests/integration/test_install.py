@@ -38,11 +38,13 @@ def test_system_wide_init_file_with_destdir(tmp_path):
     init = dest / "etc" / "gdb" / "gdbinit.d" / "writephys.py"
     assert init.exists()
     gdb = run_debugger([require("gdb"), "-nx", "-batch", "-ix", str(init),
-                        "-ex", "writephys --version", "-ex", "help vtop"], 60,
-                       preload="WP_GDB_PRELOAD")
+                        "-ex", "writephys --version", "-ex", "help vtop",
+                        "-ex", "python import writephys; print(writephys.fill_physical.__doc__)"],
+                       60, preload="WP_GDB_PRELOAD")
     assert gdb.stdout.startswith("writephys: writephys 0.4.0 (core API 5)"), \
         gdb.stdout + gdb.stderr
     assert "Translate a virtual address" in gdb.stdout
+    assert "Repeats the bytes of pattern" in gdb.stdout, gdb.stdout   # the Python module
     # Another tool builds against the installed core with pkg-config.
     prefix = dest / "usr" / "local"
     pc_dir = [p for p in prefix.rglob("writephys.pc")][0].parent
@@ -58,4 +60,4 @@ def test_system_wide_init_file_with_destdir(tmp_path):
     libdir = [f[2:] for f in flags if f.startswith("-L")][0]
     run = subprocess.run([str(tmp_path / "tool")], capture_output=True, text=True,
                          env=dict(os.environ, LD_LIBRARY_PATH=libdir))
-    assert run.returncode == 0 and run.stdout == "0.4.0 4\n", run
+    assert run.returncode == 0 and run.stdout == "0.4.0 5\n", run
