@@ -1,0 +1,217 @@
+"""The Debian packages, installed on this machine as a user installs them
+(`apt-get install ./*.deb`): plain gdb, lldb and lldb-vscode have every
+command with no init line, the C example builds against the installed core
+with pkg-config alone; every write is checked through QEMU's QMP.  Then an
+upgrade, a reinstall and a purge, after which no file of theirs is left.
+
+While the packages are installed every GDB (without -nx) and LLDB on the
+machine loads them, so ./run-tests runs this file as its own step, never
+beside the integration tests; it purges even when a check fails."""
+import ctypes
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from harness import Qemu, require, run_debugger  # noqa: E402
+from dap import DapClient  # noqa: E402
+
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core files in the tree
+
+PACKAGES = ["libwritephys0", "libwritephys-dev", "writephys-gdb", "writephys-lldb"]
+LLDB_PLUGIN = "/usr/lib/writephys/libwritephys_lldb.so"
+GDB_PLUGIN = "/usr/share/writephys/gdb/writephys.py"
+# What lintian (Debian 12) still says, each explained in README ("lintian").
+KNOWN_LINTIAN = {
+    "W: libwritephys0: maintscript-calls-ldconfig [postinst]",
+    "W: libwritephys0: maintscript-calls-ldconfig [postrm]",
+    "W: writephys-lldb: maintscript-calls-ldconfig [postinst]",
+    "W: writephys-lldb: maintscript-calls-ldconfig [postrm]",
+}
+
+
+def apt(*args):
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "-y", "-q", "--no-install-recommends", *args],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def installed():
+    r = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${db:Status-Status}\n",
+                        *PACKAGES], capture_output=True, text=True)
+    return [line.split()[0] for line in r.stdout.splitlines() if line.endswith(" installed")]
+
+
+def contents(deb):
+    """Every path the package holds, directories too."""
+    out = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], check=True,
+                         capture_output=True).stdout
+    listing = subprocess.run(["tar", "t"], input=out, check=True, capture_output=True)
+    return ["/" + p.decode().lstrip("./").rstrip("/") for p in listing.stdout.split()
+            if p.decode().strip("./")]
+
+
+@pytest.fixture(scope="module")
+def debs():
+    subprocess.run([os.path.join(ROOT, "scripts", "deb.sh"), os.path.join(ROOT, "build-deb")],
+                   check=True, capture_output=True)
+    found = sorted(os.path.join(ROOT, "build-deb", f)
+                   for f in os.listdir(os.path.join(ROOT, "build-deb")) if f.endswith(".deb"))
+    version = subprocess.run(["dpkg-deb", "-f", found[0], "Version"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    assert [os.path.basename(f) for f in found] == sorted(
+        "%s_%s_amd64.deb" % (p, version) for p in PACKAGES), found
+    return found
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A user with no ~/.gdbinit, ~/.lldbinit or ~/.local/share/lldb."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    return tmp_path
+
+
+def test_lintian_reports_no_errors(debs):
+    r = subprocess.run([require("lintian"), "--pedantic", *debs], capture_output=True,
+                       text=True)
+    tags = {line for line in r.stdout.splitlines() if line[:2] in ("E:", "W:")}
+    assert tags <= KNOWN_LINTIAN, r.stdout
+
+
+def test_control_fields(debs):
+    field = {os.path.basename(d).split("_")[0]: d for d in debs}
+
+    def get(pkg, name):
+        return subprocess.run(["dpkg-deb", "-f", field[pkg], name], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    # Depends by dpkg-shlibdeps: the LLDB plugin needs Debian's liblldb.
+    assert "liblldb-14" in get("writephys-lldb", "Depends")
+    assert get("writephys-gdb", "Enhances") == "gdb, gdb-multiarch"
+    assert get("writephys-lldb", "Enhances") == "lldb, lldb-14"
+    assert get("writephys-gdb", "Depends") == "libwritephys0 (= %s)" % get(
+        "libwritephys0", "Version")
+
+
+def commands():
+    core = ctypes.CDLL("libwritephys.so.0")   # the installed one, by SONAME
+    core.wp_command_name.restype = ctypes.c_char_p
+    core.wp_command_name.argtypes = [ctypes.c_size_t]
+    return [core.wp_command_name(i).decode() for i in range(core.wp_command_count())]
+
+
+def check_installed(home, tmp_path):
+    names = commands()
+    assert "writephys" in names and "vtop" in names, names
+    # liblldb calls lldb::PluginInitialize(lldb::SBDebugger) of every plugin.
+    symbols = subprocess.run(["nm", "-D", "--defined-only", LLDB_PLUGIN], check=True,
+                             capture_output=True, text=True).stdout
+    assert "_ZN4lldb16PluginInitializeENS_10SBDebuggerE" in symbols
+    with Qemu("x86_64") as qemu:
+        # GDB as a user runs it: no -nx, no init line.  A user's own
+        # `source` of the plugin as well changes nothing.
+        gdb = run_debugger([require("gdb"), "-batch",
+                            "-ex", "target remote 127.0.0.1:%d" % qemu.port,
+                            "-ex", "writephys -d 0x1000 0x11223344",
+                            "-ex", "source " + GDB_PLUGIN,
+                            "-ex", "writephys -d 0x1004 0x55667788",
+                            *[a for n in names for a in ("-ex", "help " + n)],
+                            "-ex", "detach"], 120)
+        assert "writephys: wrote 4 bytes at physical 0x1000 via qemu, verified" in gdb.stdout, \
+            gdb.stdout + gdb.stderr
+        assert "writephys: wrote 4 bytes at physical 0x1004 via qemu, verified" in gdb.stdout
+        assert "Undefined command" not in gdb.stderr and "Traceback" not in gdb.stderr, \
+            gdb.stderr
+        assert qemu.pmemsave(0x1000, 8) == bytes.fromhex("4433221188776655")
+    # A guest each: a stub that a debugger left running may miss the next
+    # one's handshake.
+    with Qemu("x86_64") as qemu:
+        # LLDB: the plugin from /usr/lib/lldb/plugins, then a user's
+        # `plugin load` of the same file: no double-registration error.
+        lldb = run_debugger([require("lldb"), "-b",
+                             "-o", "gdb-remote 127.0.0.1:%d" % qemu.port,
+                             "-o", "writephys -d 0x2000 0xcafef00d",
+                             "-o", "plugin load " + LLDB_PLUGIN,
+                             "-o", "writephys -d 0x2004 0x0badf00d",
+                             *[a for n in names for a in ("-o", "help " + n)],
+                             "-o", "process detach"], 120, merge_stderr=True)
+        assert "error:" not in lldb.stdout, lldb.stdout
+        assert lldb.stdout.count("via qemu, verified") == 2, lldb.stdout
+        assert qemu.pmemsave(0x2000, 8) == bytes.fromhex("0df0feca0df0ad0b")
+    with Qemu("x86_64") as qemu:
+        # A tool that links the installed core through pkg-config alone.
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "writephys"], check=True,
+                               capture_output=True, text=True).stdout.split()
+        tool = str(tmp_path / "qemu_physwrite")
+        subprocess.run([require("cc"), "-std=c11", "-Wall", "-Wextra", "-Werror",
+                        os.path.join(ROOT, "examples", "c", "qemu_physwrite.c"), "-o", tool,
+                        *flags], check=True, capture_output=True)
+        run = subprocess.run([tool, "127.0.0.1:%d" % qemu.port, "0x3000", "a1b2c3d4e5"],
+                             capture_output=True, text=True, timeout=60)
+        assert run.stdout == "qemu_physwrite: wrote 5 bytes at physical 0x3000 via qemu, " \
+                             "read back equal\n", run
+        assert qemu.pmemsave(0x3000, 5) == bytes.fromhex("a1b2c3d4e5")
+    # lldb-vscode-14, as an IDE starts it: the commands with no initCommands.
+    with DapClient() as dap:
+        assert dap.request("initialize", adapterID="lldb", clientID="writephys-test")["success"]
+        r = dap.request("evaluate", expression="`writephys --dry-run 0x10 1", context="repl")
+        assert "writephys: dry run: would write 1 byte at physical 0x10" in \
+            r["body"]["result"], r
+
+
+def bump(debs, tmp_path):
+    """The same packages as version V+1, for an upgrade."""
+    out = []
+    for deb in debs:
+        tree = tmp_path / ("tree-" + os.path.basename(deb))
+        subprocess.run(["dpkg-deb", "-R", deb, str(tree)], check=True)
+        version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        for name in ("control", "shlibs"):
+            if (tree / "DEBIAN" / name).exists():
+                f = tree / "DEBIAN" / name
+                f.write_text(f.read_text().replace(version, version + "+1"))
+        new = str(tmp_path / os.path.basename(deb).replace(version, version + "+1"))
+        subprocess.run(["dpkg-deb", "--root-owner-group", "-b", str(tree), new], check=True,
+                       capture_output=True)
+        out.append(new)
+    return out
+
+
+def test_install_upgrade_reinstall_purge(debs, home, tmp_path):
+    paths = sorted({p for d in debs for p in contents(d)})
+    if installed():    # left over from an interrupted run
+        apt("purge", *installed())
+    before = {p for p in paths if os.path.lexists(p)}
+    try:
+        apt("install", *debs)
+        assert sorted(installed()) == sorted(PACKAGES)
+        assert all(os.path.lexists(p) for p in paths)
+        check_installed(home, tmp_path)
+        apt("install", *bump(debs, tmp_path))
+        assert "+1" in subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
+                                       "writephys-gdb"], capture_output=True,
+                                      text=True).stdout
+        gdb = run_debugger([require("gdb"), "-batch", "-ex", "writephys --dry-run 0x10 1"], 60)
+        assert "dry run: would write 1 byte" in gdb.stdout, gdb.stdout + gdb.stderr
+        apt("install", "--reinstall", "--allow-downgrades",
+            *debs)
+        lldb = run_debugger([require("lldb"), "-b", "-o", "writephys --dry-run 0x10 1"], 60,
+                            merge_stderr=True)
+        assert "dry run: would write 1 byte" in lldb.stdout, lldb.stdout
+    finally:
+        if installed():
+            apt("purge", *installed())
+    assert installed() == []
+    left = sorted(p for p in paths if os.path.lexists(p) and p not in before)
+    assert left == [], left
+    # And the debuggers start clean again.
+    gdb = run_debugger([require("gdb"), "-batch", "-ex", "help writephys"], 60)
+    assert "Undefined command" in gdb.stderr, gdb.stdout + gdb.stderr
