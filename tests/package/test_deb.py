@@ -24,14 +24,13 @@ from dap import DapClient  # noqa: E402
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core files in the tree
 
 PACKAGES = ["libwritephys0", "libwritephys-dev", "writephys-gdb", "writephys-lldb"]
-LLDB_PLUGIN = "/usr/lib/writephys/libwritephys_lldb.so"
+LLDB_PLUGIN = "/usr/lib/writephys/libwritephys_lldb.so"   # a link to the one liblldb loads
+LLDB_SYSTEM_PLUGIN = "/usr/lib/lldb/plugins/libwritephys_lldb.so"
 GDB_PLUGIN = "/usr/share/writephys/gdb/writephys.py"
 # What lintian (Debian 12) still says, each explained in README ("lintian").
 KNOWN_LINTIAN = {
     "W: libwritephys0: maintscript-calls-ldconfig [postinst]",
     "W: libwritephys0: maintscript-calls-ldconfig [postrm]",
-    "W: writephys-lldb: maintscript-calls-ldconfig [postinst]",
-    "W: writephys-lldb: maintscript-calls-ldconfig [postrm]",
 }
 
 
@@ -111,7 +110,7 @@ def check_installed(home, tmp_path):
     names = commands()
     assert "writephys" in names and "vtop" in names, names
     # liblldb calls lldb::PluginInitialize(lldb::SBDebugger) of every plugin.
-    symbols = subprocess.run(["nm", "-D", "--defined-only", LLDB_PLUGIN], check=True,
+    symbols = subprocess.run(["nm", "-D", "--defined-only", LLDB_SYSTEM_PLUGIN], check=True,
                              capture_output=True, text=True).stdout
     assert "_ZN4lldb16PluginInitializeENS_10SBDebuggerE" in symbols
     with Qemu("x86_64") as qemu:
