@@ -3,7 +3,7 @@
  * speaks the gdb remote protocol to QEMU's gdbstub (-gdb tcp::1234) itself.
  *
  *   cc qemu_physwrite.c $(pkg-config --cflags --libs writephys) -o qemu_physwrite
- *   ./qemu_physwrite 127.0.0.1:1234 0x1000 deadbeef
+ *   ./qemu_physwrite [--force] 127.0.0.1:1234 0x1000 deadbeef
  *
  * The core chooses nothing here but the route: `qemu` switches the stub into
  * its physical-memory mode (Qqemu.PhyMemMode:1), checks the range against
@@ -195,14 +195,17 @@ static long parse_hex_bytes(const char *text, unsigned char *out, size_t cap)
 int main(int argc, char **argv)
 {
     unsigned char data[4096], back[4096];
+    /* --force: write where the map says ROM or nothing is (the read-back
+     * then tells whether the bytes stayed). */
+    int force = argc > 1 && strcmp(argv[1], "--force") == 0;
+    argv += force;
+    argc -= force;
     char *end = NULL;
     unsigned long long addr = argc == 4 ? strtoull(argv[2], &end, 0) : 0;
     long len = argc == 4 ? parse_hex_bytes(argv[3], data, sizeof data) : -1;
     if (argc != 4 || !end || *end || len < 0) {
-        fprintf(stderr,
-                "usage: %s HOST:PORT ADDRESS HEXBYTES (e.g. 127.0.0.1:1234 0x1000 "
-                "deadbeef; at most 4096 bytes)\n",
-                argv[0]);
+        fprintf(stderr, "usage: qemu_physwrite [--force] HOST:PORT ADDRESS HEXBYTES (e.g. "
+                        "127.0.0.1:1234 0x1000 deadbeef; at most 4096 bytes)\n");
         return 2;
     }
     rsp link = {.fd = connect_to(argv[1])};
@@ -221,7 +224,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "qemu_physwrite: %s\n", err.message);
         return 1;
     }
-    wp_route_options opt = {.backend = "qemu", .verify = -1, .for_write = 1};
+    wp_route_options opt = {.backend = "qemu", .force = force, .verify = -1, .for_write = 1};
     wp_route_handle *h = NULL;
     size_t done = 0, read_back = 0;
     int rc = wp_route_open(s, &opt, &h, &err);
@@ -244,7 +247,8 @@ int main(int argc, char **argv)
         rc = WP_EVERIFY;
     }
     if (rc)
-        fprintf(stderr, "qemu_physwrite: %s (%zu bytes written)\n", err.message, done);
+        fprintf(stderr, "qemu_physwrite: %s (the stub acknowledged %zu bytes)\n", err.message,
+                done);
     else
         printf("qemu_physwrite: wrote %zu bytes at physical 0x%llx via %s, read back equal\n",
                done, addr, opt.backend);

@@ -91,8 +91,14 @@ def test_c_example_writes_a_guest_through_the_installed_core(tmp_path):
         run = subprocess.run([tool, "127.0.0.1:%d" % qemu.port, "0x3ffffff", "aabb"],
                              capture_output=True, text=True, env=env, timeout=60)
         assert run.returncode == 1 and "is unassigned in qemu's physical map" in run.stderr \
-            and "(0 bytes written)" in run.stderr, run
+            and "(the stub acknowledged 0 bytes)" in run.stderr, run
         assert qemu.pmemsave(0x4000000 - 1, 1) == before
+        # --force goes on; QEMU drops the byte in the hole, the read-back says so.
+        run = subprocess.run([tool, "--force", "127.0.0.1:%d" % qemu.port, "0x3ffffff", "aabb"],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert run.returncode == 1 and "the bytes read back differ from those written " \
+            "(the stub acknowledged 2 bytes)" in run.stderr, run
+        assert qemu.pmemsave(0x4000000 - 1, 1) == b"\xaa"
     # A bad argument is refused before anything is sent.
     run = subprocess.run([tool, "127.0.0.1:1", "0x1000", "abc"], capture_output=True, text=True,
                          env=env)
