@@ -113,37 +113,44 @@ def check_installed(home, tmp_path):
     symbols = subprocess.run(["nm", "-D", "--defined-only", LLDB_SYSTEM_PLUGIN], check=True,
                              capture_output=True, text=True).stdout
     assert "_ZN4lldb16PluginInitializeENS_10SBDebuggerE" in symbols
-    with Qemu("x86_64") as qemu:
-        # GDB as a user runs it: no -nx, no init line.  A user's own
-        # `source` of the plugin as well changes nothing.
-        gdb = run_debugger([require("gdb"), "-batch",
-                            "-ex", "target remote 127.0.0.1:%d" % qemu.port,
-                            "-ex", "writephys -d 0x1000 0x11223344",
-                            "-ex", "source " + GDB_PLUGIN,
-                            "-ex", "writephys -d 0x1004 0x55667788",
-                            *[a for n in names for a in ("-ex", "help " + n)],
-                            "-ex", "detach"], 120)
-        assert "writephys: wrote 4 bytes at physical 0x1000 via qemu, verified" in gdb.stdout, \
-            gdb.stdout + gdb.stderr
-        assert "writephys: wrote 4 bytes at physical 0x1004 via qemu, verified" in gdb.stdout
-        assert "Undefined command" not in gdb.stderr and "Traceback" not in gdb.stderr, \
-            gdb.stderr
-        assert qemu.pmemsave(0x1000, 8) == bytes.fromhex("4433221188776655")
-    # A guest each: a stub that a debugger left running may miss the next
-    # one's handshake.
-    with Qemu("x86_64") as qemu:
-        # LLDB: the plugin from /usr/lib/lldb/plugins, then a user's
-        # `plugin load` of the same file: no double-registration error.
-        lldb = run_debugger([require("lldb"), "-b",
-                             "-o", "gdb-remote 127.0.0.1:%d" % qemu.port,
-                             "-o", "writephys -d 0x2000 0xcafef00d",
-                             "-o", "plugin load " + LLDB_PLUGIN,
-                             "-o", "writephys -d 0x2004 0x0badf00d",
-                             *[a for n in names for a in ("-o", "help " + n)],
-                             "-o", "process detach"], 120, merge_stderr=True)
-        assert "error:" not in lldb.stdout, lldb.stdout
-        assert lldb.stdout.count("via qemu, verified") == 2, lldb.stdout
-        assert qemu.pmemsave(0x2000, 8) == bytes.fromhex("0df0feca0df0ad0b")
+    # GDB and LLDB as a user runs them: no -nx, no init line; then with a
+    # user's own init line that loads the same plugin again, which changes
+    # nothing.  A guest each: a stub that a debugger left running may miss
+    # the next one's handshake.
+    for addr, init in ((0x1000, None), (0x2000, "source " + GDB_PLUGIN)):
+        if init:
+            (home / ".gdbinit").write_text(init + "\n")
+        with Qemu("x86_64") as qemu:
+            gdb = run_debugger([require("gdb"), "-batch",
+                                "-ex", "target remote 127.0.0.1:%d" % qemu.port,
+                                "-ex", "writephys -d 0x%x 0x11223344" % addr,
+                                *[a for n in names for a in ("-ex", "help " + n)],
+                                "-ex", "detach"], 120)
+            assert "writephys: wrote 4 bytes at physical 0x%x via qemu, verified" % addr in \
+                gdb.stdout, gdb.stdout + gdb.stderr
+            assert "Undefined command" not in gdb.stderr and "Traceback" not in gdb.stderr, \
+                gdb.stderr
+            assert qemu.pmemsave(addr, 4) == bytes.fromhex("44332211")
+    # LLDB: the plugin from /usr/lib/lldb/plugins; then also a user's
+    # `plugin load` of it (by its link): no double-registration error.
+    # LLDB echoes no init line: an alias made after the load shows it ran.
+    for addr, init in ((0x3000, None), (0x4000, "plugin load " + LLDB_PLUGIN)):
+        if init:
+            (home / ".lldbinit").write_text(init + "\ncommand alias wp-init-ran version\n")
+        with Qemu("x86_64") as qemu:
+            lldb = run_debugger([require("lldb"), "-b",
+                                 "-o", "gdb-remote 127.0.0.1:%d" % qemu.port,
+                                 "-o", "writephys -d 0x%x 0xcafef00d" % addr,
+                                 *(["-o", "wp-init-ran"] if init else []),
+                                 *[a for n in names for a in ("-o", "help " + n)],
+                                 "-o", "process detach"], 120, merge_stderr=True)
+            assert "error:" not in lldb.stdout, lldb.stdout
+            assert "writephys: wrote 4 bytes at physical 0x%x via qemu, verified" % addr in \
+                lldb.stdout, lldb.stdout
+            assert not init or "lldb version " in lldb.stdout, lldb.stdout
+            assert qemu.pmemsave(addr, 4) == bytes.fromhex("0df0feca")
+    (home / ".gdbinit").unlink()
+    (home / ".lldbinit").unlink()
     with Qemu("x86_64") as qemu:
         # A tool that links the installed core through pkg-config alone.
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", "writephys"], check=True,
