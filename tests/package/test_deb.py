@@ -201,17 +201,16 @@ def test_install_upgrade_reinstall_purge(debs, home, tmp_path):
         assert sorted(installed()) == sorted(PACKAGES)
         assert all(os.path.lexists(p) for p in paths)
         check_installed(home, tmp_path)
-        apt("install", *bump(debs, tmp_path))
-        assert "+1" in subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
-                                       "writephys-gdb"], capture_output=True,
-                                      text=True).stdout
-        gdb = run_debugger([require("gdb"), "-batch", "-ex", "writephys --dry-run 0x10 1"], 60)
-        assert "dry run: would write 1 byte" in gdb.stdout, gdb.stdout + gdb.stderr
-        apt("install", "--reinstall", "--allow-downgrades",
-            *debs)
+        apt("install", "--reinstall", *debs)
         lldb = run_debugger([require("lldb"), "-b", "-o", "writephys --dry-run 0x10 1"], 60,
                             merge_stderr=True)
         assert "dry run: would write 1 byte" in lldb.stdout, lldb.stdout
+        apt("install", *bump(debs, tmp_path))
+        assert subprocess.run(["dpkg-query", "-W", "-f", "${Version}", *PACKAGES],
+                              capture_output=True, text=True).stdout.count("+1") == 4
+        assert all(os.path.lexists(p) for p in paths)
+        gdb = run_debugger([require("gdb"), "-batch", "-ex", "writephys --dry-run 0x10 1"], 60)
+        assert "dry run: would write 1 byte" in gdb.stdout, gdb.stdout + gdb.stderr
     finally:
         if installed():
             apt("purge", *installed())
