@@ -517,11 +517,13 @@ WP_EXPORT size_t wp_command_completions(const wp_session *s, const char *command
  * valid as long as the session. */
 WP_EXPORT const char *wp_command_help(wp_session *s, const char *command);
 
-/** Settings: the defaults of every command ("verify": auto/on/off,
- * "backend", "progress": on/off, "read-length", "read-width"), for the
- * life of the session.  wp_setting_set returns WP_EINVAL with a one-line
- * message for an unknown name or a bad value; wp_setting_get writes the
- * value as text.  The command `writephys-settings` reaches them too. */
+/** Settings: defaults that last as long as the session, each a row of
+ * the core (shared ones), of a command (readphys' read-length) or of a
+ * route (kgdb's direct-map); `writephys-settings show` lists them all.
+ * wp_setting_count and its companions enumerate the built-in rows, for
+ * wrappers that register them before a session exists.  wp_setting_set
+ * returns WP_EINVAL with a one-line message for an unknown name or a bad
+ * value; wp_setting_get writes the value as text. */
 WP_EXPORT size_t wp_setting_count(void);
 WP_EXPORT const char *wp_setting_name(size_t index);
 WP_EXPORT const char *wp_setting_doc(size_t index);
