@@ -29,7 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *argv[MAX_WORDS];
     int argc = 0;
-    argv[argc++] = (size && (data[0] & 1)) ? "readphys" : "writephys";
+    /* The first byte picks the command: every row of the registry. */
+    const wp_command_def *cmd = wp_commands[size ? data[0] % wp_commands_count : 0];
+    argv[argc++] = cmd->name;
     char *word = text;
     for (size_t i = 0; i <= size && argc < MAX_WORDS; i++) {
         if (i == size || text[i] == '\n' || text[i] == '\0') {
@@ -40,12 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     wp_request r;
     wp_error err;
-    if (wp_parse_command(session(), argc, argv, &r, &err) != WP_OK) {
+    if (wp_parse_command(session(), cmd, wp_commands, wp_commands_count, argc, argv, &r,
+                         &err) != WP_OK) {
         /* Every refusal is one line. */
         if (!err.message[0] || strchr(err.message, '\n'))
             abort();
-    } else if (!r.help && !r.version && (!r.address || r.length > (1ull << 30))) {
-        abort();
+    } else if (!r.help && !r.version && !cmd->raw_args && !r.address) {
+        abort(); /* a command that takes an ADDRESS got one */
+    } else if (!r.help && !r.version && cmd->route_options && r.length.value > (1ull << 30)) {
+        abort(); /* no transfer past the 1 GiB one command moves */
     }
     wp_request_free(&r);
     /* The line splitter and the --string escapes: one-line refusals. */

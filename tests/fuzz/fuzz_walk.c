@@ -67,9 +67,9 @@ static int mem_mode(wp_session *s, void *state, wp_error *err)
 }
 
 static int mem_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
-                     wp_error *err)
+                     wp_write_outcome *out, wp_error *err)
 {
-    (void)s, (void)state, (void)addr, (void)buf, (void)len;
+    (void)s, (void)state, (void)addr, (void)buf, (void)len, (void)out;
     return wp_fail(err, WP_ETARGET, "read-only");
 }
 
