@@ -178,7 +178,6 @@ static int arm_block_level(const geometry *g, int level)
 static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
                        uint64_t e, decoded *d)
 {
-    (void)p;
     const geometry *g = d->geo;
     unsigned from_leaf = levels - 1 - level;
     int arch_level = 4 - (int)levels + (int)level; /* -1 (5 levels, 4K with DS) to 3 */
@@ -245,7 +244,12 @@ static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsi
     }
     d->kind = E_LEAF;
     d->next = oa & ~(((uint64_t)1 << size_bits) - 1);
-    d->deny_write = (e >> 7) & 1; /* AP[2]: read-only */
+    /* AP[2]: read-only; but with TCR_EL1.HA and HD (FEAT_HAFDBS) the CPU
+     * itself clears AP[2] on the first write to an entry with DBM (bit 51)
+     * set: writable, still clean.  Linux keeps its clean writable pages so
+     * (QEMU 7.2's -cpu max has the feature). */
+    int hw_dirty = ((p->tcr >> 39) & 1) && ((p->tcr >> 40) & 1);
+    d->deny_write = ((e >> 7) & 1) && !(hw_dirty && ((e >> 51) & 1));
     d->deny_user = !((e >> 6) & 1);
     d->deny_exec = (e >> 54) & 1;
     d->deny_kernel_exec = (e >> 53) & 1;
@@ -721,12 +725,13 @@ void wp_describe_entry(int mode, uint64_t e, char *buf, size_t cap)
         unsigned bit;
         const char *name;
     } names[] = {
-        {0, 0, "P"},     {0, 1, "RW"},    {0, 2, "US"},   {0, 3, "PWT"},   {0, 4, "PCD"},
-        {0, 5, "A"},     {0, 6, "D"},     {0, 7, "PS"},   {0, 8, "G"},     {0, 63, "NX"},
-        {1, 0, "V"},     {1, 1, "T"},     {1, 6, "AP1"},  {1, 7, "AP2"},   {1, 10, "AF"},
-        {1, 11, "nG"},   {1, 53, "PXN"},  {1, 54, "UXN"}, {1, 59, "PXNT"}, {1, 60, "UXNT"},
-        {1, 61, "APT1"}, {1, 62, "APT2"}, {2, 0, "V"},    {2, 1, "R"},     {2, 2, "W"},
-        {2, 3, "X"},     {2, 4, "U"},     {2, 5, "G"},    {2, 6, "A"},     {2, 7, "D"},
+        {0, 0, "P"},     {0, 1, "RW"},    {0, 2, "US"},    {0, 3, "PWT"},  {0, 4, "PCD"},
+        {0, 5, "A"},     {0, 6, "D"},     {0, 7, "PS"},    {0, 8, "G"},    {0, 63, "NX"},
+        {1, 0, "V"},     {1, 1, "T"},     {1, 6, "AP1"},   {1, 7, "AP2"},  {1, 10, "AF"},
+        {1, 11, "nG"},   {1, 51, "DBM"},  {1, 53, "PXN"},  {1, 54, "UXN"}, {1, 59, "PXNT"},
+        {1, 60, "UXNT"}, {1, 61, "APT1"}, {1, 62, "APT2"}, {2, 0, "V"},    {2, 1, "R"},
+        {2, 2, "W"},     {2, 3, "X"},     {2, 4, "U"},     {2, 5, "G"},    {2, 6, "A"},
+        {2, 7, "D"},
     };
     int family = mode == WP_PAGING_ARM64 ? 1 : mode >= WP_PAGING_SV32 ? 2 : 0;
     size_t n = 0;
@@ -852,9 +857,14 @@ int wp_walk_each(wp_session *s, wp_route_handle *h, wp_walker *w, uint64_t lo, u
         st.g = &g;
         st.va_base = 0;
         st.sign_bit = 0;
-        if (m->mode == WP_PAGING_ARM64 && half == 1)
-            st.va_base = UINT64_MAX << g.va_bits; /* TTBR1: the top of the space */
-        else if (m->mode != WP_PAGING_ARM64 && g.va_bits > 32 && g.va_bits < 64)
+        if (m->mode == WP_PAGING_ARM64) {
+            /* A half outside the range asked for: not one table read. */
+            uint64_t first = half ? UINT64_MAX << g.va_bits : 0;
+            uint64_t last = half ? UINT64_MAX : UINT64_MAX >> (64 - g.va_bits);
+            if (last < lo || first > hi)
+                continue;
+            st.va_base = first; /* TTBR1: the top of the space */
+        } else if (m->mode != WP_PAGING_ARM64 && g.va_bits > 32 && g.va_bits < 64)
             st.sign_bit = g.va_bits; /* canonical: the bits above copy the top one */
         rc = each_table(&st, 0, g.root, 0, 0, 0, 0, 0, err);
         if (mode && mode_cap && m->mode == WP_PAGING_ARM64)
