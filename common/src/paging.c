@@ -762,6 +762,8 @@ typedef struct each_state {
     uint64_t va_base;  /* aarch64 TTBR1: the half's lowest address */
     unsigned sign_bit; /* x86-64, riscv: va_bits, whose top bit is copied above */
     uint8_t *buf[6];   /* one table per level */
+    uint64_t held[6];  /* the physical address of the table in buf[level] */
+    size_t held_bytes[6];
     unsigned long visits;
     wp_leaf_fn fn;
     void *ctx;
@@ -787,13 +789,22 @@ static int each_table(each_state *st, unsigned level, uint64_t table, uint64_t v
                        WP_WALK_MAX_TABLES);
     if (wp_session_interrupted(st->s))
         return wp_fail(err, WP_EINTR, "interrupted after %u table pages read", st->w->reads);
-    size_t got = 0;
-    wp_error why = {0};
-    int rc = wp_route_read(st->h, table, st->buf[level], bytes, &got, &why);
-    if (rc)
-        return wp_fail(err, rc, "cannot read the level-%u table at physical 0x%llx: %s", level,
-                       (unsigned long long)table, why.message);
-    st->w->reads += (unsigned)((bytes + WP_TABLE_BLOCK - 1) / WP_TABLE_BLOCK);
+    /* A table that the entry before pointed at too (Linux's ESPFIX maps
+     * one page table from every entry of a PMD, thousands of times) is
+     * still in this level's buffer: the guest is stopped, nothing changed. */
+    int rc;
+    if (st->held_bytes[level] != bytes || st->held[level] != table) {
+        size_t got = 0;
+        wp_error why = {0};
+        st->held_bytes[level] = 0;
+        rc = wp_route_read(st->h, table, st->buf[level], bytes, &got, &why);
+        if (rc)
+            return wp_fail(err, rc, "cannot read the level-%u table at physical 0x%llx: %s",
+                           level, (unsigned long long)table, why.message);
+        st->w->reads += (unsigned)((bytes + WP_TABLE_BLOCK - 1) / WP_TABLE_BLOCK);
+        st->held[level] = table;
+        st->held_bytes[level] = bytes;
+    }
     int order = st->w->paging.big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
     uint64_t span = lo_bit >= 64 ? 0 : (uint64_t)1 << lo_bit;
     for (size_t i = 0; i < n; i++) {

@@ -726,6 +726,31 @@ static void x86_regs(uint64_t cr3, uint64_t cr4)
     set_reg(3, "efer", 0xd00);
 }
 
+/* Issue 19 (Debian's x86-64 kernel): ESPFIX points every entry of a PMD at
+ * one page table; a table the entry before pointed at too is not read
+ * again (2155 table pages read became 105 there). */
+static void test_ptdump_table_pointed_at_again(void)
+{
+    setup("i386:x86-64");
+    put64(0x1000, 0x2000 | P | RW);
+    put64(0x2000, 0x3000 | P | RW);
+    for (int i = 0; i < 4; i++)
+        put64(0x3000 + (uint64_t)i * 8, 0x4000 | P | RW);
+    put64(0x4000, 0x50000 | P | NX);
+    x86_regs(0x1000, 0x20);
+    char out[4096];
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x0-0xfff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "0x200000-0x200fff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "0x400000-0x400fff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "0x600000-0x600fff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "ptdump: 4 ranges (0x4000 bytes mapped), 4 table pages read "
+                                "(x86-64 4-level)\n");
+    CU_ASSERT_EQUAL(run_line("ptov", "0x50000", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ptov: 4 virtual addresses map physical 0x50000; 4 "
+                                       "table pages read"));
+}
+
 static void test_ptdump_x86(void)
 {
     setup("i386:x86-64");
@@ -987,6 +1012,8 @@ static const CU_TestInfo tests[] = {
     {"aarch64 5 levels, TxSZ out of range (issue 23.3)", test_arm64_five_levels_and_txsz},
     {"aarch64 HPD, level-0 block (issue 23.6, 23.7)", test_arm64_hpd_and_level0_block},
     {"aarch64 hardware dirty state, DBM (issue 19)", test_arm64_hardware_dirty_state},
+    {"ptdump: a table pointed at again is read once (issue 19)",
+     test_ptdump_table_pointed_at_again},
     {"riscv Sv39/48/57", test_riscv},
     {"--virtual writes and reads, vtop --walk", test_virtual_writes},
     {"ptdump x86-64: merged ranges, flags, --range, --filter", test_ptdump_x86},
