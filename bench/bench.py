@@ -26,7 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-from harness import LLDB, LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
+from harness import BUILD, LLDB, LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
 
 ADDR = 0x1000000  # real mode at reset: the debuggers' own addresses are physical
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
@@ -293,7 +293,7 @@ def ptdump_rows(modes, runs):
     sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
     import linux_guest  # noqa: E402
     from test_linux import boot  # noqa: E402
-    files = linux_guest.build(os.path.join(os.path.dirname(LLDB_PLUGIN), "..", "linux-guest"))
+    files = linux_guest.build(os.path.join(BUILD, "linux-guest"))
     out = []
     for paging in modes:
         qemu, _ = boot(files, "no5lvl" if paging == "4-level" else "")
