@@ -1,9 +1,10 @@
 """vtop, readphys --virtual, ptov and ptdump on Debian's own arm64 kernel
 (linux-image-arm64, KASLR on) booted under TCG on `-M virt -cpu max` to a
 busybox shell, on the TTBR0 (the shell's) and TTBR1 (the kernel's) tables
-as the kernel built them.  QEMU is the oracle: gva2gpa at both ends of
-every range ptdump prints, at every alias ptov names, and pmemsave for the
-bytes readphys shows; the same lines give the same text in GDB and LLDB.
+as the kernel built them.  QEMU is the oracle, through QMP: HMP's gva2gpa
+at both ends of every range ptdump prints and at every alias ptov names
+(and at EL0, for the user/kernel flag), pmemsave for the bytes readphys
+shows; the same lines give the same text in GDB and LLDB.
 
 The guest is paused through QMP before the first session and stays paused
 until the last: GDB leaves by `disconnect` (QEMU 7.2 resumes the guest on
@@ -45,18 +46,18 @@ def gdb_session(qemu, lines):
             for r in run_gdb(lines + ["disconnect"], port=qemu.port, gdb=qemu.gdb)][:-1]
 
 
-def gva2gpa(qemu, addresses, at_el0=()):
-    """QEMU's own translations of the addresses, as the CPU at EL1 with
-    PSTATE.PAN clear sees them: every valid stage-1 entry of either half
-    is then readable, where at EL0 (kernel pages) or with PAN set (user
-    pages) QEMU's translation refuses some; and of at_el0 as EL0 sees them
-    (None where EL0 may not read).  PSTATE is put back."""
-    out = gdb_session(qemu, ["set $wp_cpsr = $cpsr", "set $cpsr = ($wp_cpsr & ~0x40000f) | 5"] +
-                      ["monitor gva2gpa %#x" % va for va in addresses] +
-                      ["set $cpsr = $wp_cpsr & ~0x40000f"] +
-                      ["monitor gva2gpa %#x" % va for va in at_el0] + ["set $cpsr = $wp_cpsr"])
-    el1 = [gpa(t) for t in out[2:2 + len(addresses)]]
-    return (el1, [gpa(t) for t in out[3 + len(addresses):-1]]) if at_el0 else el1
+def gva2gpa(qemu, addresses, pstate, el0=False):
+    """QEMU's own translations (HMP gva2gpa through QMP) of the addresses,
+    as the CPU sees them at EL1 with PSTATE.PAN clear: every valid stage-1
+    entry of either half is then readable, where at EL0 (kernel pages) or
+    with PAN set (user pages) QEMU's translation refuses some; or at EL0
+    (None where EL0 may not read).  A GDB session sets PSTATE and leaves
+    the guest paused; PSTATE is put back to `pstate` after."""
+    mode = (pstate & ~0x40000f) | (0 if el0 else 5)   # EL0t or EL1h, PAN clear
+    gdb_session(qemu, ["set $cpsr = %#x" % mode])
+    out = [gpa(qemu.monitor("gva2gpa %#x" % va)) for va in addresses]
+    gdb_session(qemu, ["set $cpsr = %#x" % pstate])
+    return out
 
 
 def test_arm64_kernel_vtop_ptdump_ptov_match_qemu(guest_files):
@@ -77,7 +78,8 @@ def test_arm64_kernel_vtop_ptdump_ptov_match_qemu(guest_files):
                  "readphys --virtual %#x --length 64" % schedule, "ptdump",
                  "ptdump --backend qemu", "ptdump --filter wx", "ptdump --filter x,user",
                  "ptdump --range 0x0-0xffffffffffff"]
-        gdb_out = gdb_session(qemu, lines)
+        gdb_out = gdb_session(qemu, lines + ["p/x $cpsr"])
+        pstate = int(gdb_out.pop().split("=")[1], 16)
         walk, vtop, read, dump, dump_stub, wx, user_x, low = gdb_out
         assert walk.startswith("vtop: aarch64 4K TTBR1 walk of %#x\n" % stext), walk
         ranges = ranges_of(dump)
@@ -100,7 +102,8 @@ def test_arm64_kernel_vtop_ptdump_ptov_match_qemu(guest_files):
         # QEMU's own walk at both ends of every range and at the symbols;
         # and at EL0, which reads the user ranges and no kernel one.
         points = boundaries(ranges) + [stext, schedule]
-        truth, el0 = gva2gpa(qemu, points, [r[0] for r in ranges])
+        truth = gva2gpa(qemu, points, pstate)
+        el0 = gva2gpa(qemu, [r[0] for r in ranges], pstate, el0=True)
         assert [r[4] for r in ranges] == ["kernel" if t is None else "user" for t in el0]
         wrong = [(hex(va), got, want) for va, got, want in zip(
             points, truth, [v for r in ranges for v in (r[2], r[2] + r[1] - r[0])])
@@ -126,7 +129,7 @@ def test_arm64_kernel_vtop_ptdump_ptov_match_qemu(guest_files):
         assert len(aliases) >= 2 and len(sched_aliases) >= 2, (ptov_text, ptov_sched)
         assert "ptov: %d virtual addresses map physical %#x; " % (len(aliases), text_phys) \
             in ptov_text, ptov_text
-        assert gva2gpa(qemu, aliases + sched_aliases) == \
+        assert gva2gpa(qemu, aliases + sched_aliases, pstate) == \
             [text_phys] * len(aliases) + [sched_phys] * len(sched_aliases)
         # The same lines in LLDB, same text (LLDB's detach resumes the guest).
         assert run_text("lldb", lines + more, port=qemu.port) == gdb_out + [ptov_text, ptov_sched]
