@@ -8,11 +8,14 @@
 # expression evaluation, target state and cache flushing.  ctypes rather than
 # a C extension, so one build serves whichever Python GDB embeds.
 
+import contextlib
 import ctypes
 import os
 import signal
+import sys
 import tempfile
 import time
+import types
 
 import gdb
 
@@ -27,6 +30,7 @@ WP_EHOST = -6
 WP_EINTR = -8
 WP_ESTATE = -11
 ORDER_LITTLE, ORDER_BIG = 1, 2
+WP_PROGRESS_OFF, WP_PROGRESS_IN_PLACE, WP_PROGRESS_LINES = 0, 1, 2
 
 
 class _Error(ctypes.Structure):
@@ -77,9 +81,70 @@ class _Host(ctypes.Structure):
 class _Result(ctypes.Structure):
     _fields_ = [("status", ctypes.c_int), ("text", _Buf), ("error", _Error),
                 ("fields", _Buf), ("address", ctypes.c_uint64), ("length", ctypes.c_uint64),
-                ("bytes_done", ctypes.c_uint64), ("verified", ctypes.c_int),
-                ("dry_run", ctypes.c_int), ("backend", ctypes.c_char * 16),
+                ("bytes_done", ctypes.c_uint64), ("in_doubt", ctypes.c_uint64),
+                ("verified", ctypes.c_int), ("dry_run", ctypes.c_int),
+                ("backend", ctypes.c_char * 16),
                 ("data", _Buf)]
+
+
+class _RouteOptions(ctypes.Structure):
+    _fields_ = [("backend", ctypes.c_char_p), ("force", ctypes.c_int),
+                ("verify", ctypes.c_int), ("for_write", ctypes.c_int)]
+
+
+class _WalkStep(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("table", ctypes.c_uint64),
+                ("index", ctypes.c_uint), ("entry_addr", ctypes.c_uint64),
+                ("entry", ctypes.c_uint64)]
+
+
+class _Translation(ctypes.Structure):
+    _fields_ = [("virt", ctypes.c_uint64), ("phys", ctypes.c_uint64),
+                ("page_size", ctypes.c_uint64), ("flags", ctypes.c_uint),
+                ("mode", ctypes.c_char * 32), ("nsteps", ctypes.c_uint),
+                ("steps", _WalkStep * 6), ("stopped", ctypes.c_int)]
+
+
+# Every struct this file declares, by its C name: checked against the
+# core's own layout at load (_layout_mismatch).
+_STRUCTS = {"wp_error": _Error, "wp_buf": _Buf, "wp_target_info": _TargetInfo,
+            "wp_host": _Host, "wp_result": _Result, "wp_route_options": _RouteOptions,
+            "wp_walk_step": _WalkStep, "wp_translation": _Translation}
+
+
+class _LayoutRow(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_char_p), ("field", ctypes.c_char_p),
+                ("offset", ctypes.c_size_t), ("size", ctypes.c_size_t)]
+
+
+def _layout_mismatch(lib):
+    """The first difference between the structs above and the core's, or
+    None.  The same API version with another layout is a core built from
+    changed sources: reading its results would take the wrong slots."""
+    lib.wp_layout.restype = ctypes.POINTER(_LayoutRow)
+    lib.wp_layout.argtypes = [ctypes.POINTER(ctypes.c_size_t)]
+    count = ctypes.c_size_t()
+    rows = lib.wp_layout(ctypes.byref(count))
+    core = {}
+    for i in range(count.value):
+        row = rows[i]
+        fields = core.setdefault(row.type.decode(), {})
+        fields[row.field.decode() if row.field else None] = (row.offset, row.size)
+    show = lambda v: "offset %d size %d" % v if v else "absent"
+    for name, cls in _STRUCTS.items():
+        theirs = core.get(name, {})
+        ours = {None: (0, ctypes.sizeof(cls))}
+        ours.update({f[0]: (getattr(cls, f[0]).offset, getattr(cls, f[0]).size)
+                     for f in cls._fields_})
+        # Fields in the core's order (the first that moved is the one
+        # inserted or changed), the struct's size last.
+        where = lambda f: (f is None, (theirs.get(f) or ours.get(f))[0])
+        for field in sorted(set(ours) | set(theirs), key=where):
+            if ours.get(field) != theirs.get(field):
+                what = name + ("." + field if field else " (its size)")
+                return "%s is %s in the core, %s here" % (what, show(theirs.get(field)),
+                                                          show(ours.get(field)))
+    return None
 
 
 def _top_level_mi():
@@ -125,6 +190,11 @@ def _load_core():
                          "load the writephys.py built with that core"
                          % (path, lib.wp_version().decode(), lib.wp_api_version(),
                             API_VERSION))
+    mismatch = _layout_mismatch(lib)
+    if mismatch:
+        raise _LoadError("%s (writephys %s) was built from other sources than this "
+                         "writephys.py: %s; load the writephys.py built with that core"
+                         % (path, lib.wp_version().decode(), mismatch))
     lib.wp_session_monitor_failures_speak.argtypes = [ctypes.c_void_p]
     lib.wp_session_new.restype = ctypes.c_void_p
     lib.wp_session_new.argtypes = [ctypes.POINTER(_Host), ctypes.c_void_p]
@@ -152,6 +222,16 @@ def _load_core():
     lib.wp_setting_name.argtypes = [ctypes.c_size_t]
     lib.wp_setting_doc.restype = ctypes.c_char_p
     lib.wp_setting_doc.argtypes = [ctypes.c_size_t]
+    lib.wp_progress_due.argtypes = [ctypes.c_int, ctypes.c_double,
+                                    ctypes.POINTER(ctypes.c_double)]
+    lib.wp_command_result_variable.restype = ctypes.c_char_p
+    lib.wp_command_result_variable.argtypes = [ctypes.c_char_p]
+    lib.wp_stub_error_line.restype = ctypes.c_size_t
+    lib.wp_stub_error_line.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.wp_option_completes_path.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    lib.wp_virtual_to_physical.argtypes = [ctypes.c_void_p, ctypes.POINTER(_RouteOptions),
+                                           ctypes.POINTER(ctypes.c_uint64), ctypes.c_uint64,
+                                           ctypes.POINTER(_Translation), ctypes.POINTER(_Error)]
     lib.wp_command_count.restype = ctypes.c_size_t
     lib.wp_command_name.restype = ctypes.c_char_p
     lib.wp_command_name.argtypes = [ctypes.c_size_t]
@@ -159,6 +239,12 @@ def _load_core():
 
 
 _lib = None
+
+
+def _stub_error_line(output):
+    buf = ctypes.create_string_buffer(512)
+    _lib.wp_stub_error_line(output.encode("utf-8", "replace"), buf, 512)
+    return buf.value.decode("utf-8", "replace")
 
 
 def _one_line(exc):
@@ -189,7 +275,7 @@ class _GdbHost:
         self.mi = False            # the command came through GDB/MI
         self.started = 0.0
         self.shown = 0             # length of the progress line on screen
-        self.last_shown = 0.0
+        self.last_shown = ctypes.c_double(0.0)
         err = _Error()
         self.session = _lib.wp_session_new(ctypes.byref(self.struct), ctypes.byref(err))
         if not self.session:
@@ -246,7 +332,7 @@ class _GdbHost:
             except gdb.error as exc:
                 if "Protocol error with Rcmd" not in str(exc):
                     raise
-                raise gdb.GdbError("the stub answered with an error") from None
+                raise gdb.GdbError(_stub_error_line("")) from None
         else:
             text = self._monitor_logged(line)
         data = text.encode("utf-8", "replace")
@@ -285,9 +371,7 @@ class _GdbHost:
         if failure is not None:
             if "Protocol error with Rcmd" not in str(failure):
                 raise failure
-            said = [l for l in text.splitlines() if l.strip()]
-            raise gdb.GdbError("the stub answered with an error" +
-                               (": " + said[-1] if said else ""))
+            raise gdb.GdbError(_stub_error_line(text))
         return text
 
     def _read_memory(self, addr, buf, length):
@@ -431,48 +515,51 @@ class _GdbHost:
         # not UTF-8, so both debuggers hand the core the same bytes.
         enc = lambda a: a.encode("utf-8", "surrogateescape")
         result = _Result()
+        try:
+            with self.core_call():
+                if isinstance(args, str):
+                    _lib.wp_command_run_line(self.session, name.encode(), enc(args),
+                                             ctypes.byref(result))
+                else:
+                    argv = [name] + list(args)
+                    array = (ctypes.c_char_p * len(argv))(*[enc(a) for a in argv])
+                    _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
+            return _Outcome(result)
+        finally:
+            _lib.wp_result_free(ctypes.byref(result))
+
+    @contextlib.contextmanager
+    def core_call(self):
+        """Around every call into the core that may talk to the target."""
         self.interrupted = False
         # Ctrl-C must not tear a packet exchange in two (the stub may have
         # applied a write whose reply we would then drop): while the core
         # runs, it only raises a flag that the core reads between packets.
         previous = signal.signal(signal.SIGINT, self._on_sigint)
         self.started = time.monotonic()
-        self.last_shown = 0.0
+        self.last_shown.value = 0.0
         try:
-            if isinstance(args, str):
-                _lib.wp_command_run_line(self.session, name.encode(), enc(args),
-                                         ctypes.byref(result))
-            else:
-                argv = [name] + list(args)
-                array = (ctypes.c_char_p * len(argv))(*[enc(a) for a in argv])
-                _lib.wp_command_run(self.session, len(argv), array, ctypes.byref(result))
-            return _Outcome(result)
+            yield
         finally:
             signal.signal(signal.SIGINT, previous)
             self._clear_progress()
-            _lib.wp_result_free(ctypes.byref(result))
 
     def _on_sigint(self, _signum, _frame):
         self.interrupted = True
 
-    PROGRESS_AFTER = 0.5     # seconds before a transfer shows progress
-    PROGRESS_EVERY = 0.25    # seconds between updates
-
     def _progress(self, _ctx, done, total):
-        # Called after every packet: only long transfers show anything, and
-        # no more often than every quarter second.  No exception may escape.
+        # Called after every packet; the core says when a line is due.  No
+        # exception may escape.
         try:
             # The CLI shows it on a terminal only: a script capturing GDB's
             # output gets the result, not a line rewritten in place.
-            if not self.mi and not os.isatty(1):
+            style = WP_PROGRESS_LINES if self.mi else \
+                WP_PROGRESS_IN_PLACE if os.isatty(1) else WP_PROGRESS_OFF
+            seconds = time.monotonic() - self.started
+            if not _lib.wp_progress_due(style, seconds, ctypes.byref(self.last_shown)):
                 return
-            now = time.monotonic()
-            if now - self.started < self.PROGRESS_AFTER or \
-                    now - self.last_shown < self.PROGRESS_EVERY:
-                return
-            self.last_shown = now
             buf = ctypes.create_string_buffer(160)
-            _lib.wp_progress_line(done, total, now - self.started, buf, 160)
+            _lib.wp_progress_line(done, total, seconds, buf, 160)
             line = buf.value.decode()
             if self.mi:      # a console stream record per update, for IDEs
                 gdb.write(line + "\n")
@@ -502,11 +589,13 @@ class _Outcome:
 
     def __init__(self, r):
         self.ok = r.status == WP_OK
+        self.status = r.status
         self.text = _buf_bytes(r.text).decode("utf-8", "replace")
         self.error = r.error.message.decode("utf-8", "replace")
         self.address = r.address
         self.length = r.length
         self.done = r.bytes_done
+        self.in_doubt = r.in_doubt
         self.verified = bool(r.verified)
         self.dry_run = bool(r.dry_run)
         self.backend = r.backend.decode()
@@ -545,17 +634,20 @@ class _PhysCommand(gdb.Command):
         outcome = _run(self.wp_name, arg)
         gdb.write(outcome.text)
 
+    def _completes_path(self, option):
+        return bool(_lib.wp_option_completes_path(self.wp_name.encode(), option.encode()))
+
     def complete(self, text, word):
         # GDB breaks words at '-', so `word` may be the tail of the token
         # being typed; candidates are returned relative to it.
         tokens = text.split(" ")
         token = tokens[-1]
         previous = tokens[-2] if len(tokens) > 1 else ""
-        for option in ("--file=", "--output="):
-            if token.startswith(option):
-                previous, token = option[:-1], token[len(option):]
-                word = word[-len(token):] if token else ""
-        if previous in ("--file", "--output"):
+        option, eq, value = token.partition("=")
+        if eq and token.startswith("--") and self._completes_path(option):
+            previous, token = option, value
+            word = word[-len(token):] if token else ""
+        if self._completes_path(previous):
             # GDB's own filename completer would complete the whole argument
             # string (options included), so paths are completed here.
             return _complete_path(token, word)
@@ -569,11 +661,18 @@ class _PhysCommand(gdb.Command):
         return [c[cut:] for c in choices if c.startswith(token)]
 
 
+def _run_outcome(name, args):
+    """Runs a command, and sets the variable the core says it sets."""
+    outcome = _host.run(name, args)
+    variable = _lib.wp_command_result_variable(name.encode())
+    if variable:
+        gdb.set_convenience_variable(variable.decode(), outcome.done)
+    return outcome
+
+
 def _run(name, args):
     """Runs a command; raises the one-line error as gdb.GdbError."""
-    outcome = _host.run(name, args)
-    if name == "writephys":
-        gdb.set_convenience_variable("_writephys_written", outcome.done)
+    outcome = _run_outcome(name, args)
     if not outcome.ok:
         raise gdb.GdbError(outcome.error)
     return outcome
@@ -712,6 +811,224 @@ def _register(name):
     cls(name)
 
 
+# ---- `import writephys`: the data-space calls for GDB's Python ----
+# Each call is the command's own argv through wp_command_run, so it does
+# exactly what the command does and fails with the line the command prints.
+
+class Error(Exception):
+    """A writephys call failed: str(e) is the one line the command prints.
+    bytes_written: the bytes that landed from address on; in_doubt: the
+    bytes after them whose fate is unknown (a packet in flight when the
+    stub stopped answering); status: the core's wp_status."""
+
+    def __init__(self, message, status, address, bytes_written=0, in_doubt=0):
+        super().__init__(message)
+        self.status = status
+        self.address = address
+        self.bytes_written = bytes_written
+        self.in_doubt = in_doubt
+
+    @property
+    def written_range(self):
+        """[start, end) of what landed (empty when nothing did)."""
+        return (self.address, self.address + self.bytes_written)
+
+    @property
+    def doubt_range(self):
+        """[start, end) of what may or may not have landed."""
+        start = self.address + self.bytes_written
+        return (start, start + self.in_doubt)
+
+
+def _api_int(value, what):
+    """An int or a gdb.Value, as the literal the core reads."""
+    if isinstance(value, gdb.Value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s must be an int or a gdb.Value, not %s"
+                        % (what, type(value).__name__))
+    return str(value)
+
+
+def _api_bytes(data, what):
+    try:
+        return bytes(memoryview(data))
+    except TypeError:
+        raise TypeError("%s must be bytes-like, not %s" % (what, type(data).__name__)) from None
+
+
+def _api_route(backend, verify=None, force=False):
+    argv = ["--backend", str(backend)] if backend is not None else []
+    if verify is not None:
+        argv.append("--verify" if verify else "--no-verify")
+    if force:
+        argv.append("--force")
+    return argv
+
+
+def _api_run(argv, address):
+    """Runs argv; a failure raises Error at the address the caller gave."""
+    if _host is None:
+        raise RuntimeError("writephys did not load (see the message GDB printed)")
+    outcome = _run_outcome(argv[0], argv[1:])
+    if not outcome.ok:
+        raise Error(outcome.error, outcome.status, int(address), outcome.done,
+                    outcome.in_doubt)
+    return outcome
+
+
+_API_VALUES_MAX = 64 << 10    # bytes passed as VALUEs; more go as a file
+
+
+def _api_values(data):
+    return ["0x%02x" % b for b in data]
+
+
+def write_physical(address, data, *, backend=None, verify=None, force=False):
+    """Writes the bytes of data at physical address; returns the bytes
+    written (BytesWritten).  As `writephys -b ADDRESS VALUE...`, or
+    `--file` with those bytes when they are many."""
+    data = _api_bytes(data, "data")
+    where = _api_route(backend, verify, force)
+    address = _api_int(address, "address")
+    if len(data) <= _API_VALUES_MAX:
+        return _api_run(["writephys", "-b"] + where + [address] + _api_values(data),
+                        address).done
+    # Longer data as a file: one command for any length (up to --file's 1 GiB).
+    with tempfile.NamedTemporaryFile(prefix="writephys-data-") as f:
+        f.write(data)
+        f.flush()
+        return _api_run(["writephys"] + where + ["--file", f.name, address], address).done
+
+
+def fill_physical(address, length, pattern, *, backend=None, verify=None, force=False):
+    """Repeats the bytes of pattern over length bytes from physical address;
+    returns the bytes written.  As `writephys --fill --length N`."""
+    pattern = _api_bytes(pattern, "pattern")
+    address = _api_int(address, "address")
+    return _api_run(["writephys", "--fill", "--length", _api_int(length, "length")] +
+                    _api_route(backend, verify, force) + [address] + _api_values(pattern),
+                    address).done
+
+
+def read_physical(address, length, *, backend=None, force=False):
+    """The bytes at [address, address + length) of physical memory (at
+    most 1 MiB a call, as readphys prints)."""
+    address = _api_int(address, "address")
+    return _api_run(["readphys", "--length", _api_int(length, "length")] +
+                    _api_route(backend, force=force) + [address], address).data
+
+
+def virtual_to_physical(address, *, root=None, backend=None):
+    """The physical address of a virtual one, as `vtop` finds it."""
+    argv = ["vtop"] + _api_route(backend)
+    if root is not None:
+        argv += ["--root", _api_int(root, "root")]
+    address = _api_int(address, "address")
+    return int(_api_run(argv + [address], address).fields["physical"], 16)
+
+
+class Walk:
+    """A translation with every level read: physical, page_size, mode,
+    writable, user, executable, and steps, one (name, table, index,
+    entry_address, entry) per level, the last where the walk stopped."""
+
+    def __init__(self, t):
+        self.virtual = t.virt
+        self.physical = t.phys
+        self.page_size = t.page_size
+        self.mode = t.mode.decode()
+        self.writable = bool(t.flags & 1)
+        self.user = bool(t.flags & 2)
+        self.executable = bool(t.flags & 4)
+        self.steps = [(s.name.decode() if s.name else "", s.table, s.index, s.entry_addr,
+                       s.entry) for s in t.steps[:t.nsteps]]
+
+
+def walk(address, *, root=None, backend=None, force=False):
+    """The walk of `vtop --walk` as a Walk; raises Error as vtop fails.  The
+    core's wp_virtual_to_physical, which vtop itself calls."""
+    if _host is None:
+        raise RuntimeError("writephys did not load (see the message GDB printed)")
+    virt = int(_api_int(address, "address"))
+    root = None if root is None else int(_api_int(root, "root"))
+    if virt < 0 or (root or 0) < 0:
+        # Out of uint64's range: vtop refuses it with its own words.
+        virtual_to_physical(virt, root=root, backend=backend)
+    root_value = None if root is None else ctypes.c_uint64(root)
+    opt = _RouteOptions(backend.encode() if backend is not None else None, int(force), 0, 0)
+    t = _Translation()
+    err = _Error()
+    with _host.core_call():
+        rc = _lib.wp_virtual_to_physical(_host.session, ctypes.byref(opt),
+                                         ctypes.byref(root_value) if root_value is not None
+                                         else None, virt, ctypes.byref(t), ctypes.byref(err))
+    if rc:
+        raise Error("vtop: " + err.message.decode("utf-8", "replace"), rc, virt)
+    return Walk(t)
+
+
+def read_port(port, size=1, *, backend=None):
+    """An x86 I/O port of size 1, 2 or 4 bytes, as `readio`."""
+    port = _api_int(port, "port")
+    outcome = _api_run(["readio", _api_width(size)] + _api_route(backend) + [port], port)
+    return int(outcome.fields["value"], 16)
+
+
+def write_port(port, value, size=1, *, backend=None, verify=None):
+    """Writes an x86 I/O port, as `writeio`."""
+    port = _api_int(port, "port")
+    _api_run(["writeio", _api_width(size)] + _api_route(backend, verify) +
+             [port, _api_int(value, "value")], port)
+
+
+def read_pci_config(bdf, offset=0, length=4, *, backend=None):
+    """Bytes of a PCI function's configuration space, as `readpci`; bdf is
+    the text readpci takes ("00:02.0")."""
+    offset = _api_int(offset, "offset")
+    return _api_run(["readpci"] + _api_route(backend) +
+                    [str(bdf), offset, "--length", _api_int(length, "length")], offset).data
+
+
+def write_pci_config(bdf, offset, data, *, backend=None, verify=None):
+    """Writes bytes of a PCI function's configuration space, as `writepci
+    -b`; returns the bytes written."""
+    data = _api_bytes(data, "data")
+    offset = _api_int(offset, "offset")
+    return _api_run(["writepci", "-b"] + _api_route(backend, verify) +
+                    [str(bdf), offset] + _api_values(data), offset).done
+
+
+def _api_width(size):
+    widths = {1: "-b", 2: "-w", 4: "-d"}
+    if size not in widths:
+        raise ValueError("size must be 1, 2 or 4, not %r" % (size,))
+    return widths[size]
+
+
+_API = ("Error", "Walk", "write_physical", "fill_physical", "read_physical",
+        "virtual_to_physical", "walk", "read_port", "write_port", "read_pci_config",
+        "write_pci_config")
+
+
+def _register_module():
+    """`import writephys` gives the calls above.  GDB runs a sourced file
+    as __main__, so the module is made here; sourcing again replaces its
+    functions and keeps its Error, so `except writephys.Error` in a script
+    imported before still catches."""
+    global Error
+    module = sys.modules.get("writephys")
+    if module is None or getattr(module, "_writephys_plugin", False) is not True:
+        module = types.ModuleType("writephys", "writephys: physical memory from GDB's Python.")
+        module._writephys_plugin = True
+        sys.modules["writephys"] = module
+    elif hasattr(module, "Error"):
+        Error = module.Error
+    for name in _API:
+        setattr(module, name, globals()[name])
+    module.__all__ = list(_API)
+
+
 def _utf8_arguments():
     """GDB hands a command its arguments decoded with the host charset and
     refuses those that do not decode.  Under LANG=C that charset is ASCII,
@@ -747,6 +1064,7 @@ def _main():
         if hasattr(gdb.events, event):
             getattr(gdb.events, event).connect(_host.target_changed)
     _register_settings()
+    _register_module()
     for name in (_lib.wp_command_name(i).decode() for i in range(_lib.wp_command_count())):
         _register(name)
         if hasattr(gdb, "MICommand"):

@@ -116,8 +116,8 @@ class LldbHost
             rc = wp_command_run(session_, static_cast<int>(argv.size()), argv.data(), &res);
             ClearProgress();
         }
-        if (std::strcmp(name, "writephys") == 0)
-            SetWrittenVariable(res.bytes_done);
+        if (const char *variable = wp_command_result_variable(name))
+            SetResultVariable(variable, res.bytes_done);
         if (rc == WP_OK) {
             if (res.text.data)
                 result.Printf("%s", res.text.data);
@@ -165,11 +165,9 @@ class LldbHost
         FILE *out = self.debugger_.GetOutputFileHandle();
         bool tty = out && isatty(fileno(out));
         static const bool adapter = UnderAdapter();
-        if (!tty && !adapter)
+        int style = tty ? WP_PROGRESS_IN_PLACE : adapter ? WP_PROGRESS_LINES : WP_PROGRESS_OFF;
+        if (!wp_progress_due(style, now, &self.last_shown_))
             return;
-        if (now < 0.5 || now - self.last_shown_ < (tty ? 0.25 : 1.0))
-            return;
-        self.last_shown_ = now;
         char line[160];
         wp_progress_line(done, total, now, line, sizeof line);
         if (tty) {
@@ -192,21 +190,21 @@ class LldbHost
         shown_ = 0;
     }
 
-    // LLDB's counterpart of GDB's $_writephys_written: a persistent
+    // LLDB's counterpart of GDB's convenience variable: a persistent
     // expression variable, which scripts read as `expr $_writephys_written`.
-    void SetWrittenVariable(uint64_t written)
+    void SetResultVariable(const char *variable, uint64_t value)
     {
         lldb::SBTarget target = debugger_.GetSelectedTarget();
         if (!target.IsValid())
             return;
         lldb::SBExpressionOptions options;
         options.SetSuppressPersistentResult(true);
-        std::string value = std::to_string(written);
-        lldb::SBValue v = target.EvaluateExpression(
-            ("$_writephys_written = " + value + "ULL").c_str(), options);
+        std::string name = std::string("$") + variable;
+        std::string number = std::to_string(value) + "ULL";
+        lldb::SBValue v = target.EvaluateExpression((name + " = " + number).c_str(), options);
         if (!v.IsValid() || v.GetError().Fail())
-            target.EvaluateExpression(
-                ("unsigned long long $_writephys_written = " + value + "ULL").c_str(), options);
+            target.EvaluateExpression(("unsigned long long " + name + " = " + number).c_str(),
+                                      options);
     }
 
     lldb::SBProcess Process() { return debugger_.GetSelectedTarget().GetProcess(); }
@@ -322,15 +320,9 @@ class LldbHost
         if (response.size() == 3 && response[0] == 'E' &&
             isxdigit((unsigned char)response[1]) && isxdigit((unsigned char)response[2])) {
             // GDB shows no code, only the text before it: so do we.
-            std::string why = "the stub answered with an error";
-            size_t last = text.find_last_not_of("\n");
-            if (last != std::string::npos) {
-                size_t line = text.rfind('\n', last);
-                why +=
-                    ": " + text.substr(line == std::string::npos ? 0 : line + 1,
-                                       last - (line == std::string::npos ? 0 : line + 1) + 1);
-            }
-            wp_error_set(err, WP_ETARGET, why.c_str());
+            char why[sizeof err->message];
+            wp_stub_error_line(text.c_str(), why, sizeof why);
+            wp_error_set(err, WP_ETARGET, why);
             return WP_ETARGET;
         }
         if (response != "OK" && response.size() % 2 == 0 &&

@@ -5,13 +5,15 @@ set -euo pipefail
 
 # libclang-rt-14-dev holds libFuzzer; clang only recommends it.  The kgdb
 # tests build a kernel from linux-source-6.1 (make, flex, bison, bc,
-# libelf-dev for objtool); the openocd tests run the real openocd.
+# libelf-dev for objtool); the openocd tests run the real openocd.  The
+# Debian packages need dpkg-dev (dpkg-shlibdeps), file and lintian.
 PACKAGES=(cmake ninja-build pkgconf gcc g++ clang clang-format libclang-rt-14-dev libcunit1-dev valgrind
           python3 python3-pytest
           gdb gdb-multiarch lldb liblldb-dev
           qemu-system-x86 qemu-system-arm qemu-system-misc
           openocd pciutils libpci3 pci.ids libpci-dev
-          linux-source-6.1 make flex bison bc libelf-dev xz-utils binutils)
+          linux-source-6.1 make flex bison bc libelf-dev xz-utils binutils
+          dpkg-dev file lintian)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -32,7 +32,7 @@ extern "C" {
  * WP_API_VERSION changes whenever a struct or a signature below changes; a
  * host passes it in wp_host and the core refuses a host built for another. */
 #define WP_VERSION     "0.4.0"
-#define WP_API_VERSION 4
+#define WP_API_VERSION 5
 
 /** The core's version string and API version, for wrappers that load the
  * core at run time (GDB's ctypes) and must refuse a mismatched one. */
@@ -182,7 +182,65 @@ typedef struct wp_memmap {
  * built in; a tool (or a test) adds its own with wp_session_add_route.
  * Generic code loops over the rows and names none of them. */
 
+/* ---- Options and settings: rows owned by a command or a route ----
+ *
+ * A command or a route lists the options it takes and the settings it
+ * keeps; one generic loop parses every line and one table lists every
+ * setting, so help, completion, GDB/MI and both debuggers follow the rows. */
+
+enum wp_option_kind {
+    WP_OPTION_FLAG, /**< takes no value: stores `flag` (1 when 0) as an int */
+    WP_OPTION_TEXT, /**< a word, kept as a const char * (not empty) */
+    WP_OPTION_PATH, /**< a file name: completes as a path */
+    WP_OPTION_EXPR, /**< an expression the debugger evaluates later */
+    WP_OPTION_SIZE  /**< a size (4096, 0x1000, 4K), stored as a wp_size_arg */
+};
+
+/** Where a SIZE option lands. */
+typedef struct wp_size_arg {
+    uint64_t value;
+    int given;
+} wp_size_arg;
+
+typedef struct wp_option {
+    const char *name;    /**< long name without dashes ("direct-map") */
+    char short_name;     /**< 0: none */
+    int kind;            /**< wp_option_kind */
+    const char *arg;     /**< what the value is, for "needs ..." ("a path", "A-B") */
+    const char *metavar; /**< the value's name in help ("BASE") */
+    const char *help;    /**< for help: lines without indent */
+    /** Options that are alternatives of one choice share a choice: at most
+     * one of them may be given, and this is the message when two are. */
+    const char *choice;
+    size_t offset; /**< where the value lands in the owner's argument block */
+    int flag;      /**< FLAG: the value stored (0 stores 1) */
+    /** Optional: a check of the value after the kind's own, given the
+     * slot it landed in. */
+    int (*check)(const wp_session *s, const struct wp_option *o, const char *text, void *slot,
+                 wp_error *err);
+} wp_option;
+
+/** A setting: a default that lasts as long as the session. */
+typedef struct wp_setting {
+    const char *name;   /**< "read-width" */
+    const char *values; /**< for help and for errors ("1, 2, 4 or 8") */
+    const char *doc;    /**< one line */
+    /** WP_EINVAL without a message: the core says "bad value 'V' for
+     * NAME (values)". */
+    int (*set)(wp_session *s, void *state, const char *value, wp_error *err);
+    void (*get)(const wp_session *s, const void *state, char *buf, size_t cap);
+} wp_setting;
+
 enum wp_probe_intent { WP_PROBE_WRITE = 1, WP_PROBE_NAMED = 2 };
+
+/** What a failed route write tells of its len bytes: `landed` of them
+ * landed, in order from addr, and `in_doubt` after those were sent with no
+ * answer.  A write that leaves known 0 landed nothing, and is wholly in
+ * doubt when its status is WP_EHOST or WP_EINTR. */
+typedef struct wp_write_outcome {
+    int known;
+    size_t landed, in_doubt;
+} wp_write_outcome;
 
 enum wp_route_flags {
     WP_ROUTE_AUTO = 1,   /**< `auto` tries it, in registry order */
@@ -209,15 +267,17 @@ typedef struct wp_route {
      * (not this kind of target), so that `auto` does not report it. */
     int (*probe)(wp_session *s, void *state, int intent, wp_error *err);
     /** Enters physical mode.  From the first packet that may change the
-     * mode on, the state must remember to restore it in end(). */
+     * mode on, the state must remember to restore it in end().  Optional
+     * (with end): a route whose addresses are always physical has none. */
     int (*begin)(wp_session *s, void *state, wp_error *err);
     /** Leaves physical mode as begin() found it.  Called once after every
      * begin(), also a failed one. */
     int (*end)(wp_session *s, void *state, wp_error *err);
     /** Moves at most one chunk (see chunk); write returns 0 when all len
-     * bytes landed, read returns the bytes read (> 0) or a status. */
+     * bytes landed, read returns the bytes read (> 0) or a status.  A
+     * failed write that knows what landed says so in *out. */
     int (*write)(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
-                 wp_error *err);
+                 wp_write_outcome *out, wp_error *err);
     int (*read)(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
                 wp_error *err);
     /** The largest access at addr (at most remaining) that write/read take. */
@@ -242,10 +302,23 @@ typedef struct wp_route {
     int (*port_write)(wp_session *s, void *state, unsigned port, unsigned size, uint32_t value,
                       wp_error *err);
     const char *no_ports;
+    /** Options of the route's own, taken by every command that moves
+     * memory; one of them given picks the route.  Their values land in an
+     * argument block of args_size bytes (zeroed per command), which
+     * arguments() reads before the command runs: it checks and evaluates
+     * them (for this command only).  Optional. */
+    const wp_option *options;
+    size_t noptions;
+    size_t args_size;
+    int (*arguments)(wp_session *s, void *state, const void *args, wp_error *err);
+    /** Settings the route keeps in its state (they survive forget()).
+     * Optional. */
+    const wp_setting *settings;
+    size_t nsettings;
 } wp_route;
 
-/** Adds a route after the built-in ones.  WP_EINVAL for a name in use or a
- * row without probe, begin, end, write, read and chunk. */
+/** Adds a route after the built-in ones, with its settings.  WP_EINVAL for
+ * a name in use or a row without probe, write, read and chunk. */
 WP_EXPORT int wp_session_add_route(wp_session *s, const wp_route *route, wp_error *err);
 
 /** Services the core offers routes. */
@@ -254,11 +327,6 @@ WP_EXPORT int wp_session_add_route(wp_session *s, const wp_route *route, wp_erro
 WP_EXPORT int wp_session_send(wp_session *s, const char *packet, size_t len,
                               const wp_buf **reply, wp_error *err);
 WP_EXPORT const wp_host *wp_session_host(const wp_session *s);
-/** For a route whose write moves len bytes in several exchanges: before it
- * returns a failure, how many bytes landed and how many after them are in
- * doubt (sent, no answer).  Without it a failed write landed nothing, and
- * is wholly in doubt when its status is WP_EHOST or WP_EINTR. */
-WP_EXPORT void wp_session_report_partial(wp_session *s, size_t landed, size_t in_doubt);
 /** Whether an exchange ended without an answer (a timeout, a lost link), so
  * that a late reply may still be on its way and every reply after it one
  * packet late.  wp_session_send sets it on a host failure; a route sets it
@@ -410,6 +478,9 @@ typedef struct wp_result {
     uint64_t address;
     uint64_t length;     /**< bytes asked for */
     uint64_t bytes_done; /**< BytesWritten / bytes read */
+    /** After a failed write: the bytes after bytes_done whose fate is
+     * unknown (in flight when the stub stopped answering); else 0. */
+    uint64_t in_doubt;
     int verified;
     int dry_run;
     char backend[16];
@@ -446,11 +517,13 @@ WP_EXPORT size_t wp_command_completions(const wp_session *s, const char *command
  * valid as long as the session. */
 WP_EXPORT const char *wp_command_help(wp_session *s, const char *command);
 
-/** Settings: the defaults of every command ("verify": auto/on/off,
- * "backend", "progress": on/off, "read-length", "read-width"), for the
- * life of the session.  wp_setting_set returns WP_EINVAL with a one-line
- * message for an unknown name or a bad value; wp_setting_get writes the
- * value as text.  The command `writephys-settings` reaches them too. */
+/** Settings: defaults that last as long as the session, each a row of
+ * the core (shared ones), of a command (readphys' read-length) or of a
+ * route (kgdb's direct-map); `writephys-settings show` lists them all.
+ * wp_setting_count and its companions enumerate the built-in rows, for
+ * wrappers that register them before a session exists.  wp_setting_set
+ * returns WP_EINVAL with a one-line message for an unknown name or a bad
+ * value; wp_setting_get writes the value as text. */
 WP_EXPORT size_t wp_setting_count(void);
 WP_EXPORT const char *wp_setting_name(size_t index);
 WP_EXPORT const char *wp_setting_doc(size_t index);
@@ -459,9 +532,51 @@ WP_EXPORT int wp_setting_get(const wp_session *s, const char *name, char *buf, s
 
 /** One line of progress, worded the same in every front end ("writephys:
  * 3.0 of 8.0 MiB (37%), 12.5 MiB/s, 0 s left"); returns its length.  The
- * front end decides when to show it (after half a second) and clears it. */
+ * front end shows it when wp_progress_due says so, and clears it. */
 WP_EXPORT size_t wp_progress_line(uint64_t done, uint64_t total, double seconds, char *buf,
                                   size_t cap);
+
+/* ---- What every front end decides alike (frontend.c) ----
+ * Policy that is not debugger glue lives here, so that GDB and LLDB
+ * cannot differ. */
+
+/** How a front end can show progress: not at all (a script reads its
+ * output), rewritten in place on a terminal, or a line at a time (an IDE's
+ * console: GDB/MI stream records, lldb-vscode output events). */
+enum wp_progress_style { WP_PROGRESS_OFF, WP_PROGRESS_IN_PLACE, WP_PROGRESS_LINES };
+
+/** Whether to show a progress line now, seconds after the transfer began:
+ * only once it has run half a second, then every quarter second in place
+ * or every second as lines.  *last_shown (0 when the transfer begins) is
+ * when the previous line was shown; it is updated when the answer is yes. */
+WP_EXPORT int wp_progress_due(int style, double seconds, double *last_shown);
+
+/** The debugger variable a command sets after every run, failed or not, to
+ * res->bytes_done, named without '$' ("_writephys_written" for writephys);
+ * NULL for a command that sets none. */
+WP_EXPORT const char *wp_command_result_variable(const char *command);
+
+/** The line shown for a monitor command the stub answered with an error:
+ * "the stub answered with an error", and ": " with the last line the stub
+ * printed before (OpenOCD says why there), when it printed one that is not
+ * blank.  Returns the length needed. */
+WP_EXPORT size_t wp_stub_error_line(const char *output, char *buf, size_t cap);
+
+/** Whether the value of option ("--file") of command is a local path,
+ * which a front end completes as file names. */
+WP_EXPORT int wp_option_completes_path(const char *command, const char *option);
+
+/** The layout of the public structs a front end may declare by hand (GDB's
+ * ctypes): per struct a row with field NULL and its size, then a row per
+ * field.  A front end checks each field it declares and refuses a core
+ * whose layout differs, so a struct cannot change under it unnoticed. */
+typedef struct wp_layout_row {
+    const char *type;  /**< "wp_result" */
+    const char *field; /**< "bytes_done", or NULL: the row of the struct */
+    size_t offset;
+    size_t size;
+} wp_layout_row;
+WP_EXPORT const wp_layout_row *wp_layout(size_t *count);
 
 /** Parses a plain integer literal as C, GDB and LLDB read it (0x1f, 010,
  * 4096, -1); returns WP_EINVAL for anything else. */

@@ -1,5 +1,6 @@
 /* readio and writeio: x86 I/O ports (WinDbg's ib/iw/id, ob/ow/od and
  * ReadIo/WriteIo), through the route where it has them. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ static const char read_help[] =
     "                monitor `i`), kgdb, vmware, openocd and flat have none:\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  readio 0x71\n"
@@ -40,6 +42,7 @@ static const char write_help[] =
     "--backend NAME  Route (default auto):\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  writeio 0x70 0x0a        (select CMOS register 0x0a; readio 0x71 reads it)\n"
@@ -72,31 +75,13 @@ static int check_port(uint64_t port, unsigned width, wp_error *err)
     return WP_OK;
 }
 
-/* A value of the width, read as every VALUE is (negative: two's complement). */
-int wp_io_value(wp_session *s, const char *what, const char *expr, unsigned width,
-                uint32_t *out, wp_error *err)
+/* The MI fields of both commands. */
+static void io_fields(wp_result *res, uint64_t port, unsigned width, uint32_t value)
 {
-    uint64_t v = 0;
-    int negative = 0;
-    uint8_t bytes[8];
-    int rc = wp_evaluate(s, what, expr, &v, &negative, err);
-    wp_error why = {0};
-    if (!rc && wp_encode_value(v, negative, width, WP_ORDER_LITTLE, bytes, expr, &why))
-        rc = width == 4
-                 ? wp_fail(err, WP_EINVAL, "value '%s' does not fit in 4 bytes (-d)", expr)
-                 : wp_fail(err, WP_EINVAL,
-                           "value '%s' does not fit in %u byte%s (%s); use a wider %s", expr,
-                           width, wp_plural(width), width == 1 ? "-b" : "-w",
-                           width == 1 ? "-w or -d" : "-d");
-    if (!rc)
-        *out = (uint32_t)wp_decode_unit(bytes, width, WP_ORDER_LITTLE);
-    return rc;
-}
-
-int wp_write_in_doubt(int status)
-{
-    return status != WP_OK && status != WP_ETARGET && status != WP_EPROTO &&
-           status != WP_EINVAL && status != WP_EREFUSED && status != WP_EVERIFY;
+    wp_mi_field(res, "port", "0x%llx", (unsigned long long)port);
+    wp_mi_field(res, "width", "%u", width);
+    wp_mi_field(res, "value", "0x%llx", (unsigned long long)value);
+    wp_mi_field(res, "backend", "%s", res->backend);
 }
 
 static int open_ports(wp_session *s, const wp_request *r, int for_write, wp_route_handle **h,
@@ -137,7 +122,7 @@ static int read_run(wp_session *s, const wp_request *r, uint64_t port, wp_result
     if (rc)
         return rc;
     res->length = r->width;
-    res->bytes_done = value;
+    io_fields(res, port, r->width, value);
     wp_buf_printf(&res->text, "readio: port 0x%llx = 0x%0*x (%u byte%s) via %s\n",
                   (unsigned long long)port, (int)(2 * r->width), value, r->width,
                   wp_plural(r->width), res->backend);
@@ -181,8 +166,9 @@ static int write_run(wp_session *s, const wp_request *r, uint64_t port, wp_resul
     if (rc)
         return rc;
     res->length = r->width;
-    res->bytes_done = value;
     res->verified = verify;
+    io_fields(res, port, r->width, value);
+    wp_mi_field(res, "verified", "%s", verify ? "yes" : "no");
     wp_buf_printf(&res->text, "writeio: wrote 0x%0*x to port 0x%llx (%u byte%s) via %s, %s\n",
                   (int)(2 * r->width), value, (unsigned long long)port, r->width,
                   wp_plural(r->width), res->backend,
@@ -190,29 +176,14 @@ static int write_run(wp_session *s, const wp_request *r, uint64_t port, wp_resul
     return WP_OK;
 }
 
-static void mi_fields(wp_result *res)
-{
-    wp_mi_field(res, "port", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "width", "%llu", (unsigned long long)res->length);
-    wp_mi_field(res, "value", "0x%llx", (unsigned long long)res->bytes_done);
-    wp_mi_field(res, "backend", "%s", res->backend);
-}
-
-static void write_mi_fields(wp_result *res)
-{
-    mi_fields(res);
-    wp_mi_field(res, "verified", "%s", res->verified ? "yes" : "no");
-}
-
 const wp_command_def wp_cmd_readio = {
     .name = "readio",
     .usage = read_usage,
     .help = read_help,
     .first = "PORT",
-    .options = WP_OPT_WIDTH_124 | WP_OPT_BACKEND,
+    .options = {WP_OPTS_WIDTH_124, WP_OPTS_BACKEND, WP_OPTS_ALWAYS},
     .check = read_check,
     .run = read_run,
-    .mi_fields = mi_fields,
 };
 
 const wp_command_def wp_cmd_writeio = {
@@ -220,8 +191,7 @@ const wp_command_def wp_cmd_writeio = {
     .usage = write_usage,
     .help = write_help,
     .first = "PORT",
-    .options = WP_OPT_WIDTH_124 | WP_OPT_BACKEND | WP_OPT_VERIFY,
+    .options = {WP_OPTS_WIDTH_124, WP_OPTS_BACKEND, WP_OPTS_VERIFY, WP_OPTS_ALWAYS},
     .check = write_check,
     .run = write_run,
-    .mi_fields = write_mi_fields,
 };

@@ -3,6 +3,7 @@
  * space as `lspci -x` (256 bytes) or `-xxxx` (4096, with ECAM) prints it,
  * so that `lspci -F FILE -vv` decodes it. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ static const char help[] =
     "--backend NAME  Route (default auto); it needs I/O ports:\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  pci\n"
@@ -48,12 +50,41 @@ typedef struct listing {
     unsigned char seen[256]; /* buses scanned */
 } listing;
 
+/* The options of pci alone. */
+typedef struct pci_args {
+    const char *dump; /* --dump FILE */
+    const char *bus_text;
+    int bus_given;
+    unsigned bus;
+} pci_args;
+#define A(r) ((pci_args *)(r)->args)
+
+static int check_bus(const wp_session *s, const wp_option *o, const char *text, void *slot,
+                     wp_error *err)
+{
+    (void)s, (void)o;
+    pci_args *a = (pci_args *)((char *)slot - offsetof(pci_args, bus_text));
+    uint64_t bus;
+    if (wp_parse_u64(text, false, &bus) || bus > 0xff)
+        return wp_fail(err, WP_EINVAL, "bad bus '%s' for --bus: a number from 0 to 0xff", text);
+    a->bus = (unsigned)bus;
+    a->bus_given = 1;
+    return WP_OK;
+}
+
+static const wp_option pci_rows[] = {
+    {"dump", 0, WP_OPTION_PATH, NULL, "FILE", "Save every function's space for lspci -F.", NULL,
+     offsetof(pci_args, dump), 0, NULL},
+    {"bus", 0, WP_OPTION_TEXT, NULL, "N", "Only bus N.", NULL, offsetof(pci_args, bus_text), 0,
+     check_bus},
+};
+
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
     unsigned bdf;
     if (npos > 1)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0], usage);
-    if (npos && r->has_bus)
+    if (npos && A(r)->bus_given)
         return wp_fail(err, WP_EINVAL, "give --bus or a BDF, not both; %s", usage);
     return npos ? wp_parse_bdf(r->address, &bdf, err) : WP_OK;
 }
@@ -243,7 +274,7 @@ static int function(listing *l, unsigned bdf, uint8_t *c, wp_error *err)
             express |= c[ptr] == 0x10;
             ptr = c[ptr + 1] & 0xfc;
         }
-        if (express || l->r->dump) {
+        if (express || A(l->r)->dump) {
             rc = wp_pci_read_block(l->p, bdf, 0x100, c + 0x100, 4096 - 0x100, err);
             len = 4096;
         }
@@ -255,7 +286,7 @@ static int function(listing *l, unsigned bdf, uint8_t *c, wp_error *err)
     l->count++;
     wp_buf_printf(l->mi, "%s%s %04x:%04x", l->mi->len ? "," : "", name, get(c, 0, 2),
                   get(c, 2, 2));
-    if (l->r->dump) {
+    if (A(l->r)->dump) {
         dump_function(l, bdf, c, l->p->ecam ? 4096 : 256);
         return WP_OK;
     }
@@ -343,7 +374,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t unused, wp_result *r
         wp_parse_bdf(r->address, &bdf, err);
     wp_pci p;
     /* Sizing BARs writes them (and restores them); a dump only reads. */
-    int rc = wp_pci_open(s, r->backend, !r->dump, &p, err);
+    int rc = wp_pci_open(s, r->backend, !A(r)->dump, &p, err);
     if (rc)
         return rc;
     wp_buf body = {0}, mi = {0};
@@ -363,25 +394,25 @@ static int run(wp_session *s, const wp_request *r, uint64_t unused, wp_result *r
         if (!rc)
             rc = function(&l, bdf, c, err);
     } else if (!rc) {
-        rc = scan_bus(&l, r->has_bus ? (unsigned)r->bus : 0, !r->has_bus, c, err);
+        rc = scan_bus(&l, A(r)->bus_given ? (unsigned)A(r)->bus : 0, !A(r)->bus_given, c, err);
     }
     free(c);
     snprintf(res->backend, sizeof res->backend, "%s", p.route);
     rc = wp_pci_finish(&p, rc, err);
-    if (!rc && r->dump)
-        rc = save(r->output, &body, err);
+    if (!rc && A(r)->dump)
+        rc = save(A(r)->dump, &body, err);
     const char *missing = rc ? NULL : wp_pci_names_missing(s);
     if (!rc) {
         wp_buf_printf(&res->text, "pci: %u function%s through %s via %s", l.count,
                       wp_plural(l.count), p.path, p.route);
-        if (r->dump)
-            wp_buf_printf(&res->text, ", written to %s (lspci -F %s -vv decodes it)", r->output,
-                          r->output);
+        if (A(r)->dump)
+            wp_buf_printf(&res->text, ", written to %s (lspci -F %s -vv decodes it)",
+                          A(r)->dump, A(r)->dump);
         wp_buf_printf(&res->text, "\n");
         if (missing && !s->pci_names_said)
             wp_buf_printf(&res->text, "pci: numbers only: %s\n", missing);
         s->pci_names_said |= missing != NULL;
-        if (!r->dump && body.len)
+        if (!A(r)->dump && body.len)
             wp_buf_append(&res->text, body.data, body.len);
         res->length = l.count;
         wp_buf_printf(&res->fields, "path=%s\nfunctions=%s\n", p.path, mi.data ? mi.data : "");
@@ -401,7 +432,8 @@ const wp_command_def wp_cmd_pci = {
     .name = "pci",
     .usage = usage,
     .help = help,
-    .options = WP_OPT_BUS | WP_OPT_DUMP | WP_OPT_BACKEND,
+    .options = {WP_OPTS_BACKEND, WP_OPTION_SET(pci_rows, 0), WP_OPTS_ALWAYS},
+    .args_size = sizeof(pci_args),
     .raw_args = 1,
     .first = "BDF",
     .check = check,

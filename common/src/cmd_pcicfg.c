@@ -1,5 +1,6 @@
 /* readpci and writepci: one function's configuration space (WinDbg's
  * !ecb/!ecw/!ecd, ReadBusData/WriteBusData), through ECAM or mechanism #1. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static const char read_help[] =
     "--backend NAME  Route (default auto); it needs I/O ports:\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  readpci 00:03.0\n"
@@ -48,6 +50,7 @@ static const char write_help[] =
     "--backend NAME  Route (default auto):\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  writepci 00:03.0 0x3c 0x5a          (the interrupt line)\n"
@@ -90,10 +93,11 @@ static int read_check(wp_request *r, size_t npos, wp_error *err)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[1],
                        read_usage);
     int rc = wp_parse_bdf(r->address, &bdf, err);
-    if (!rc && r->has_length && npos < 2)
+    if (!rc && r->length.given && npos < 2)
         return wp_fail(err, WP_EINVAL, "--length needs an OFFSET; %s", read_usage);
     if (!rc && npos == 2)
-        rc = check_span(r, r->values[0], r->has_length ? r->length : r->width, &off, err);
+        rc = check_span(r, r->values[0], r->length.given ? r->length.value : r->width, &off,
+                        err);
     return rc;
 }
 
@@ -127,7 +131,7 @@ static int read_run(wp_session *s, const wp_request *r, uint64_t unused, wp_resu
         return rc;
     size_t len = p.ecam ? SPACE : 256;
     if (r->nvalues) {
-        len = r->has_length ? (size_t)r->length : r->width;
+        len = r->length.given ? (size_t)r->length.value : r->width;
         check_span(r, r->values[0], len, &off, err);
     }
     rc = wp_pci_check(&p, bdf, off, len, err);
@@ -267,7 +271,7 @@ const wp_command_def wp_cmd_readpci = {
     .name = "readpci",
     .usage = read_usage,
     .help = read_help,
-    .options = WP_OPT_WIDTH_124 | WP_OPT_LENGTH | WP_OPT_BACKEND,
+    .options = {WP_OPTS_WIDTH_124, WP_OPTS_LENGTH, WP_OPTS_BACKEND, WP_OPTS_ALWAYS},
     .raw_args = 1,
     .first = "BDF",
     .check = read_check,
@@ -279,7 +283,7 @@ const wp_command_def wp_cmd_writepci = {
     .name = "writepci",
     .usage = write_usage,
     .help = write_help,
-    .options = WP_OPT_WIDTH_124 | WP_OPT_BACKEND | WP_OPT_VERIFY,
+    .options = {WP_OPTS_WIDTH_124, WP_OPTS_BACKEND, WP_OPTS_VERIFY, WP_OPTS_ALWAYS},
     .raw_args = 1,
     .first = "BDF",
     .check = write_check,

@@ -2,6 +2,7 @@
  * every virtual address that maps a physical range (gdb-pt-dump, QEMU's
  * `info mem`, WinDbg's !ptov).  Both walk every table once through
  * wp_walk_each. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -186,6 +187,7 @@ static const char ptdump_help[] =
     "--backend NAME       Route to physical memory (default auto):\n"
     "@ROUTES@\n"
     "--help, -h           Show this text.\n"
+    "--version            Name the core and the route a write would take now.\n"
     "\n"
     "Example:\n"
     "  ptdump --range 0xffff888000000000-0xffff88ffffffffff\n"
@@ -244,6 +246,20 @@ static int dump_leaf(void *ctx, const wp_leaf *leaf, wp_error *err)
     return WP_OK;
 }
 
+/* The options of ptdump alone. */
+typedef struct ptdump_args {
+    const char *range, *filter;
+} ptdump_args;
+#define A(r) ((ptdump_args *)(r)->args)
+
+static const wp_option ptdump_rows[] = {
+    {"range", 0, WP_OPTION_TEXT, "A-B", "A-B", "Only virtual addresses from A to B.", NULL,
+     offsetof(ptdump_args, range), 0, NULL},
+    {"filter", 0, WP_OPTION_TEXT, "FLAGS (w, x, user, kernel, wx)", "FLAGS",
+     "Only mappings with (or, after !, without) these flags.", NULL,
+     offsetof(ptdump_args, filter), 0, NULL},
+};
+
 static int ptdump_check(wp_request *r, size_t npos, wp_error *err)
 {
     if (npos)
@@ -251,8 +267,8 @@ static int ptdump_check(wp_request *r, size_t npos, wp_error *err)
                        ptdump_usage);
     uint64_t lo, hi;
     filter f;
-    int rc = parse_range(r->range, &lo, &hi, err);
-    return rc ? rc : parse_filter(r->filter, &f, err);
+    int rc = parse_range(A(r)->range, &lo, &hi, err);
+    return rc ? rc : parse_filter(A(r)->filter, &f, err);
 }
 
 static int ptdump_run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
@@ -261,9 +277,9 @@ static int ptdump_run(wp_session *s, const wp_request *r, uint64_t addr, wp_resu
     (void)addr;
     uint64_t lo, hi;
     dump_state d = {.out = &res->text};
-    int rc = parse_range(r->range, &lo, &hi, err);
+    int rc = parse_range(A(r)->range, &lo, &hi, err);
     if (!rc)
-        rc = parse_filter(r->filter, &d.f, err);
+        rc = parse_filter(A(r)->filter, &d.f, err);
     wp_route_handle *h = NULL;
     wp_walker w;
     if (!rc)
@@ -282,28 +298,23 @@ static int ptdump_run(wp_session *s, const wp_request *r, uint64_t addr, wp_resu
     wp_buf_printf(
         &res->text, "ptdump: %llu range%s (0x%llx bytes mapped%s), %u table page%s read (%s)\n",
         (unsigned long long)d.ranges, d.ranges == 1 ? "" : "s", (unsigned long long)d.mapped,
-        r->filter ? " that pass the filter" : "", w.reads, w.reads == 1 ? "" : "s", mode);
+        A(r)->filter ? " that pass the filter" : "", w.reads, w.reads == 1 ? "" : "s", mode);
     res->length = d.ranges;
-    res->bytes_done = w.reads;
     snprintf(res->backend, sizeof res->backend, "%s", r->backend);
-    wp_buf_printf(&res->data, "%s", mode);
+    wp_mi_field(res, "ranges", "%llu", (unsigned long long)d.ranges);
+    wp_mi_field(res, "table-pages", "%u", w.reads);
+    wp_mi_field(res, "mode", "%s", mode);
     return WP_OK;
-}
-
-static void ptdump_mi(wp_result *res)
-{
-    wp_mi_field(res, "ranges", "%llu", (unsigned long long)res->length);
-    wp_mi_field(res, "table-pages", "%llu", (unsigned long long)res->bytes_done);
-    wp_mi_field(res, "mode", "%s", res->data.data ? res->data.data : "");
 }
 
 const wp_command_def wp_cmd_ptdump = {
     .name = "ptdump",
     .usage = ptdump_usage,
     .help = ptdump_help,
-    .options = WP_OPT_ROOT | WP_OPT_RANGE | WP_OPT_FILTER | WP_OPT_BACKEND | WP_OPT_FORCE,
+    .options = {WP_OPTS_BACKEND, WP_OPTS_FORCE, WP_OPTS_ROOT, WP_OPTION_SET(ptdump_rows, 0),
+                WP_OPTS_ALWAYS},
+    .args_size = sizeof(ptdump_args),
     .raw_args = 1,
     .check = ptdump_check,
     .run = ptdump_run,
-    .mi_fields = ptdump_mi,
 };

@@ -1,6 +1,7 @@
 /* ptov: every virtual address of an address space whose translation lands
  * in a physical range (WinDbg's !ptov, crash's ptov), from one walk of
  * every table (wp_walk_each). */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ static const char help[] =
     "--backend NAME  Route to physical memory (default auto):\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  ptov 0x1000000\n"
@@ -72,22 +74,33 @@ static int ptov_leaf(void *ctx, const wp_leaf *leaf, wp_error *err)
     return WP_OK;
 }
 
+/* The options of ptov alone. */
+typedef struct ptov_args {
+    int all;
+} ptov_args;
+#define A(r) ((ptov_args *)(r)->args)
+
+static const wp_option all_rows[] = {
+    {"all", 0, WP_OPTION_FLAG, NULL, NULL, "Every alias, not the first 64.", NULL,
+     offsetof(ptov_args, all), 0, NULL},
+};
+
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
     if (npos > 1)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0], usage);
-    if (r->has_length && r->length == 0)
+    if (r->length.given && r->length.value == 0)
         return wp_fail(err, WP_EINVAL, "--length 0: the range is empty");
     return WP_OK;
 }
 
 static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
-    uint64_t len = r->has_length ? r->length : 1;
+    uint64_t len = r->length.given ? r->length.value : 1;
     if (len - 1 > UINT64_MAX - addr)
         return wp_fail(err, WP_EINVAL, "0x%llx + %llu runs past 2^64", (unsigned long long)addr,
                        (unsigned long long)len);
-    ptov_state p = {.out = &res->text, .lo = addr, .hi = addr + (len - 1), .all = r->all};
+    ptov_state p = {.out = &res->text, .lo = addr, .hi = addr + (len - 1), .all = A(r)->all};
     wp_route_handle *h = NULL;
     wp_walker w;
     int rc = wp_walk_open(s, r, 0, &h, &w, err);
@@ -111,34 +124,28 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
                   p.found == 1 ? "s" : "", range);
     if (p.shown < p.found)
         wp_buf_printf(&res->text, " (the first %llu shown%s)", (unsigned long long)p.shown,
-                      r->all ? "" : "; --all lists every one");
+                      A(r)->all ? "" : "; --all lists every one");
     wp_buf_printf(&res->text, "; %u table page%s read (%s)\n", w.reads, w.reads == 1 ? "" : "s",
                   mode);
     res->length = len;
-    res->bytes_done = p.found;
-    res->verified = (int)w.reads;
     snprintf(res->backend, sizeof res->backend, "%s", r->backend);
-    wp_buf_printf(&res->data, "0x%llx", (unsigned long long)p.first_va);
+    wp_mi_field(res, "physical", "0x%llx", (unsigned long long)addr);
+    wp_mi_field(res, "length", "%llu", (unsigned long long)len);
+    wp_mi_field(res, "mappings", "%llu", (unsigned long long)p.found);
+    if (p.found)
+        wp_mi_field(res, "first-virtual", "0x%llx", (unsigned long long)p.first_va);
+    wp_mi_field(res, "table-pages", "%u", w.reads);
     return WP_OK;
-}
-
-static void mi_fields(wp_result *res)
-{
-    wp_mi_field(res, "physical", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
-    wp_mi_field(res, "mappings", "%llu", (unsigned long long)res->bytes_done);
-    if (res->bytes_done)
-        wp_mi_field(res, "first-virtual", "%s", res->data.data ? res->data.data : "");
-    wp_mi_field(res, "table-pages", "%d", res->verified);
 }
 
 const wp_command_def wp_cmd_ptov = {
     .name = "ptov",
     .usage = usage,
     .help = help,
-    .options = WP_OPT_ROOT | WP_OPT_LENGTH | WP_OPT_ALL | WP_OPT_BACKEND | WP_OPT_FORCE,
+    .options = {WP_OPTS_LENGTH, WP_OPTS_BACKEND, WP_OPTS_FORCE, WP_OPTS_ROOT,
+                WP_OPTION_SET(all_rows, 0), WP_OPTS_ALWAYS},
+    .args_size = sizeof(ptov_args),
     .first = "PHYS",
     .check = check,
     .run = run,
-    .mi_fields = mi_fields,
 };

@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,35 +35,111 @@ static const char help[] =
     "                unassigned ones.\n"
     "--virtual       ADDRESS is virtual: translated through the target's page\n"
     "                tables (see 'help vtop'); an unmapped page refuses the "
-    "read.\n" WP_HELP_ROOT_AND_DIRECT_MAP "--help, -h      Show this text.\n"
+    "read.\n"
+    "--root VALUE    With --virtual: the page-table root of another address space.\n"
+    "@ROUTE_OPTIONS@\n"
+    "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  readphys 0x1000\n"
     "  readphys -d 0xfee00000 --length 64 --force\n"
     "  readphys 0x100000 --length 1M --output dump.bin\n";
 
+/* The options of readphys alone. */
+typedef struct read_args {
+    const char *output;
+} read_args;
+#define A(r) ((read_args *)(r)->args)
+
+static const wp_option output_rows[] = {
+    {"output", 0, WP_OPTION_PATH, NULL, "PATH", "Save the raw bytes to a file.", NULL,
+     offsetof(read_args, output), 0, NULL},
+};
+
+/* ---- readphys' settings: its defaults of --length and the grouping ---- */
+typedef struct read_settings {
+    uint64_t length;
+    unsigned width;
+} read_settings;
+
+static void read_settings_init(void *block)
+{
+    read_settings *st = block;
+    st->length = 128;
+    st->width = 1;
+}
+
+static int set_length(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    (void)s, (void)err;
+    uint64_t n;
+    if (wp_parse_u64(value, true, &n) || n == 0 || n > (1u << 20))
+        return WP_EINVAL;
+    ((read_settings *)state)->length = n;
+    return WP_OK;
+}
+
+static void get_length(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    snprintf(buf, cap, "%llu", (unsigned long long)((const read_settings *)state)->length);
+}
+
+static int set_width(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    (void)s, (void)err;
+    uint64_t n;
+    if (wp_parse_u64(value, false, &n) || (n != 1 && n != 2 && n != 4 && n != 8))
+        return WP_EINVAL;
+    ((read_settings *)state)->width = (unsigned)n;
+    return WP_OK;
+}
+
+static void get_width(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    snprintf(buf, cap, "%u", ((const read_settings *)state)->width);
+}
+
+static const wp_setting read_setting_rows[] = {
+    {"read-length", "1 to 1M", "readphys' default --length", set_length, get_length},
+    {"read-width", "1, 2, 4 or 8", "readphys' default grouping (-b, -w, -d, -q)", set_width,
+     get_width},
+};
+
+extern const wp_command_def wp_cmd_readphys; /* its settings are kept by its row */
+
+static void prepare(wp_session *s, wp_request *r)
+{
+    const read_settings *st =
+        s ? wp_session_block(s, &wp_cmd_readphys, sizeof *st, read_settings_init) : NULL;
+    if (!r->length.given)
+        r->length.value = st ? st->length : 128;
+    if (!r->width_given)
+        r->width = st ? st->width : 1;
+}
+
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
     if (npos > 1)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0], usage);
-    if (!r->has_length)
-        r->length = r->default_length;
-    if (r->length == 0)
+    if (r->length.value == 0)
         return wp_fail(err, WP_EINVAL, "--length must be at least 1");
-    if (r->output && (r->width_given || r->byte_order != WP_ORDER_TARGET))
+    if (A(r)->output && (r->width_given || r->byte_order != WP_ORDER_TARGET))
         return wp_fail(err, WP_EINVAL,
                        "-b/-w/-d/-q and --big-endian/--little-endian shape "
                        "the dump; --output saves raw bytes");
-    if (r->length > WP_MAX_TRANSFER)
+    if (r->length.value > WP_MAX_TRANSFER)
         return wp_fail(err, WP_EINVAL,
                        "--length %llu is more than the 1 GiB one command "
                        "reads",
-                       (unsigned long long)r->length);
-    if (!r->output && r->length > MAX_DUMP_BYTES)
+                       (unsigned long long)r->length.value);
+    if (!A(r)->output && r->length.value > MAX_DUMP_BYTES)
         return wp_fail(err, WP_EINVAL,
                        "--length %llu is too long to print; add --output "
                        "FILE",
-                       (unsigned long long)r->length);
+                       (unsigned long long)r->length.value);
     return WP_OK;
 }
 
@@ -182,29 +259,29 @@ static int output_commit(output_file *o, wp_error *err)
 
 static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
-    res->length = r->length;
-    int rc = wp_check_span(addr, r->length, err);
+    res->length = r->length.value;
+    int rc = wp_check_span(addr, r->length.value, err);
     if (rc)
         return rc;
     int order = WP_ORDER_LITTLE;
-    if (r->width > 1 && !r->output) {
+    if (r->width > 1 && !A(r)->output) {
         rc = wp_resolve_order(s, r->byte_order, &order, err);
         if (rc)
             return rc;
     }
     output_file *out = NULL;
-    if (r->output) {
+    if (A(r)->output) {
         out = malloc(sizeof *out);
         if (!out)
             return wp_fail(err, WP_ENOMEM, "out of memory");
-        if ((rc = open_output(r->output, out, err))) {
+        if ((rc = open_output(A(r)->output, out, err))) {
             free(out);
             return rc;
         }
     }
     /* A dump is held whole (it is printed); --output streams, so nothing
      * of a long read's size is allocated. */
-    uint8_t *bytes = out ? NULL : malloc((size_t)r->length);
+    uint8_t *bytes = out ? NULL : malloc((size_t)r->length.value);
     if (!out && !bytes)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_options opt = {r->backend, r->force, 0, 0};
@@ -214,28 +291,28 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc)
         rc = wp_request_address(s, r, addr, &root, &where, err);
     if (!rc && out)
-        rc = wp_dataspace_read_to(s, &opt, &where, r->length, output_sink, out, &tr, err);
+        rc = wp_dataspace_read_to(s, &opt, &where, r->length.value, output_sink, out, &tr, err);
     else if (!rc)
-        rc = wp_dataspace_read_at(s, &opt, &where, bytes, r->length, &tr, err);
+        rc = wp_dataspace_read_at(s, &opt, &where, bytes, r->length.value, &tr, err);
     res->bytes_done = tr.done;
     if (tr.route)
         snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
     if (!rc && tr.note[0])
         wp_buf_printf(&res->text, "readphys: note: %s\n", tr.note);
-    if (!rc && r->output) {
+    if (!rc && A(r)->output) {
         rc = output_commit(out, err);
         if (!rc && r->is_virtual) { /* both addresses, as writephys --virtual says */
             wp_buf_printf(&res->text, "readphys: saved %llu byte%s from virtual 0x%llx",
                           (unsigned long long)tr.done, wp_plural(tr.done),
                           (unsigned long long)addr);
             wp_format_segments(&res->text, &tr.segments);
-            wp_buf_printf(&res->text, " to %s via %s\n", r->output, tr.route->name);
+            wp_buf_printf(&res->text, " to %s via %s\n", A(r)->output, tr.route->name);
         } else if (!rc) {
             wp_buf_printf(
                 &res->text, "readphys: saved %llu byte%s from %s0x%llx%s%s%s to %s via %s\n",
                 (unsigned long long)tr.done, wp_plural(tr.done), tr.claim[0] ? "" : "physical ",
                 (unsigned long long)addr, tr.claim[0] ? " (" : "", tr.claim,
-                tr.claim[0] ? ")" : "", r->output, tr.route->name);
+                tr.claim[0] ? ")" : "", A(r)->output, tr.route->name);
         }
     } else if (!rc) {
         wp_format_hexdump(&res->text, addr, bytes, (size_t)tr.done, r->width, order);
@@ -286,8 +363,15 @@ const wp_command_def wp_cmd_readphys = {
     .name = "readphys",
     .usage = usage,
     .help = help,
-    .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_LENGTH | WP_OPT_OUTPUT | WP_OPT_BACKEND |
-               WP_OPT_FORCE | WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP,
+    .options = {WP_OPTS_WIDTH, WP_OPTS_LENGTH, WP_OPTION_SET(output_rows, 0), WP_OPTS_BACKEND,
+                WP_OPTS_FORCE, WP_OPTS_ORDER, WP_OPTS_VIRTUAL, WP_OPTS_ROOT, WP_OPTS_ALWAYS},
+    .args_size = sizeof(read_args),
+    .route_options = 1,
+    .settings = read_setting_rows,
+    .nsettings = WP_ARRAY_LEN(read_setting_rows),
+    .settings_size = sizeof(read_settings),
+    .settings_init = read_settings_init,
+    .prepare = prepare,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

@@ -5,6 +5,7 @@
  * adjacent regions is found.  --virtual names the virtual addresses of
  * each hit from one walk of every table (wp_walk_each). */
 #define _GNU_SOURCE /* memmem */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ static const char help[] =
     "--backend NAME      Route to physical memory (default auto):\n"
     "@ROUTES@\n"
     "--help, -h          Show this text.\n"
+    "--version           Name the core and the route a write would take now.\n"
     "\n"
     "Examples:\n"
     "  searchphys --string \"Linux version\"\n"
@@ -77,11 +79,52 @@ typedef struct search {
     uint64_t found;
 } search;
 
+/* The options of searchphys alone. */
+typedef struct search_args {
+    const char *pointer, *start, *mask;
+    wp_size_arg delta, align, max;
+} search_args;
+#define A(r) ((search_args *)(r)->args)
+
+static int check_align(const wp_session *s, const wp_option *o, const char *text, void *slot,
+                       wp_error *err)
+{
+    (void)s, (void)o;
+    uint64_t align = ((wp_size_arg *)slot)->value;
+    if (!align || (align & (align - 1)) || align > 0x40000000)
+        return wp_fail(err, WP_EINVAL, "bad --align '%s': a power of two from 1 to 1G", text);
+    return WP_OK;
+}
+
+static int check_max(const wp_session *s, const wp_option *o, const char *text, void *slot,
+                     wp_error *err)
+{
+    (void)s, (void)o, (void)text;
+    if (!((wp_size_arg *)slot)->value)
+        return wp_fail(err, WP_EINVAL, "--max 0: no hit would be shown");
+    return WP_OK;
+}
+
+static const wp_option search_rows[] = {
+    {"pointer", 0, WP_OPTION_EXPR, "a value", "VALUE", "Pointer-sized values near VALUE.", NULL,
+     offsetof(search_args, pointer), 0, NULL},
+    {"delta", 0, WP_OPTION_SIZE, NULL, "N", "Within N of the --pointer.", NULL,
+     offsetof(search_args, delta), 0, NULL},
+    {"start", 0, WP_OPTION_EXPR, "an address", "A", "Search from A (with --length).", NULL,
+     offsetof(search_args, start), 0, NULL},
+    {"align", 0, WP_OPTION_SIZE, NULL, "N", "Hits at multiples of N only.", NULL,
+     offsetof(search_args, align), 0, check_align},
+    {"mask", 0, WP_OPTION_EXPR, "a value", "VALUE", "Compare only the bits set here.", NULL,
+     offsetof(search_args, mask), 0, NULL},
+    {"max", 0, WP_OPTION_SIZE, NULL, "N", "Stop after N hits.", NULL,
+     offsetof(search_args, max), 0, check_max},
+};
+
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
     if (r->text)
         r->data = WP_DATA_STRING;
-    int kinds = (npos > 0) + (r->data == WP_DATA_STRING) + (r->pointer != NULL);
+    int kinds = (npos > 0) + (r->data == WP_DATA_STRING) + (A(r)->pointer != NULL);
     if (kinds == 0)
         return wp_fail(err, WP_EINVAL,
                        "nothing to search for: give VALUEs, --string TEXT or --pointer VALUE; "
@@ -95,24 +138,24 @@ static int check(wp_request *r, size_t npos, wp_error *err)
                                                          : "--string and --pointer");
     if ((r->utf16 || r->zero) && r->data != WP_DATA_STRING)
         return wp_fail(err, WP_EINVAL, "--utf16 and --zero go with --string");
-    if (r->has_delta && !r->pointer)
+    if (A(r)->delta.given && !A(r)->pointer)
         return wp_fail(err, WP_EINVAL, "--delta goes with --pointer");
-    if (r->pointer && !r->has_delta)
+    if (A(r)->pointer && !A(r)->delta.given)
         return wp_fail(err, WP_EINVAL, "--pointer needs --delta N (0 for the value alone)");
-    if (r->mask && !npos)
+    if (A(r)->mask && !npos)
         return wp_fail(err, WP_EINVAL, "--mask goes with VALUEs");
     if (r->width_given && r->data == WP_DATA_STRING)
         return wp_fail(err, WP_EINVAL, "-b/-w/-d/-q do not apply to --string");
-    if (r->pointer && r->width_given && r->width < 4)
+    if (A(r)->pointer && r->width_given && r->width < 4)
         return wp_fail(err, WP_EINVAL, "--pointer takes -d or -q, not -b or -w");
     if (r->byte_order != WP_ORDER_TARGET && r->data == WP_DATA_STRING)
         return wp_fail(err, WP_EINVAL, "--big-endian/--little-endian do not apply to --string");
-    if (!r->start != !r->has_length)
+    if (!A(r)->start != !r->length.given)
         return wp_fail(err, WP_EINVAL, "%s",
-                       r->start ? "--start needs --length N" : "--length needs --start A");
-    if (r->has_length && r->length == 0)
+                       A(r)->start ? "--start needs --length N" : "--length needs --start A");
+    if (r->length.given && r->length.value == 0)
         return wp_fail(err, WP_EINVAL, "--length 0: nothing to search");
-    if (r->force && !r->start)
+    if (r->force && !A(r)->start)
         return wp_fail(err, WP_EINVAL, "--force goes with an explicit --start A --length N");
     return WP_OK;
 }
@@ -142,27 +185,28 @@ static int build(wp_session *s, const wp_request *r, search *q, wp_error *err)
         wp_buf_free(&text);
         wp_buf_free(&data);
         q->width = 1;
-        q->align = r->has_align ? r->align : 1;
+        q->align = A(r)->align.given ? A(r)->align.value : 1;
         return rc;
     }
     rc = wp_resolve_order(s, r->byte_order, &q->order, err);
     if (rc)
         return rc;
-    if (r->pointer) {
+    if (A(r)->pointer) {
         int neg = 0;
         q->pointer = 1;
         q->width = r->width_given ? r->width : 8;
         if (!r->width_given && wp_session_target_info(s, &info, err) == WP_OK &&
             !strstr(wp_session_family(s, info.arch), "64"))
             q->width = 4;
-        rc = wp_evaluate(s, "--pointer", r->pointer, &q->pv, &neg, err);
+        rc = wp_evaluate(s, "--pointer", A(r)->pointer, &q->pv, &neg, err);
         if (!rc && neg)
-            rc = wp_fail(err, WP_EINVAL, "--pointer '%s' is negative", r->pointer);
+            rc = wp_fail(err, WP_EINVAL, "--pointer '%s' is negative", A(r)->pointer);
         if (!rc && q->width == 4 && (q->pv >> 32))
-            rc = wp_fail(err, WP_EINVAL, "--pointer '%s' does not fit in 4 bytes", r->pointer);
-        q->delta = r->delta;
+            rc = wp_fail(err, WP_EINVAL, "--pointer '%s' does not fit in 4 bytes",
+                         A(r)->pointer);
+        q->delta = A(r)->delta.value;
         q->len = q->width;
-        q->align = r->has_align ? r->align : q->width;
+        q->align = A(r)->align.given ? A(r)->align.value : q->width;
         return rc;
     }
     size_t n = 1 + r->nvalues;
@@ -172,12 +216,12 @@ static int build(wp_session *s, const wp_request *r, search *q, wp_error *err)
                        SEARCH_MAX_PATTERN);
     uint8_t unit_mask[8];
     memset(unit_mask, 0xff, sizeof unit_mask);
-    if (r->mask) {
+    if (A(r)->mask) {
         uint64_t m;
         int neg = 0;
-        rc = wp_evaluate(s, "--mask", r->mask, &m, &neg, err);
+        rc = wp_evaluate(s, "--mask", A(r)->mask, &m, &neg, err);
         if (!rc)
-            rc = wp_encode_value(m, neg, q->width, q->order, unit_mask, r->mask, err);
+            rc = wp_encode_value(m, neg, q->width, q->order, unit_mask, A(r)->mask, err);
         if (rc)
             return rc;
         q->use_mask = 1;
@@ -196,7 +240,7 @@ static int build(wp_session *s, const wp_request *r, search *q, wp_error *err)
     for (size_t i = 0; i < n * q->width; i++)
         q->pat[i] &= q->mask[i];
     q->len = n * q->width;
-    q->align = r->has_align ? r->align : q->width;
+    q->align = A(r)->align.given ? A(r)->align.value : q->width;
     return WP_OK;
 }
 
@@ -335,17 +379,17 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         return wp_fail(err, WP_ENOMEM, "out of memory");
     int rc = build(s, r, q, err);
     uint64_t lo = 0, hi = UINT64_MAX;
-    if (!rc && r->start) {
+    if (!rc && A(r)->start) {
         int neg = 0;
-        rc = wp_evaluate(s, "--start", r->start, &lo, &neg, err);
+        rc = wp_evaluate(s, "--start", A(r)->start, &lo, &neg, err);
         if (!rc && neg)
-            rc = wp_fail(err, WP_EINVAL, "--start '%s' is negative", r->start);
-        if (!rc && r->length - 1 > UINT64_MAX - lo)
+            rc = wp_fail(err, WP_EINVAL, "--start '%s' is negative", A(r)->start);
+        if (!rc && r->length.value - 1 > UINT64_MAX - lo)
             rc = wp_fail(err, WP_EINVAL, "--start 0x%llx + --length %llu runs past 2^64",
-                         (unsigned long long)lo, (unsigned long long)r->length);
-        hi = lo + (r->length - 1);
+                         (unsigned long long)lo, (unsigned long long)r->length.value);
+        hi = lo + (r->length.value - 1);
     }
-    q->max = r->has_max ? r->max : SEARCH_DEFAULT_MAX;
+    q->max = A(r)->max.given ? A(r)->max.value : SEARCH_DEFAULT_MAX;
     if (!rc && !(q->hits = calloc(q->max < 65536 ? (size_t)q->max : 65536, sizeof *q->hits)))
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     if (q->max > 65536)
@@ -367,7 +411,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         wp_route_options opt = {r->backend, r->force, r->force ? 1 : -1, 0};
         rc = wp_route_open(s, &opt, &h, err);
     }
-    if (!rc && !r->start) {
+    if (!rc && !A(r)->start) {
         wp_region all = wp_route_region(h, 0);
         if (all.start == 0 && all.last == UINT64_MAX)
             rc = wp_fail(err, WP_EINVAL,
@@ -399,10 +443,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     for (uint64_t a = lo; !rc && h && !full;) {
         wp_region reg = wp_route_region(h, a);
         uint64_t to = reg.last < hi ? reg.last : hi;
-        int take = reg.kind == WP_REGION_RAM || (r->start && reg.kind == WP_REGION_ROM) ||
-                   (r->start && r->force && reg.kind == WP_REGION_DEVICE);
+        int take = reg.kind == WP_REGION_RAM || (A(r)->start && reg.kind == WP_REGION_ROM) ||
+                   (A(r)->start && r->force && reg.kind == WP_REGION_DEVICE);
         if (!take) {
-            if (reg.kind != WP_REGION_UNASSIGNED || r->start || to != UINT64_MAX)
+            if (reg.kind != WP_REGION_UNASSIGNED || A(r)->start || to != UINT64_MAX)
                 note_skip(&st, &reg, a, to);
             carry = 0;
         } else {
@@ -500,31 +544,27 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
                           (unsigned long long)st.more_skipped);
         wp_buf_printf(&res->text, "\n");
         res->length = st.searched;
-        res->bytes_done = q->found;
         res->address = q->nhits ? q->hits[0].phys : 0;
+        wp_mi_field(res, "hits", "%llu", (unsigned long long)q->found);
+        if (q->found)
+            wp_mi_field(res, "first", "0x%llx", (unsigned long long)res->address);
+        wp_mi_field(res, "searched", "%llu", (unsigned long long)st.searched);
     }
     free(q->hits);
     free(q);
     return rc;
 }
 
-static void mi_fields(wp_result *res)
-{
-    wp_mi_field(res, "hits", "%llu", (unsigned long long)res->bytes_done);
-    if (res->bytes_done)
-        wp_mi_field(res, "first", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "searched", "%llu", (unsigned long long)res->length);
-}
-
 const wp_command_def wp_cmd_searchphys = {
     .name = "searchphys",
     .usage = usage,
     .help = help,
-    .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_STRING | WP_OPT_LENGTH | WP_OPT_SEARCH |
-               WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_BACKEND | WP_OPT_FORCE,
+    .options = {WP_OPTS_WIDTH, WP_OPTS_STRING, WP_OPTS_LENGTH, WP_OPTS_BACKEND, WP_OPTS_FORCE,
+                WP_OPTS_ORDER, WP_OPTS_VIRTUAL, WP_OPTS_ROOT, WP_OPTION_SET(search_rows, 0),
+                WP_OPTS_ALWAYS},
+    .args_size = sizeof(search_args),
     .raw_args = 1,
     .first = "VALUE",
     .check = check,
     .run = run,
-    .mi_fields = mi_fields,
 };

@@ -1,5 +1,6 @@
 /* vtop: a virtual address to the physical one, through the target's page
  * tables (WinDbg's !vtop); --walk shows every level. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ static const char help[] =
     "--backend NAME  Route to physical memory (default auto):\n"
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "\n"
     "writephys --virtual and readphys --virtual take a virtual ADDRESS the same\n"
     "way: every page is translated before anything is written.\n"
@@ -38,42 +40,23 @@ static const char help[] =
     "  vtop --root 0x1234000 0x400000\n"
     "  writephys --virtual --string \"patched\" &linux_banner\n";
 
+/* The options of vtop alone. */
+typedef struct vtop_args {
+    int walk;
+} vtop_args;
+#define A(r) ((vtop_args *)(r)->args)
+
+static const wp_option walk_rows[] = {
+    {"walk", 0, WP_OPTION_FLAG, NULL, NULL, "Every level of the walk.", NULL,
+     offsetof(vtop_args, walk), 0, NULL},
+};
+
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
     if (npos > 1)
         return wp_fail(err, WP_EINVAL, "unexpected argument '%s'; %s", r->values[0], usage);
     r->is_virtual = 1;
     return WP_OK;
-}
-
-int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
-                       wp_address *where, wp_error *err)
-{
-    *where = (wp_address){addr, r->is_virtual, NULL};
-    if (!r->root)
-        return WP_OK;
-    int negative = 0;
-    int rc = wp_evaluate(s, "--root", r->root, root_value, &negative, err);
-    if (!rc && negative)
-        rc = wp_fail(err, WP_EINVAL, "--root '%s' is negative", r->root);
-    where->root = root_value;
-    return rc;
-}
-
-void wp_format_segments(wp_buf *out, const wp_segments *segs)
-{
-    wp_buf_printf(out, " (physical ");
-    for (size_t k = 0; k < segs->count && k < 4; k++) {
-        const wp_segment *g = &segs->items[k];
-        if (segs->count == 1 && k == 0)
-            wp_buf_printf(out, "0x%llx", (unsigned long long)g->phys);
-        else
-            wp_buf_printf(out, "%s0x%llx-0x%llx", k ? ", " : "", (unsigned long long)g->phys,
-                          (unsigned long long)(g->phys + g->len - 1));
-    }
-    if (segs->count > 4)
-        wp_buf_printf(out, " and %zu more ranges", segs->count - 4);
-    wp_buf_printf(out, ")");
 }
 
 static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
@@ -87,10 +70,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     wp_translation t;
     rc = wp_virtual_to_physical(s, &opt, where.root, addr, &t, err);
     int steps = (int)t.nsteps;
-    if (r->walk || (rc == WP_EREFUSED && steps))
+    if (A(r)->walk || (rc == WP_EREFUSED && steps))
         wp_buf_printf(&res->text, "vtop: %s walk of 0x%llx\n", t.mode,
                       (unsigned long long)addr);
-    for (int i = 0; r->walk && i < steps; i++) {
+    for (int i = 0; A(r)->walk && i < steps; i++) {
         const wp_walk_step *st = &t.steps[i];
         char bits[96];
         wp_describe_entry(strncmp(t.mode, "aarch64", 7) == 0 ? WP_PAGING_ARM64
@@ -104,33 +87,24 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
                       (unsigned long long)st->entry_addr, (unsigned long long)st->entry, bits);
     }
     if (rc) {
-        if (!r->walk)
+        if (!A(r)->walk)
             wp_buf_clear(&res->text);
         return rc;
     }
     res->length = t.page_size;
-    res->bytes_done = t.phys;
     snprintf(res->backend, sizeof res->backend, "%s", r->backend);
     wp_buf_printf(&res->text, "vtop: 0x%llx -> physical 0x%llx (", (unsigned long long)addr,
                   (unsigned long long)t.phys);
     wp_format_translation(&res->text, &t);
     wp_buf_printf(&res->text, ")\n");
-    /* For MI: kept in the result until mi_fields writes them. */
-    wp_buf_printf(&res->data, "%s", t.mode);
-    res->verified = (int)t.flags;
+    wp_mi_field(res, "virtual", "0x%llx", (unsigned long long)addr);
+    wp_mi_field(res, "physical", "0x%llx", (unsigned long long)t.phys);
+    wp_mi_field(res, "page-size", "%llu", (unsigned long long)t.page_size);
+    wp_mi_field(res, "writable", "%s", (t.flags & WP_PAGE_WRITE) ? "yes" : "no");
+    wp_mi_field(res, "user", "%s", (t.flags & WP_PAGE_USER) ? "yes" : "no");
+    wp_mi_field(res, "executable", "%s", (t.flags & WP_PAGE_EXEC) ? "yes" : "no");
+    wp_mi_field(res, "mode", "%s", t.mode);
     return WP_OK;
-}
-
-static void mi_fields(wp_result *res)
-{
-    wp_mi_field(res, "virtual", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "physical", "0x%llx", (unsigned long long)res->bytes_done);
-    wp_mi_field(res, "page-size", "%llu", (unsigned long long)res->length);
-    unsigned flags = (unsigned)res->verified;
-    wp_mi_field(res, "writable", "%s", (flags & WP_PAGE_WRITE) ? "yes" : "no");
-    wp_mi_field(res, "user", "%s", (flags & WP_PAGE_USER) ? "yes" : "no");
-    wp_mi_field(res, "executable", "%s", (flags & WP_PAGE_EXEC) ? "yes" : "no");
-    wp_mi_field(res, "mode", "%s", res->data.data ? res->data.data : "");
 }
 
 const wp_command_def wp_cmd_vtop = {
@@ -138,8 +112,9 @@ const wp_command_def wp_cmd_vtop = {
     .usage = usage,
     .help = help,
     /* --force: the map's refusal of a table read offers it, so it works. */
-    .options = WP_OPT_ROOT | WP_OPT_WALK | WP_OPT_BACKEND | WP_OPT_FORCE,
+    .options = {WP_OPTS_BACKEND, WP_OPTS_FORCE, WP_OPTS_ROOT, WP_OPTION_SET(walk_rows, 0),
+                WP_OPTS_ALWAYS},
+    .args_size = sizeof(vtop_args),
     .check = check,
     .run = run,
-    .mi_fields = mi_fields,
 };

@@ -2,6 +2,7 @@
  * physical address. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,11 @@ static const char help[] =
     "                target's page tables (see 'help vtop') before anything is\n"
     "                written; an unmapped page refuses the whole write.  Read-only\n"
     "                mappings are no obstacle: the bytes go to the physical "
-    "pages.\n" WP_HELP_ROOT_AND_DIRECT_MAP "--help, -h      Show this text.\n"
+    "pages.\n"
+    "--root VALUE    With --virtual: the page-table root of another address space.\n"
+    "@ROUTE_OPTIONS@\n"
+    "--help, -h      Show this text.\n"
+    "--version       Name the core and the route a write would take now.\n"
     "Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
     "'--' ends the options.\n"
     "\n"
@@ -60,21 +65,46 @@ static const char help[] =
     "  writephys --dry-run -w 0x1000 0x1234\n"
     "  writephys --virtual -q $rsp 0\n";
 
+/* The options of writephys alone. */
+typedef struct write_args {
+    const char *file;
+    wp_size_arg skip;
+    int fill, dry_run;
+} write_args;
+#define A(r) ((write_args *)(r)->args)
+
+static const wp_option file_rows[] = {
+    {"file", 0, WP_OPTION_PATH, NULL, "PATH", "The bytes of a file.", NULL,
+     offsetof(write_args, file), 0, NULL},
+    {"skip", 0, WP_OPTION_SIZE, NULL, "N", "Start N bytes into the file.", NULL,
+     offsetof(write_args, skip), 0, NULL},
+};
+static const wp_option fill_rows[] = {
+    {"fill", 0, WP_OPTION_FLAG, NULL, NULL, "Repeat the VALUEs over --length.", NULL,
+     offsetof(write_args, fill), 0, NULL},
+};
+static const wp_option dry_run_rows[] = {
+    {"dry-run", 0, WP_OPTION_FLAG, NULL, NULL, "Check everything, write nothing.", NULL,
+     offsetof(write_args, dry_run), 0, NULL},
+};
+
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
-    int sources = (r->text != NULL) + (r->file != NULL) + (r->data == WP_DATA_FILL);
+    if (A(r)->fill)
+        r->data = WP_DATA_FILL;
+    int sources = (r->text != NULL) + (A(r)->file != NULL) + (r->data == WP_DATA_FILL);
     if (sources > 1)
         return wp_fail(err, WP_EINVAL, "--string, --file and --fill cannot be combined");
     if ((r->utf16 || r->zero) && !r->text)
         return wp_fail(err, WP_EINVAL, "--utf16 and --zero apply only to --string");
-    if (r->has_skip && !r->file)
+    if (A(r)->skip.given && !A(r)->file)
         return wp_fail(err, WP_EINVAL, "--skip applies only to --file");
-    if (r->text || r->file) {
+    if (r->text || A(r)->file) {
         r->data = r->text ? WP_DATA_STRING : WP_DATA_FILE;
         if (npos > 1)
             return wp_fail(err, WP_EINVAL, "unexpected argument '%s' after ADDRESS",
                            r->values[0]);
-        if (r->has_length && r->text)
+        if (r->length.given && r->text)
             return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
         if (r->text && !*r->text && !r->zero)
             return wp_fail(err, WP_EINVAL,
@@ -88,34 +118,34 @@ static int check(wp_request *r, size_t npos, wp_error *err)
             return wp_fail(err, WP_EINVAL,
                            "--big-endian and --little-endian apply to VALUEs "
                            "and --fill, not to --string or --file");
-        if (r->file && r->has_length && r->length > WP_MAX_TRANSFER)
+        if (A(r)->file && r->length.given && r->length.value > WP_MAX_TRANSFER)
             return wp_fail(err, WP_EINVAL,
                            "--length %llu is more than the 1 GiB one command "
                            "writes; split it with --skip and --length",
-                           (unsigned long long)r->length);
+                           (unsigned long long)r->length.value);
         return WP_OK;
     }
     if (r->data == WP_DATA_FILL) {
-        if (!r->has_length)
+        if (!r->length.given)
             return wp_fail(err, WP_EINVAL, "--fill needs --length N");
-        if (r->length == 0)
+        if (r->length.value == 0)
             return wp_fail(err, WP_EINVAL, "--fill --length 0: nothing to write");
-        if (r->length > WP_MAX_TRANSFER)
+        if (r->length.value > WP_MAX_TRANSFER)
             return wp_fail(err, WP_EINVAL,
                            "--fill --length %llu is more than the 1 GiB one "
                            "command writes",
-                           (unsigned long long)r->length);
-        if (r->length % r->width)
+                           (unsigned long long)r->length.value);
+        if (r->length.value % r->width)
             return wp_fail(err, WP_EINVAL,
                            "--length %llu is not a multiple of the %u-byte "
                            "width",
-                           (unsigned long long)r->length, r->width);
-        if (r->nvalues && r->nvalues * r->width > r->length)
+                           (unsigned long long)r->length.value, r->width);
+        if (r->nvalues && r->nvalues * r->width > r->length.value)
             return wp_fail(err, WP_EINVAL,
                            "the pattern is %zu bytes, longer than --length "
                            "%llu: values past the length would be dropped",
-                           r->nvalues * r->width, (unsigned long long)r->length);
-    } else if (r->has_length) {
+                           r->nvalues * r->width, (unsigned long long)r->length.value);
+    } else if (r->length.given) {
         return wp_fail(err, WP_EINVAL, "--length applies to --file, --fill and readphys");
     }
     if (npos < 2)
@@ -162,66 +192,69 @@ static int read_file(const wp_request *r, wp_buf *data, int *out_fd, uint64_t *o
 {
     char path[4096];
     *out_fd = -1;
-    int rc = wp_option_path("--file", r->file, path, sizeof path, err);
+    int rc = wp_option_path("--file", A(r)->file, path, sizeof path, err);
     if (rc)
         return rc;
     /* O_NONBLOCK: a FIFO without a writer must not hang the debugger. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return wp_fail(err, WP_EIO, "cannot open --file '%s': %s", r->file, strerror(errno));
+        return wp_fail(err, WP_EIO, "cannot open --file '%s': %s", A(r)->file, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        rc = wp_fail(err, WP_EIO, "--file '%s' is not a regular file", r->file);
+        rc = wp_fail(err, WP_EIO, "--file '%s' is not a regular file", A(r)->file);
     if (!rc && fcntl(fd, F_SETFL, 0) != 0)
-        rc = wp_fail(err, WP_EIO, "cannot read '%s': %s", r->file, strerror(errno));
+        rc = wp_fail(err, WP_EIO, "cannot read '%s': %s", A(r)->file, strerror(errno));
     uint64_t size = (uint64_t)st.st_size;
-    if (!rc && size && r->skip >= size)
-        rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s' (%llu bytes)",
-                     (unsigned long long)r->skip, r->file, (unsigned long long)size);
-    uint64_t avail = size > r->skip ? size - r->skip : 0;
-    if (!rc && size && r->has_length && r->length > avail)
+    if (!rc && size && A(r)->skip.value >= size)
+        rc =
+            wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s' (%llu bytes)",
+                    (unsigned long long)A(r)->skip.value, A(r)->file, (unsigned long long)size);
+    uint64_t avail = size > A(r)->skip.value ? size - A(r)->skip.value : 0;
+    if (!rc && size && r->length.given && r->length.value > avail)
         rc = wp_fail(err, WP_EINVAL,
                      "--length %llu runs past the end of '%s' (%llu byte%s "
                      "after --skip)",
-                     (unsigned long long)r->length, r->file, (unsigned long long)avail,
+                     (unsigned long long)r->length.value, A(r)->file, (unsigned long long)avail,
                      wp_plural(avail));
-    if (!rc && size && r->has_length && r->length > WP_MAX_TRANSFER)
+    if (!rc && size && r->length.given && r->length.value > WP_MAX_TRANSFER)
         rc = wp_fail(err, WP_EINVAL,
                      "--length %llu is more than the 1 GiB one command writes; split it "
                      "with --skip and --length",
-                     (unsigned long long)r->length);
-    if (!rc && size && !r->has_length && avail > WP_MAX_TRANSFER)
+                     (unsigned long long)r->length.value);
+    if (!rc && size && !r->length.given && avail > WP_MAX_TRANSFER)
         rc = wp_fail(err, WP_EINVAL,
                      "--file '%s': %llu bytes is more than the 1 GiB one "
                      "command writes; split it with --skip and --length",
-                     r->file, (unsigned long long)avail);
+                     A(r)->file, (unsigned long long)avail);
     /* A small file is read whole before anything is sent (sysfs reports a
      * size it may not hold); a large one streams. */
     if (!rc && size > SMALL_FILE) {
         *out_fd = fd;
-        *offset = r->skip;
-        *length = r->has_length ? r->length : avail;
+        *offset = A(r)->skip.value;
+        *length = r->length.given ? r->length.value : avail;
         return WP_OK;
     }
-    if (!rc && r->skip && lseek(fd, (off_t)r->skip, SEEK_SET) < 0)
-        rc = wp_fail(err, WP_EIO, "cannot seek in '%s': %s", r->file, strerror(errno));
+    if (!rc && A(r)->skip.value && lseek(fd, (off_t)A(r)->skip.value, SEEK_SET) < 0)
+        rc = wp_fail(err, WP_EIO, "cannot seek in '%s': %s", A(r)->file, strerror(errno));
     if (!rc) /* a size of 0 may be a file of /proc: read to its end */
-        rc = read_all(fd, r->file,
-                      r->has_length ? r->length
-                      : size        ? avail
-                                    : UINT64_MAX,
+        rc = read_all(fd, A(r)->file,
+                      r->length.given ? r->length.value
+                      : size          ? avail
+                                      : UINT64_MAX,
                       data, err);
     /* lseek past the end of a /proc file succeeds and reads nothing. */
-    if (!rc && r->skip && data->len == 0)
+    if (!rc && A(r)->skip.value && data->len == 0)
         rc = wp_fail(err, WP_EINVAL, "--skip %llu is past the end of '%s'",
-                     (unsigned long long)r->skip, r->file);
+                     (unsigned long long)A(r)->skip.value, A(r)->file);
     if (!rc && data->len == 0)
-        rc = wp_fail(err, WP_EINVAL, "--file '%s' gives no bytes: nothing to write", r->file);
-    if (!rc && r->has_length && data->len < r->length)
+        rc =
+            wp_fail(err, WP_EINVAL, "--file '%s' gives no bytes: nothing to write", A(r)->file);
+    if (!rc && r->length.given && data->len < r->length.value)
         rc = wp_fail(err, WP_EINVAL,
                      "--length %llu runs past the end of '%s' (%zu byte%s "
                      "after --skip)",
-                     (unsigned long long)r->length, r->file, data->len, wp_plural(data->len));
+                     (unsigned long long)r->length.value, A(r)->file, data->len,
+                     wp_plural(data->len));
     close(fd);
     return rc;
 }
@@ -365,12 +398,12 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc)
         rc = wp_request_address(s, r, addr, &root, &where, err);
     wp_buf data = {0};
-    wp_source file = {.fd = -1, .path = r->file};
+    wp_source file = {.fd = -1, .path = A(r)->file};
     if (!rc)
         rc = build_data(s, r, order, &data, &file, err);
     wp_source src = {.pattern = (const uint8_t *)data.data,
                      .pattern_len = data.len,
-                     .total = r->data == WP_DATA_FILL ? r->length : data.len};
+                     .total = r->data == WP_DATA_FILL ? r->length.value : data.len};
     if (file.is_file) {
         src = file;
         src.pattern_len = (size_t)src.total;
@@ -380,13 +413,14 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         rc = wp_fail(err, WP_EINVAL, "empty data: nothing to write");
     if (!rc)
         rc = wp_check_span(addr, src.total, err);
-    if (!rc && r->dry_run) {
+    if (!rc && A(r)->dry_run) {
         rc = dry_run(s, r, &where, &src, res, err);
     } else if (!rc) {
         wp_route_options opt = {r->backend, r->force, r->verify, 1};
         wp_transfer tr;
         rc = wp_dataspace_write_at(s, &opt, &where, &src, &tr, err);
         res->bytes_done = tr.done;
+        res->in_doubt = tr.in_doubt;
         res->verified = tr.verified;
         if (tr.route)
             snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
@@ -418,9 +452,12 @@ const wp_command_def wp_cmd_writephys = {
     .name = "writephys",
     .usage = usage,
     .help = help,
-    .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_STRING | WP_OPT_FILE | WP_OPT_LENGTH |
-               WP_OPT_FILL | WP_OPT_BACKEND | WP_OPT_VERIFY | WP_OPT_DRY_RUN | WP_OPT_FORCE |
-               WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP,
+    .options = {WP_OPTS_WIDTH, WP_OPTS_STRING, WP_OPTION_SET(file_rows, 0), WP_OPTS_LENGTH,
+                WP_OPTION_SET(fill_rows, 0), WP_OPTS_BACKEND, WP_OPTS_VERIFY,
+                WP_OPTION_SET(dry_run_rows, 0), WP_OPTS_FORCE, WP_OPTS_ORDER, WP_OPTS_VIRTUAL,
+                WP_OPTS_ROOT, WP_OPTS_ALWAYS},
+    .args_size = sizeof(write_args),
+    .route_options = 1,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

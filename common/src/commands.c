@@ -1,128 +1,11 @@
-/* The command table and what every command shares: dispatch, expression
- * evaluation, byte order, help and completion.  A new command is a row
- * here and a file of its own; the wrappers register whatever the table
- * lists. */
+/* Running a command line: dispatch through the table, the routes' own
+ * arguments, --version, help and completion. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-static const wp_command_def *const commands[] = {
-    &wp_cmd_writephys, &wp_cmd_readphys, &wp_cmd_vtop,       &wp_cmd_readio,
-    &wp_cmd_writeio,   &wp_cmd_readpci,  &wp_cmd_writepci,   &wp_cmd_pci,
-    &wp_cmd_ptdump,    &wp_cmd_ptov,     &wp_cmd_searchphys, &wp_cmd_settings,
-};
-
-size_t wp_command_count(void)
-{
-    return WP_ARRAY_LEN(commands);
-}
-
-const char *wp_command_name(size_t index)
-{
-    return index < WP_ARRAY_LEN(commands) ? commands[index]->name : NULL;
-}
-
-const wp_command_def *wp_command_find(const char *name)
-{
-    for (size_t i = 0; name && i < WP_ARRAY_LEN(commands); i++)
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
-    return NULL;
-}
-
-/* Is text a plain integer literal, signed or not, in C's notation?  Those
- * are the core's to read, so a value means the same bytes in every
- * debugger (GDB negates in unsigned arithmetic, LLDB in signed). */
-static bool literal_syntax(const char *text)
-{
-    const char *p = text + (*text == '-' || *text == '+');
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-        p += 2;
-        if (!*p)
-            return false;
-        while (isxdigit((unsigned char)*p))
-            p++;
-        return !*p;
-    }
-    if (!*p)
-        return false;
-    while (isdigit((unsigned char)*p))
-        p++;
-    return !*p;
-}
-
-static int no_target_hint(wp_session *s, wp_error *err)
-{
-    wp_target_info info;
-    wp_error ignored = {0};
-    if (wp_session_target_info(s, &info, &ignored) == WP_OK && !info.connected)
-        return wp_check_target_state(s, &info, err);
-    return WP_OK;
-}
-
-int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
-                int *negative, wp_error *err)
-{
-    if (literal_syntax(expr)) {
-        if (wp_parse_literal(expr, value, negative))
-            return wp_fail(err, WP_EINVAL, "bad number '%s' for %s: %s", expr, what,
-                           expr[0] == '-' ? "below -2^63, outside 64 bits"
-                                          : "not a number in C notation, or over 64 bits");
-        return WP_OK;
-    }
-    if (!s->host.evaluate)
-        return wp_fail(err, WP_EINVAL, "bad number '%s' for %s", expr, what);
-    wp_error why = {0};
-    int rc = s->host.evaluate(s->host.ctx, expr, value, negative, &why);
-    if (rc) {
-        /* "$rip" without a target is no target, not a bad expression. */
-        if (no_target_hint(s, err))
-            return err->status;
-        return wp_fail(err, WP_EINVAL, "cannot evaluate %s '%s': %s", what, expr,
-                       why.message[0] ? why.message : "the debugger gave no value");
-    }
-    return WP_OK;
-}
-
-int wp_resolve_order(wp_session *s, int requested, int *order, wp_error *err)
-{
-    if (requested != WP_ORDER_TARGET) {
-        *order = requested;
-        return WP_OK;
-    }
-    wp_target_info info;
-    wp_error ignored = {0};
-    if (wp_session_target_info(s, &info, &ignored) == 0 &&
-        (info.byte_order == WP_ORDER_LITTLE || info.byte_order == WP_ORDER_BIG)) {
-        *order = info.byte_order;
-        return WP_OK;
-    }
-    return wp_fail(err, WP_EINVAL,
-                   "cannot tell the target's byte order; pass "
-                   "--little-endian or --big-endian");
-}
-
-void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)
-{
-    wp_buf *out = &res->fields;
-    va_list ap;
-    va_start(ap, fmt);
-    char value[64];
-    vsnprintf(value, sizeof value, fmt, ap);
-    va_end(ap);
-    wp_buf_printf(out, "%s=%s\n", name, value);
-}
-
-void wp_mi_common(wp_result *res)
-{
-    wp_mi_field(res, "address", "0x%llx", (unsigned long long)res->address);
-    wp_mi_field(res, "length", "%llu", (unsigned long long)res->length);
-    if (res->backend[0])
-        wp_mi_field(res, "backend", "%s", res->backend);
-}
 
 static void set_error(wp_result *res, const char *name, const wp_error *err);
 
@@ -176,7 +59,8 @@ static int run_command(wp_session *s, int argc, const char *const *argv, wp_resu
     memset(res, 0, sizeof *res);
     wp_request r;
     wp_error err = {0};
-    int rc = wp_parse_command(s, argc, argv, &r, &err);
+    const wp_command_def *cmd = argc >= 1 && argv ? wp_command_find(argv[0]) : NULL;
+    int rc = wp_parse_command(s, cmd, wp_commands, wp_commands_count, argc, argv, &r, &err);
     if (!rc && !s)
         rc = wp_fail(&err, WP_EINVAL, "no session");
     if (!rc && r.help) {
@@ -199,17 +83,12 @@ static int run_command(wp_session *s, int argc, const char *const *argv, wp_resu
     if (!rc && negative)
         rc = wp_fail(&err, WP_EINVAL, "%s '%s' is negative", first, r.address);
     res->address = addr;
-    if (!rc && r.direct_map) {
-        rc = wp_evaluate(s, "--direct-map", r.direct_map, &s->direct_map, &negative, &err);
-        if (!rc && negative)
-            rc = wp_fail(&err, WP_EINVAL, "--direct-map '%s' is negative", r.direct_map);
-        if (!rc)
-            rc = wp_kgdb_check_base(s->direct_map, "--direct-map", &err);
-        s->direct_map_given = rc == WP_OK;
-    }
+    /* The routes' own options: each route checks and takes its values. */
+    for (size_t i = 0; !rc && i < s->nroutes; i++)
+        if (r.route_args[i])
+            rc = s->routes[i].route->arguments(s, s->routes[i].state, r.route_args[i], &err);
     if (!rc)
         rc = r.cmd->run(s, &r, addr, res, &err);
-    s->direct_map_given = 0;
     if (rc)
         set_error(res, r.name ? r.name : "writephys", &err);
     else if (r.cmd->mi_fields)
@@ -252,37 +131,105 @@ void wp_result_free(wp_result *res)
     }
 }
 
+typedef struct words_ctx {
+    char *list;
+    size_t cap, len;
+} words_ctx;
+
+static int word_fn(void *vctx, const wp_option *o, const wp_route *route)
+{
+    (void)route;
+    words_ctx *c = vctx;
+    char short_name[2] = {o->short_name, '\0'};
+    c->len = o->short_name && strcmp(o->name, "help") != 0
+                 ? wp_add_word(c->list, c->cap, c->len, "-", short_name)
+                 : wp_add_word(c->list, c->cap, c->len, "--", o->name);
+    return 0;
+}
+
+typedef struct kind_ctx {
+    const char *option; /* "--file" */
+    int kind;           /* found: its wp_option_kind, else -1 */
+} kind_ctx;
+
+static int kind_fn(void *vctx, const wp_option *o, const wp_route *route)
+{
+    (void)route;
+    kind_ctx *c = vctx;
+    const char *dashes = c->option;
+    if (strncmp(dashes, "--", 2) != 0 || strcmp(dashes + 2, o->name) != 0)
+        return 0;
+    c->kind = o->kind;
+    return 1;
+}
+
+/* The kind of value an option of a command takes (-1: no such option). */
+int wp_command_option_kind(const wp_session *s, const char *command, const char *option)
+{
+    const wp_command_def *cmd = wp_command_find(command);
+    kind_ctx c = {option, -1};
+    if (cmd && option)
+        wp_command_each_option(s, cmd, kind_fn, &c);
+    return c.kind;
+}
+
 size_t wp_command_completions(const wp_session *s, const char *command, const char *option,
                               char *buf, size_t cap)
 {
     const wp_command_def *cmd = wp_command_find(command);
     char words[1024] = "";
     size_t n = 0;
-    if (cmd && option && strcmp(option, "--backend") == 0 && (cmd->options & WP_OPT_BACKEND)) {
+    if (cmd && option && strcmp(option, "--backend") == 0 &&
+        wp_command_option_kind(s, command, option) >= 0) {
         n = wp_add_word(words, sizeof words, n, "", "auto");
         for (size_t i = 0; s && i < s->nroutes; i++)
             n = wp_add_word(words, sizeof words, n, "", s->routes[i].route->name);
     } else if (cmd && !option) {
-        n = wp_option_words(cmd->options, words, sizeof words, 0);
+        words_ctx c = {words, sizeof words, 0};
+        wp_command_each_option(s, cmd, word_fn, &c);
+        n = c.len;
     }
     if (buf && cap)
         snprintf(buf, cap, "%s", n < cap && n < sizeof words ? words : "");
     return n;
 }
 
-/* The help text with the session's routes where the row says @ROUTES@. */
-const char *wp_command_help(wp_session *s, const char *command)
+/* Writes text wrapped at 76 columns from column first, each line after
+ * the first indented; a newline in text breaks the line there. */
+static void wrap(wp_buf *out, const char *text, size_t first, size_t indent)
 {
-    const wp_command_def *cmd = wp_command_find(command);
-    if (!cmd || !s)
-        return cmd ? cmd->help : NULL;
-    wp_buf_clear(&s->help);
-    const char *mark = strstr(cmd->help, "@ROUTES@");
-    if (!mark) {
-        wp_buf_printf(&s->help, "%s", cmd->help);
-        return s->help.data;
+    size_t col = first;
+    int line_start = 1;
+    for (const char *p = text; *p;) {
+        if (*p == '\n' || *p == ' ') {
+            if (*p == '\n') {
+                wp_buf_printf(out, "\n%*s", (int)indent, "");
+                col = indent;
+                line_start = 1;
+            }
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, " \n");
+        if (!line_start && col + 1 + n > 76) {
+            wp_buf_printf(out, "\n%*s", (int)indent, "");
+            col = indent;
+            line_start = 1;
+        }
+        if (!line_start) {
+            wp_buf_printf(out, " ");
+            col++;
+        }
+        wp_buf_printf(out, "%.*s", (int)n, p);
+        col += n;
+        line_start = 0;
+        p += n;
     }
-    wp_buf_printf(&s->help, "%.*s", (int)(mark - cmd->help), cmd->help);
+    wp_buf_printf(out, "\n");
+}
+
+static void help_routes(wp_session *s)
+{
     wp_buf_printf(&s->help, "  %-9s tries, in order:", "auto");
     for (size_t i = 0; i < s->nroutes; i++)
         if (s->routes[i].route->flags & WP_ROUTE_AUTO)
@@ -297,6 +244,59 @@ const char *wp_command_help(wp_session *s, const char *command)
     for (size_t i = 0; i < s->nroutes; i++)
         wp_buf_printf(&s->help, "  %-9s %s\n", s->routes[i].route->name,
                       s->routes[i].route->summary ? s->routes[i].route->summary : "");
-    wp_buf_printf(&s->help, "%s", mark + strlen("@ROUTES@\n"));
-    return s->help.data;
+}
+
+/* Each route's own options, as the help of the options around them. */
+static void help_route_options(wp_session *s)
+{
+    for (size_t i = 0; i < s->nroutes; i++)
+        for (size_t k = 0; k < s->routes[i].route->noptions; k++) {
+            const wp_option *o = &s->routes[i].route->options[k];
+            wp_buf_printf(&s->help, "--%s%s%s\n%16s", o->name, o->metavar ? " " : "",
+                          o->metavar ? o->metavar : "", "");
+            wrap(&s->help, o->help ? o->help : "", 16, 16);
+        }
+}
+
+static void help_settings(wp_session *s)
+{
+    for (size_t i = 0; i < s->nsettings; i++) {
+        const wp_setting *row = s->setting_rows[i].row;
+        char line[400];
+        snprintf(line, sizeof line, "%s: %s.", row->values, row->doc);
+        wp_buf_printf(&s->help, "%-12s ", row->name);
+        wrap(&s->help, line, 13, 13);
+    }
+}
+
+/* The help text, with what the session holds where the row has a mark. */
+const char *wp_command_help(wp_session *s, const char *command)
+{
+    const wp_command_def *cmd = wp_command_find(command);
+    if (!cmd || !s)
+        return cmd ? cmd->help : NULL;
+    static const struct {
+        const char *mark;
+        void (*expand)(wp_session *s);
+    } marks[] = {{"@ROUTES@\n", help_routes},
+                 {"@ROUTE_OPTIONS@\n", help_route_options},
+                 {"@SETTINGS@\n", help_settings}};
+    wp_buf_clear(&s->help);
+    const char *p = cmd->help;
+    for (;;) {
+        const char *next = NULL;
+        size_t which = 0;
+        for (size_t k = 0; k < WP_ARRAY_LEN(marks); k++) {
+            const char *m = strstr(p, marks[k].mark);
+            if (m && (!next || m < next))
+                next = m, which = k;
+        }
+        if (!next) {
+            wp_buf_printf(&s->help, "%s", p);
+            return s->help.data;
+        }
+        wp_buf_printf(&s->help, "%.*s", (int)(next - p), p);
+        marks[which].expand(s);
+        p = next + strlen(marks[which].mark);
+    }
 }

@@ -9,16 +9,6 @@
 
 static const wp_route_options default_options = {"auto", 0, -1, 0};
 
-int wp_check_span(uint64_t addr, uint64_t len, wp_error *err)
-{
-    if (len && len - 1 > UINT64_MAX - addr)
-        return wp_fail(err, WP_EINVAL,
-                       "0x%llx + %llu bytes runs past the end of the "
-                       "64-bit address space",
-                       (unsigned long long)addr, (unsigned long long)len);
-    return WP_OK;
-}
-
 /* Closes the route and folds a failed restore into the result, keeping the
  * count: the bytes moved before the restore failed are still moved. */
 static int finish(wp_route_handle *h, int rc, uint64_t done, const char *verb, wp_error *err)
@@ -51,27 +41,6 @@ static int verify_wanted(int verify, int kind)
     return kind != WP_REGION_DEVICE;
 }
 
-/* The route `auto` would choose for reads, when it is another than the
- * write's own and a read-back is wanted; NULL otherwise. */
-/* Below this a read-back costs less through the write's own route (a few
- * packets) than opening another (its probe, its handle). */
-#define READ_BACK_ELSEWHERE_MIN (16u * 1024)
-
-static wp_route_slot *read_back_route(wp_session *s, const wp_route_options *opt,
-                                      wp_route_handle *h, uint64_t total)
-{
-    if ((opt->backend && strcmp(opt->backend, "auto") != 0) || opt->verify == 0 ||
-        total < READ_BACK_ELSEWHERE_MIN)
-        return NULL;
-    wp_target_info info;
-    wp_error ignored = {0};
-    wp_route_slot *slot = NULL;
-    if (wp_session_target_info(s, &info, &ignored) ||
-        wp_route_select(s, "auto", &info, 0, &slot, NULL, 0, &ignored))
-        slot = NULL;
-    return slot && slot->route != wp_route_of(h) ? slot : NULL;
-}
-
 /* What the success line says of the route: its claim, what "via" names,
  * and (once) why auto passed over a route that fits. */
 static void describe(wp_session *s, wp_route_handle *h, wp_transfer *tr)
@@ -82,8 +51,7 @@ static void describe(wp_session *s, wp_route_handle *h, wp_transfer *tr)
     snprintf(tr->via, sizeof tr->via, "%s", r->name);
     if (r->via)
         r->via(s, wp_route_state(h), tr->via, sizeof tr->via);
-    snprintf(tr->note, sizeof tr->note, "%s", s->skip_note);
-    s->skip_note[0] = '\0';
+    snprintf(tr->note, sizeof tr->note, "%s", wp_route_note(h));
 }
 
 static int by_phys(const void *a, const void *b)
@@ -406,7 +374,7 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
                        (unsigned long long)src->total, wp_plural(src->total));
     }
     wp_route_progress(h, 0, 0);
-    wp_route_slot *reader = rc == WP_OK ? read_back_route(s, opt, h, src->total) : NULL;
+    wp_route_slot *reader = rc == WP_OK ? wp_route_read_back(h, opt, src->total) : NULL;
     if (rc == WP_OK && !reader)
         rc = verify_segments(s, h, opt->verify, segs, src, tr, err);
     describe(s, h, tr);

@@ -23,6 +23,7 @@ struct wp_route_handle {
     int allowed;       /* a device range the command may access */
     uint64_t allow_start, allow_last;
     uint64_t progress_done, progress_total;
+    char note[480]; /* said once: a route auto passed over, and why */
 };
 
 int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *err)
@@ -57,7 +58,7 @@ static int leave(wp_route_handle *h, wp_error *err)
 {
     wp_error end_err = {0};
     const wp_route *r = h->slot->route;
-    int rc = h->began ? r->end(h->s, h->slot->state, &end_err) : WP_OK;
+    int rc = h->began && r->end ? r->end(h->s, h->slot->state, &end_err) : WP_OK;
     if (rc) {
         *err = end_err;
         add_restore_hint(h, err);
@@ -86,17 +87,15 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
     if (!rc)
         rc = wp_check_target_state(s, &info, err);
     wp_route_slot *slot = NULL;
-    char skipped[sizeof s->skip_note];
+    char skipped[sizeof s->said_skip];
     skipped[0] = '\0';
     if (!rc)
         rc = wp_route_select(s, opt ? opt->backend : NULL, &info, opt ? opt->for_write : 0,
                              &slot, skipped, sizeof skipped, err);
     /* Say once why `auto` passed over a route that fits. */
-    s->skip_note[0] = '\0';
-    if (!rc && skipped[0] && strcmp(skipped, s->said_skip) != 0) {
-        snprintf(s->skip_note, sizeof s->skip_note, "%s", skipped);
+    int say_skip = !rc && skipped[0] && strcmp(skipped, s->said_skip) != 0;
+    if (say_skip)
         snprintf(s->said_skip, sizeof s->said_skip, "%s", skipped);
-    }
     const wp_memmap *map = NULL;
     if (!rc && slot->route->memmap) {
         rc = slot->route->memmap(s, slot->state, &map, err);
@@ -118,10 +117,36 @@ static int open_route(wp_session *s, const wp_route_options *opt, int begin,
                            .map = map,
                            .force = opt ? opt->force : 0,
                            .verify_on = opt ? opt->verify == 1 : 0};
+    if (say_skip)
+        snprintf(h->note, sizeof h->note, "%s", skipped);
     s->handle_open = 1;
     rc = begin ? wp_route_enter(h, err) : WP_OK;
     *out = rc ? NULL : h;
     return rc;
+}
+
+const char *wp_route_note(const wp_route_handle *h)
+{
+    return h->note;
+}
+
+/* Below this a read-back costs less through the write's own route (a few
+ * packets) than opening another (its probe, its handle). */
+#define READ_BACK_ELSEWHERE_MIN (16u * 1024)
+
+wp_route_slot *wp_route_read_back(wp_route_handle *h, const wp_route_options *opt,
+                                  uint64_t total)
+{
+    if ((opt->backend && strcmp(opt->backend, "auto") != 0) || opt->verify == 0 ||
+        total < READ_BACK_ELSEWHERE_MIN)
+        return NULL;
+    wp_target_info info;
+    wp_error ignored = {0};
+    wp_route_slot *slot = NULL;
+    if (wp_session_target_info(h->s, &info, &ignored) ||
+        wp_route_select(h->s, "auto", &info, 0, &slot, NULL, 0, &ignored))
+        slot = NULL;
+    return slot && slot->route != h->slot->route ? slot : NULL;
 }
 
 int wp_route_enter(wp_route_handle *h, wp_error *err)
@@ -129,7 +154,7 @@ int wp_route_enter(wp_route_handle *h, wp_error *err)
     if (h->began)
         return WP_OK;
     h->began = 1;
-    int rc = h->slot->route->begin(h->s, h->slot->state, err);
+    int rc = h->slot->route->begin ? h->slot->route->begin(h->s, h->slot->state, err) : WP_OK;
     if (rc) {
         wp_error close_err = {0};
         if (leave(h, &close_err) != WP_OK) {
@@ -355,19 +380,18 @@ static int transfer(wp_route_handle *h, int is_write, uint64_t addr, uint8_t *bu
             h->in_doubt = 0;
             int non_ram = h->map && !all_ram(h->map, at, n);
             h->wrote_non_ram |= non_ram;
-            s->partial = 0;
-            got = r->write(s, h->slot->state, at, buf + *done, n, err);
+            wp_write_outcome out = {0};
+            got = r->write(s, h->slot->state, at, buf + *done, n, &out, err);
             /* A write whose exchange failed without an answer (lost link,
              * no reply, interrupted inside the debugger) may have landed. */
-            if (got && s->partial) {
-                *done += s->partial_landed;
-                at += s->partial_landed;
-                h->in_doubt = s->partial_doubt;
-                h->wrote |= s->partial_landed || s->partial_doubt;
+            if (got && out.known) {
+                *done += out.landed;
+                at += out.landed;
+                h->in_doubt = out.in_doubt;
+                h->wrote |= out.landed || out.in_doubt;
             } else if (got == WP_EHOST || got == WP_EINTR) {
                 h->in_doubt = n;
             }
-            s->partial = 0;
             h->wrote |= got == WP_OK || h->in_doubt;
             h->map_stale |= non_ram && (got == WP_OK || h->in_doubt);
             got = got ? got : (int)n;

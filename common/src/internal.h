@@ -1,4 +1,9 @@
-/* Shared declarations of the core's translation units; not installed. */
+/* Shared declarations of the core's translation units; not installed.
+ * Layers, top down (no file calls one above it): registry.c (the rows) ->
+ * commands.c (dispatch) -> cmd_*.c -> cmdutil.c, dataspace.c, paging.c,
+ * pci.c -> handle.c -> routes.c, route_*.c -> stubsvc.c, stubmem.c,
+ * localproc.c -> session.c, settings.c, parse.c, options.c -> memmap.c,
+ * encode.c, rsp.c, format.c, error.c. */
 #ifndef WP_INTERNAL_H
 #define WP_INTERNAL_H
 
@@ -28,17 +33,16 @@ typedef struct wp_address {
     const uint64_t *root;
 } wp_address;
 
-/* ---- settings.c: the defaults of every command ---- */
+/* ---- settings.c: the settings every command shares, and the table ---- */
 typedef struct wp_settings {
     int verify; /* -1 auto, 0, 1 */
     char backend[16];
     int progress;
-    uint64_t read_length;
-    unsigned read_width;
-    int direct_map_set; /* the kgdb route's base, when given */
-    uint64_t direct_map;
 } wp_settings;
 void wp_settings_init(wp_settings *st);
+/* The rows settings.c owns (verify, backend, progress). */
+extern const wp_setting wp_generic_settings[];
+extern const size_t wp_generic_setting_count;
 
 /* ---- error.c ---- */
 int wp_fail(wp_error *err, int status, const char *fmt, ...)
@@ -120,12 +124,17 @@ struct wp_session {
     int link_doubt;  /* an exchange ended without an answer: replies may lag */
     int link_silent; /* ...because the stub did not answer (not a Ctrl-C) */
     wp_settings settings;
-    char skip_note[480]; /* auto passed over a route that fits: said once */
-    int partial;         /* a failed route write reported what landed */
-    size_t partial_landed, partial_doubt;
+    struct wp_setting_slot {
+        const wp_setting *row;
+        void *state; /* what the row's set/get reach */
+    } setting_rows[32];
+    size_t nsettings;
+    struct wp_owned_block {
+        const void *owner; /* a command's row */
+        void *block;
+    } owned[16]; /* settings a command keeps, by owner */
+    size_t nowned;
     char said_skip[480];
-    int direct_map_given; /* --direct-map, for the command that runs */
-    uint64_t direct_map;
     wp_stubsvc svc;
     uint8_t *scratch[3]; /* reused stages: their pages stay warm */
     uint64_t command;    /* counts commands: what holds for one command is keyed on it */
@@ -136,6 +145,13 @@ struct wp_session {
     int pci_names_said; /* "numbers only" was said once */
 };
 
+/* A session with no route or setting yet (registry.c fills it). */
+wp_session *wp_session_alloc(const wp_host *host, wp_error *err);
+int wp_session_add_setting(wp_session *s, const wp_setting *row, void *state, wp_error *err);
+/* The block of size bytes an owner (a command's row) keeps for the life
+ * of the session, zeroed and then given to init (may be NULL) the first
+ * time; NULL when memory is short. */
+void *wp_session_block(wp_session *s, const void *owner, size_t size, void (*init)(void *));
 /* Drops what every route learnt (new stop or connection). */
 void wp_session_forget(wp_session *s);
 /* Asks the host for the target's state; drops stale knowledge. */
@@ -161,17 +177,17 @@ int wp_session_link_silent(const wp_session *s);
 /* Formats the host's way of sending packet p ("maint packet p"). */
 void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_t cap);
 
-/* ---- routes.c: the built-in registry and the choice of a route ---- */
+/* ---- registry.c: what the core is made of (the top of the core) ---- */
 extern const wp_route *const wp_builtin_routes[];
 extern const size_t wp_builtin_route_count;
+extern const struct wp_command_def *const wp_commands[];
+extern const size_t wp_commands_count;
+const struct wp_command_def *wp_command_find(const char *name);
+
+/* ---- routes.c: the choice of a route ---- */
 /* skipped (may be NULL): why `auto` passed over a route that fits. */
 int wp_route_select(wp_session *s, const char *name, const wp_target_info *info, int for_write,
                     wp_route_slot **out, char *skipped, size_t cap, wp_error *err);
-
-/* ---- route_kgdb.c ---- */
-/* A direct-map base a user gave: refused unless it is a kernel (upper-half)
- * address, so that no base can send a write to user space. */
-int wp_kgdb_check_base(uint64_t base, const char *what, wp_error *err);
 
 /* ---- localproc.c: the process at the other end of our sockets ---- */
 /* Distinct processes (not this one) holding the peers of this process's
@@ -194,7 +210,7 @@ typedef struct wp_stub_mem {
 int wp_stub_mem_learn(wp_session *s, wp_stub_mem *m, wp_error *err);
 void wp_stub_mem_free(wp_stub_mem *m);
 int wp_stub_mem_write(wp_session *s, wp_stub_mem *m, uint64_t addr, const uint8_t *buf,
-                      size_t len, wp_error *err);
+                      size_t len, wp_write_outcome *out, wp_error *err);
 int wp_stub_mem_read(wp_session *s, uint64_t addr, uint8_t *buf, size_t len, wp_error *err);
 size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint64_t addr,
                          size_t remaining);
@@ -204,96 +220,145 @@ enum wp_data_kind { WP_DATA_VALUES, WP_DATA_STRING, WP_DATA_FILE, WP_DATA_FILL }
 
 struct wp_command_def;
 
+/* A parsed line: what every command has, the options several commands
+ * share (options.c), and the command's own options in args. */
 typedef struct wp_request {
     const struct wp_command_def *cmd;
-    const char *name; /* the command's, prefixes messages */
-    int data;         /* wp_data_kind */
-    unsigned width;   /* 1, 2, 4 or 8 */
+    const char *name;    /* the command's, prefixes messages */
+    const char *address; /* the first positional (an expression) */
+    const char **values; /* the positionals after it, borrowed from argv */
+    size_t nvalues;
+    void *args; /* the command's own options: its row's args_size bytes */
+    /* the routes' own options (--direct-map), by slot; NULL when none */
+    void *route_args[WP_MAX_ROUTES];
+    int help;    /* --help / -h: print the help, run nothing */
+    int version; /* --version: name the core and the route, run nothing */
+    /* shared options, as given (0: not given) */
+    int width_opt, order_opt, verify_opt;
+    /* ...and as the command sees them after the defaults */
+    unsigned width; /* 1, 2, 4 or 8 */
     int width_given;
     int byte_order;      /* WP_ORDER_* */
-    const char *address; /* expression */
-    const char **values; /* the positionals after ADDRESS, borrowed from argv */
-    size_t nvalues;
-    const char *text;
-    int utf16, zero;
-    const char *file;
-    uint64_t skip;
-    int has_skip;
-    uint64_t length;
-    int has_length;
-    const char *output;
     const char *backend; /* a route name or "auto" */
     int verify;          /* -1 auto, 0, 1 */
-    int force, dry_run;
-    int help;                /* --help / -h: print the help, run nothing */
-    int is_virtual;          /* --virtual: ADDRESS goes through the page tables */
-    const char *root;        /* --root: expression for another address space */
-    int walk;                /* vtop --walk */
-    int version;             /* --version: name the core and the route, run nothing */
-    const char *direct_map;  /* --direct-map: expression for the kgdb route's base */
-    int verify_set;          /* verify came from an option, not the setting */
-    uint64_t default_length; /* readphys without --length: the setting */
-    int dump;                /* pci --dump FILE (the path is in output) */
-    uint64_t bus;            /* pci --bus N */
-    int has_bus;
-    const char *range;  /* ptdump --range A-B */
-    const char *filter; /* ptdump --filter FLAGS */
-    int all;            /* ptov --all */
-    /* searchphys */
-    const char *pointer, *start, *mask;
-    uint64_t delta, align, max;
-    int has_delta, has_align, has_max;
+    int verify_set;      /* verify came from an option, not the setting */
+    int force;
+    int is_virtual;   /* --virtual: ADDRESS goes through the page tables */
+    const char *root; /* --root: expression for another address space */
+    int data;         /* wp_data_kind, as the command's check decides */
+    const char *text; /* --string */
+    int utf16, zero;
+    wp_size_arg length;
 } wp_request;
 
-/* Option bits: which options a command accepts. */
-enum wp_option_bit {
-    WP_OPT_WIDTH = 1 << 0,
-    WP_OPT_ORDER = 1 << 1,
-    WP_OPT_STRING = 1 << 2,
-    WP_OPT_FILE = 1 << 3,
-    WP_OPT_LENGTH = 1 << 4,
-    WP_OPT_FILL = 1 << 5,
-    WP_OPT_OUTPUT = 1 << 6,
-    WP_OPT_BACKEND = 1 << 7,
-    WP_OPT_VERIFY = 1 << 8,
-    WP_OPT_DRY_RUN = 1 << 9,
-    WP_OPT_FORCE = 1 << 10,
-    WP_OPT_VIRTUAL = 1 << 11,
-    WP_OPT_ROOT = 1 << 12,
-    WP_OPT_WALK = 1 << 13,
-    WP_OPT_DIRECT_MAP = 1 << 14,
-    WP_OPT_DUMP = 1 << 15,
-    WP_OPT_BUS = 1 << 16,
-    WP_OPT_WIDTH_124 = 1 << 17, /* -b, -w and -d, not -q (ports, PCI registers) */
-    WP_OPT_RANGE = 1 << 18,
-    WP_OPT_FILTER = 1 << 19,
-    WP_OPT_ALL = 1 << 20,
-    WP_OPT_SEARCH = 1 << 21 /* --pointer --delta --start --align --mask --max */
-};
+/* A list of option rows; in_request: their offsets are into wp_request,
+ * else into the command's args. */
+typedef struct wp_option_set {
+    const wp_option *rows;
+    size_t count;
+    int in_request;
+} wp_option_set;
+#define WP_OPTION_SET(rows, in_request)                                                        \
+    {                                                                                          \
+        rows, WP_ARRAY_LEN(rows), in_request                                                   \
+    }
 
-int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
-                     wp_error *err);
-void wp_request_free(wp_request *req);
+/* ---- options.c: the options several commands share ---- */
+extern const wp_option wp_rows_width[], wp_rows_order[], wp_rows_string[], wp_rows_length[],
+    wp_rows_backend[], wp_rows_verify[], wp_rows_force[], wp_rows_virtual[], wp_rows_root[],
+    wp_rows_always[];
+#define WP_OPTS_WIDTH                                                                          \
+    {                                                                                          \
+        wp_rows_width, 4, 1                                                                    \
+    } /* -b -w -d -q */
+#define WP_OPTS_WIDTH_124                                                                      \
+    {                                                                                          \
+        wp_rows_width, 3, 1                                                                    \
+    } /* -b -w -d (ports, PCI registers) */
+#define WP_OPTS_ORDER                                                                          \
+    {                                                                                          \
+        wp_rows_order, 2, 1                                                                    \
+    } /* --big-endian --little-endian */
+#define WP_OPTS_STRING                                                                         \
+    {                                                                                          \
+        wp_rows_string, 3, 1                                                                   \
+    } /* --string --utf16 --zero */
+#define WP_OPTS_LENGTH                                                                         \
+    {                                                                                          \
+        wp_rows_length, 1, 1                                                                   \
+    } /* --length */
+#define WP_OPTS_BACKEND                                                                        \
+    {                                                                                          \
+        wp_rows_backend, 1, 1                                                                  \
+    } /* --backend */
+#define WP_OPTS_VERIFY                                                                         \
+    {                                                                                          \
+        wp_rows_verify, 2, 1                                                                   \
+    } /* --verify --no-verify */
+#define WP_OPTS_FORCE                                                                          \
+    {                                                                                          \
+        wp_rows_force, 1, 1                                                                    \
+    } /* --force */
+#define WP_OPTS_VIRTUAL                                                                        \
+    {                                                                                          \
+        wp_rows_virtual, 1, 1                                                                  \
+    } /* --virtual */
+#define WP_OPTS_ROOT                                                                           \
+    {                                                                                          \
+        wp_rows_root, 1, 1                                                                     \
+    } /* --root */
+#define WP_OPTS_ALWAYS                                                                         \
+    {                                                                                          \
+        wp_rows_always, 2, 1                                                                   \
+    } /* --help --version: every command */
+/* Settles the shared options' defaults once a line is parsed. */
+void wp_request_settle(const wp_session *s, wp_request *r);
+
 /* The one integer parser: C-style 0x/0 prefixes; sizes may end in K, M, G. */
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out);
+/* "bad number '%s' for --%s (use 4096, 0x1000 or 4K)" */
+int wp_parse_size(const char *opt, const char *value, uint64_t *out, wp_error *err);
+/* Parses argv into req, whose command is cmd.  all: every command's row,
+ * so that an option of another command is named as such. */
+int wp_parse_command(const wp_session *s, const struct wp_command_def *cmd,
+                     const struct wp_command_def *const *all, size_t nall, int argc,
+                     const char *const *argv, wp_request *req, wp_error *err);
+void wp_request_free(wp_request *req);
 /* Splits a line into NUL-separated words (see wp_command_run_line). */
 int wp_split_args(const char *line, wp_buf *words, size_t *count, wp_error *err);
 /* "~/x" to "$HOME/x"; nonzero when it does not fit. */
 int wp_expand_path(const char *path, char *out, size_t cap);
 /* wp_expand_path with the error a user sees for `option`. */
 int wp_option_path(const char *option, const char *path, char *out, size_t cap, wp_error *err);
-/* Appends the names of the options in `mask` to a space-separated list. */
-size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len);
 size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const char *word);
+/* Calls fn for every option cmd takes (its sets, then the routes' own
+ * when it takes them), in the order help lists them; fn's nonzero return
+ * stops. */
+typedef int (*wp_option_fn)(void *ctx, const wp_option *o, const wp_route *route);
+int wp_command_each_option(const wp_session *s, const struct wp_command_def *cmd,
+                           wp_option_fn fn, void *ctx);
+/* The wp_option_kind of a command's option ("--file"), -1 when it has none
+ * of that name (commands.c). */
+int wp_command_option_kind(const wp_session *s, const char *command, const char *option);
 
-/* ---- commands.c: the command table ---- */
+/* ---- the command rows (registry.c lists them) ---- */
+#define WP_MAX_OPTION_SETS 16
 typedef struct wp_command_def {
     const char *name;
     const char *usage; /* "usage: ..." line for errors */
     const char *help;  /* the text of `help NAME`; "@ROUTES@" lists routes */
-    unsigned options;  /* wp_option_bit mask */
+    wp_option_set options[WP_MAX_OPTION_SETS]; /* ends at a set of count 0 */
+    size_t args_size;                          /* the block its own options land in */
+    int route_options; /* takes the routes' own options (it moves memory) */
+    /* Settings it keeps: a block of settings_size bytes per session. */
+    const wp_setting *settings;
+    size_t nsettings;
+    size_t settings_size;
+    void (*settings_init)(void *block);
     int raw_args;      /* positionals are words, not an ADDRESS to evaluate */
     const char *first; /* what the first positional is called; NULL: ADDRESS */
+    /* After parsing, before check: defaults that come from the session. */
+    void (*prepare)(wp_session *s, wp_request *r);
     /* Rules that need the whole line; npos counts ADDRESS and the rest. */
     int (*check)(wp_request *r, size_t npos, wp_error *err);
     int (*run)(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res,
@@ -302,32 +367,12 @@ typedef struct wp_command_def {
     void (*mi_fields)(wp_result *res);
 } wp_command_def;
 
-/* Help lines writephys and readphys share. */
-#define WP_HELP_ROOT_AND_DIRECT_MAP                                                            \
-    "--root VALUE    With --virtual: the page-table root of another address space.\n"          \
-    "--direct-map BASE\n"                                                                      \
-    "                For kgdb: the kernel's virtual address of physical 0, when\n"             \
-    "                the debugger has no kernel symbols to find it (implies\n"                 \
-    "                --backend kgdb).\n"
-
-extern const wp_command_def wp_cmd_writephys;
-extern const wp_command_def wp_cmd_readphys;
-extern const wp_command_def wp_cmd_vtop;
-extern const wp_command_def wp_cmd_settings;
-extern const wp_command_def wp_cmd_readio;
-extern const wp_command_def wp_cmd_writeio;
-extern const wp_command_def wp_cmd_readpci;
-extern const wp_command_def wp_cmd_writepci;
-extern const wp_command_def wp_cmd_pci;
-extern const wp_command_def wp_cmd_ptdump;
-extern const wp_command_def wp_cmd_ptov;
-extern const wp_command_def wp_cmd_searchphys;
+/* ---- cmdutil.c: what the commands share ---- */
 /* Resolves --virtual and --root into where; root_value holds the root. */
 int wp_request_address(wp_session *s, const wp_request *r, uint64_t addr, uint64_t *root_value,
                        wp_address *where, wp_error *err);
 /* " (physical 0x1000)" or " (physical 0x1ff8-0x1fff, 0x5000-0x5007)" */
 void wp_format_segments(wp_buf *out, const wp_segments *segs);
-const wp_command_def *wp_command_find(const char *name);
 /* Evaluates an expression; plain literals are the core's to read. */
 int wp_evaluate(wp_session *s, const char *what, const char *expr, uint64_t *value,
                 int *negative, wp_error *err);
@@ -370,6 +415,8 @@ size_t wp_rsp_read_chunk(size_t packet_size, size_t remaining);
 /* The region holding addr, or a synthetic UNASSIGNED one: the whole hole. */
 wp_region wp_memmap_lookup(const wp_memmap *map, uint64_t addr);
 const char *wp_region_kind_name(int kind);
+/* Refuses a range that wraps past 2^64. */
+int wp_check_span(uint64_t addr, uint64_t len, wp_error *err);
 
 /* ---- dataspace.c ---- */
 /* A data source: total bytes that repeat a pattern (a plain buffer is a
@@ -419,8 +466,6 @@ typedef struct wp_transfer {
     char note[480];       /* said once: a route auto passed over, and why */
 } wp_transfer;
 
-/* Refuses a range that wraps past 2^64. */
-int wp_check_span(uint64_t addr, uint64_t len, wp_error *err);
 int wp_dataspace_write(wp_session *s, const wp_route_options *opt, uint64_t addr,
                        const wp_source *src, wp_transfer *tr, wp_error *err);
 int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_address *where,
@@ -450,6 +495,14 @@ int wp_route_open_checks(wp_session *s, const wp_route_options *opt, wp_route_ha
  * handle is closed (and freed). */
 int wp_route_enter(wp_route_handle *h, wp_error *err);
 void *wp_route_state(const wp_route_handle *h);
+/* Said once per session: a route `auto` passed over when it opened this
+ * handle, and why ("" when nothing is to be said). */
+const char *wp_route_note(const wp_route_handle *h);
+/* The route `auto` would choose to read back a write of total bytes made
+ * through h, when that is another route and a read-back is wanted (not
+ * --no-verify, no route named, big enough to pay its opening); else NULL. */
+wp_route_slot *wp_route_read_back(wp_route_handle *h, const wp_route_options *opt,
+                                  uint64_t total);
 /* "no target" (phrased for the debugger) or "running"; sends nothing. */
 int wp_check_target_state(wp_session *s, const wp_target_info *info, wp_error *err);
 /* An I/O port through the route: WP_ENOROUTE naming why when it has none.
@@ -540,7 +593,12 @@ int wp_parse_bdf(const char *text, unsigned *bdf, wp_error *err);
 /* "0000:00:03.0" */
 void wp_format_bdf(char *buf, size_t cap, unsigned bdf);
 
-/* ---- format.c: every message the user sees ---- */
+/* ---- format.c: the shapes of output every command shares ----
+ * Where user text lives: a message is written where its condition is
+ * found (the command's, route's or service's own file), so that a row is
+ * one file; what several commands print alike (dumps, sizes, previews,
+ * progress, the " (physical ...)" suffix in cmdutil.c) is here, worded
+ * once for both debuggers. */
 void wp_format_hexdump(wp_buf *out, uint64_t addr, const uint8_t *data, size_t len,
                        unsigned width, int order);
 /* "4 KiB", "2 MiB", "1 GiB" */

@@ -163,3 +163,13 @@ wp_region wp_memmap_lookup(const wp_memmap *map, uint64_t addr)
         gap.last = map->regions[lo].start - 1;
     return gap;
 }
+
+int wp_check_span(uint64_t addr, uint64_t len, wp_error *err)
+{
+    if (len && len - 1 > UINT64_MAX - addr)
+        return wp_fail(err, WP_EINVAL,
+                       "0x%llx + %llu bytes runs past the end of the "
+                       "64-bit address space",
+                       (unsigned long long)addr, (unsigned long long)len);
+    return WP_OK;
+}

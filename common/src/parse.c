@@ -1,7 +1,8 @@
-/* The command language: argv in, a request out.  One option table serves
- * every command (each command's row says which options it accepts); rules
- * that need the whole line are the command's own check().  Nothing here
- * talks to the target; every mistake is one line. */
+/* The command language: argv in, a request out.  One loop reads every
+ * line against the option rows of the command (and of the routes, for a
+ * command that moves memory); rules that need the whole line are the
+ * command's own check().  Nothing here talks to the target; every mistake
+ * is one line. */
 #include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
@@ -11,90 +12,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-
-enum opt_id {
-    OPT_WIDTH_B,
-    OPT_WIDTH_W,
-    OPT_WIDTH_D,
-    OPT_WIDTH_Q,
-    OPT_STRING,
-    OPT_UTF16,
-    OPT_ZERO,
-    OPT_FILE,
-    OPT_SKIP,
-    OPT_LENGTH,
-    OPT_FILL,
-    OPT_OUTPUT,
-    OPT_BACKEND,
-    OPT_VERIFY,
-    OPT_NO_VERIFY,
-    OPT_DRY_RUN,
-    OPT_FORCE,
-    OPT_BIG,
-    OPT_LITTLE,
-    OPT_HELP,
-    OPT_VIRTUAL,
-    OPT_ROOT,
-    OPT_WALK,
-    OPT_VERSION,
-    OPT_DIRECT_MAP,
-    OPT_DUMP,
-    OPT_BUS,
-    OPT_RANGE,
-    OPT_FILTER,
-    OPT_ALL,
-    OPT_POINTER,
-    OPT_DELTA,
-    OPT_START,
-    OPT_ALIGN,
-    OPT_MASK,
-    OPT_MAX
-};
-
-static const struct option_row {
-    const char *long_name;
-    char short_name;
-    int takes_value;
-    unsigned bit; /* wp_option_bit; 0: every command */
-    enum opt_id id;
-} options[] = {
-    {"byte", 'b', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_B},
-    {"word", 'w', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_W},
-    {"dword", 'd', 0, WP_OPT_WIDTH | WP_OPT_WIDTH_124, OPT_WIDTH_D},
-    {"qword", 'q', 0, WP_OPT_WIDTH, OPT_WIDTH_Q},
-    {"string", 0, 1, WP_OPT_STRING, OPT_STRING},
-    {"utf16", 0, 0, WP_OPT_STRING, OPT_UTF16},
-    {"zero", 0, 0, WP_OPT_STRING, OPT_ZERO},
-    {"file", 0, 1, WP_OPT_FILE, OPT_FILE},
-    {"skip", 0, 1, WP_OPT_FILE, OPT_SKIP},
-    {"length", 0, 1, WP_OPT_LENGTH, OPT_LENGTH},
-    {"fill", 0, 0, WP_OPT_FILL, OPT_FILL},
-    {"output", 0, 1, WP_OPT_OUTPUT, OPT_OUTPUT},
-    {"backend", 0, 1, WP_OPT_BACKEND, OPT_BACKEND},
-    {"verify", 0, 0, WP_OPT_VERIFY, OPT_VERIFY},
-    {"no-verify", 0, 0, WP_OPT_VERIFY, OPT_NO_VERIFY},
-    {"dry-run", 0, 0, WP_OPT_DRY_RUN, OPT_DRY_RUN},
-    {"force", 0, 0, WP_OPT_FORCE, OPT_FORCE},
-    {"big-endian", 0, 0, WP_OPT_ORDER, OPT_BIG},
-    {"little-endian", 0, 0, WP_OPT_ORDER, OPT_LITTLE},
-    {"virtual", 0, 0, WP_OPT_VIRTUAL, OPT_VIRTUAL},
-    {"root", 0, 1, WP_OPT_ROOT, OPT_ROOT},
-    {"walk", 0, 0, WP_OPT_WALK, OPT_WALK},
-    {"direct-map", 0, 1, WP_OPT_DIRECT_MAP, OPT_DIRECT_MAP},
-    {"dump", 0, 1, WP_OPT_DUMP, OPT_DUMP},
-    {"bus", 0, 1, WP_OPT_BUS, OPT_BUS},
-    {"range", 0, 1, WP_OPT_RANGE, OPT_RANGE},
-    {"filter", 0, 1, WP_OPT_FILTER, OPT_FILTER},
-    {"all", 0, 0, WP_OPT_ALL, OPT_ALL},
-    {"pointer", 0, 1, WP_OPT_SEARCH, OPT_POINTER},
-    {"delta", 0, 1, WP_OPT_SEARCH, OPT_DELTA},
-    {"start", 0, 1, WP_OPT_SEARCH, OPT_START},
-    {"align", 0, 1, WP_OPT_SEARCH, OPT_ALIGN},
-    {"mask", 0, 1, WP_OPT_SEARCH, OPT_MASK},
-    {"max", 0, 1, WP_OPT_SEARCH, OPT_MAX},
-    {"help", 'h', 0, 0, OPT_HELP},
-    {"version", 0, 0, 0, OPT_VERSION},
-};
 
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
 {
@@ -151,27 +68,78 @@ int wp_parse_literal(const char *text, uint64_t *value, int *negative)
     return WP_OK;
 }
 
-static const struct option_row *find_option(const char *arg, const char **inline_value)
+/* An option found for a word: its row, and where its value lands. */
+typedef struct found_option {
+    const wp_option *o;
+    const wp_route *route; /* a route's own option */
+    size_t route_slot;
+} found_option;
+
+typedef struct find_ctx {
+    const char *arg;
+    const char **inline_value;
+    found_option *out;
+    const wp_session *s;
+} find_ctx;
+
+static int matches(const wp_option *o, const char *arg, const char **inline_value)
 {
-    *inline_value = NULL;
     if (arg[1] == '-') {
         const char *name = arg + 2;
         size_t n = strcspn(name, "=");
-        for (size_t i = 0; i < WP_ARRAY_LEN(options); i++) {
-            if (strlen(options[i].long_name) == n &&
-                strncmp(options[i].long_name, name, n) == 0) {
-                if (name[n] == '=')
-                    *inline_value = name + n + 1;
-                return &options[i];
-            }
-        }
-        return NULL;
+        if (strlen(o->name) != n || strncmp(o->name, name, n) != 0)
+            return 0;
+        *inline_value = name[n] == '=' ? name + n + 1 : NULL;
+        return 1;
     }
-    if (arg[1] && !arg[2])
-        for (size_t i = 0; i < WP_ARRAY_LEN(options); i++)
-            if (options[i].short_name == arg[1])
-                return &options[i];
-    return NULL;
+    *inline_value = NULL;
+    return arg[1] && !arg[2] && o->short_name == arg[1];
+}
+
+static int find_fn(void *vctx, const wp_option *o, const wp_route *route)
+{
+    find_ctx *c = vctx;
+    if (!matches(o, c->arg, c->inline_value))
+        return 0;
+    c->out->o = o;
+    c->out->route = route;
+    for (size_t i = 0; route && c->s && i < c->s->nroutes; i++)
+        if (c->s->routes[i].route == route)
+            c->out->route_slot = i;
+    return 1;
+}
+
+/* Calls fn on the rows of one command's sets (not the routes'). */
+static int each_own_option(const wp_command_def *cmd, wp_option_fn fn, void *ctx)
+{
+    for (size_t k = 0; k < WP_MAX_OPTION_SETS && cmd->options[k].count; k++)
+        for (size_t i = 0; i < cmd->options[k].count; i++)
+            if (fn(ctx, &cmd->options[k].rows[i], NULL))
+                return 1;
+    return 0;
+}
+
+int wp_command_each_option(const wp_session *s, const wp_command_def *cmd, wp_option_fn fn,
+                           void *ctx)
+{
+    if (each_own_option(cmd, fn, ctx))
+        return 1;
+    for (size_t r = 0; cmd->route_options && s && r < s->nroutes; r++) {
+        const wp_route *route = s->routes[r].route;
+        for (size_t i = 0; i < route->noptions; i++)
+            if (fn(ctx, &route->options[i], route))
+                return 1;
+    }
+    return 0;
+}
+
+/* Which set a row of cmd's own belongs to: is its offset into the request? */
+static int row_in_request(const wp_command_def *cmd, const wp_option *o)
+{
+    for (size_t k = 0; k < WP_MAX_OPTION_SETS && cmd->options[k].count; k++)
+        if (o >= cmd->options[k].rows && o < cmd->options[k].rows + cmd->options[k].count)
+            return cmd->options[k].in_request;
+    return 0;
 }
 
 /* "-5" and "-$rax" are values, not options. */
@@ -180,15 +148,7 @@ static bool looks_negative_value(const char *arg)
     return arg[0] == '-' && (isdigit((unsigned char)arg[1]) || arg[1] == '$' || arg[1] == '(');
 }
 
-static int set_once_int(int *slot, int value, const char *conflict, wp_error *err)
-{
-    if (*slot != -1 && *slot != value)
-        return wp_fail(err, WP_EINVAL, "%s", conflict);
-    *slot = value;
-    return WP_OK;
-}
-
-static int parse_size(const char *opt, const char *value, uint64_t *out, wp_error *err)
+int wp_parse_size(const char *opt, const char *value, uint64_t *out, wp_error *err)
 {
     if (wp_parse_u64(value, true, out))
         return wp_fail(err, WP_EINVAL, "bad number '%s' for --%s (use 4096, 0x1000 or 4K)",
@@ -196,165 +156,94 @@ static int parse_size(const char *opt, const char *value, uint64_t *out, wp_erro
     return WP_OK;
 }
 
-static int check_backend(const wp_session *s, const char *value, const char **out,
+/* Stores one option's value by its kind, then runs the row's own check. */
+static int store_option(const wp_session *s, const wp_option *o, const char *value, void *slot,
+                        wp_error *err)
+{
+    switch (o->kind) {
+    case WP_OPTION_FLAG: *(int *)slot = o->flag ? o->flag : 1; break;
+    case WP_OPTION_SIZE: {
+        wp_size_arg *size = slot;
+        size->given = 1;
+        if (wp_parse_size(o->name, value, &size->value, err))
+            return err->status;
+        break;
+    }
+    default: {
+        const char *needs = o->arg ? o->arg : o->kind == WP_OPTION_PATH ? "a path" : NULL;
+        if (!*value && needs)
+            return wp_fail(err, WP_EINVAL, "--%s needs %s", o->name, needs);
+        *(const char **)slot = value;
+        break;
+    }
+    }
+    return o->check ? o->check(s, o, value, slot, err) : WP_OK;
+}
+
+/* Does any command (or route) know the option a word names? */
+static int known_elsewhere(const wp_session *s, const wp_command_def *const *all, size_t nall,
+                           const char *arg)
+{
+    const char *value;
+    found_option f = {0};
+    find_ctx c = {arg, &value, &f, s};
+    for (size_t i = 0; i < nall; i++)
+        if (wp_command_each_option(s, all[i], find_fn, &c))
+            return 1;
+    return 0;
+}
+
+/* Where a row's value lands: the request, the command's args, a route's. */
+static void *option_slot(wp_request *r, const found_option *f, const wp_session *s,
                          wp_error *err)
 {
-    if (strcmp(value, "auto") == 0) {
-        *out = "auto";
-        return WP_OK;
+    if (f->route) {
+        void **block = &r->route_args[f->route_slot];
+        if (!*block)
+            *block = calloc(1, f->route->args_size ? f->route->args_size : 1);
+        if (!*block)
+            wp_fail(err, WP_ENOMEM, "out of memory");
+        (void)s;
+        return *block ? (char *)*block + f->o->offset : NULL;
     }
-    const wp_route_slot *slot = wp_session_find_route(s, value);
-    if (slot) {
-        *out = slot->route->name;
-        return WP_OK;
-    }
-    char names[256] = "auto";
-    size_t count = s ? s->nroutes : 0;
-    for (size_t i = 0; i < count; i++) {
-        size_t n = strlen(names);
-        snprintf(names + n, sizeof names - n, "%s%s", i + 1 == count ? " or " : ", ",
-                 s->routes[i].route->name);
-    }
-    return wp_fail(err, WP_EINVAL, "unknown backend '%s' (choose %s)", value, names);
+    return (char *)(row_in_request(r->cmd, f->o) ? (void *)r : r->args) + f->o->offset;
 }
 
-static int apply_option(const wp_session *s, wp_request *r, const struct option_row *o,
-                        const char *value, int *width, int *order, int *verify, wp_error *err)
+static int named_fn(void *ctx, const wp_option *o, const wp_route *route)
 {
-    switch (o->id) {
-    case OPT_WIDTH_B:
-    case OPT_WIDTH_W:
-    case OPT_WIDTH_D:
-    case OPT_WIDTH_Q:
-        return set_once_int(width, 1 << (o->id - OPT_WIDTH_B),
-                            "choose one width: -b, -w, -d or -q", err);
-    case OPT_BIG:
-        return set_once_int(order, WP_ORDER_BIG,
-                            "--big-endian and --little-endian cannot be combined", err);
-    case OPT_LITTLE:
-        return set_once_int(order, WP_ORDER_LITTLE,
-                            "--big-endian and --little-endian cannot be combined", err);
-    case OPT_STRING: r->text = value; return WP_OK;
-    case OPT_UTF16: r->utf16 = 1; return WP_OK;
-    case OPT_ZERO: r->zero = 1; return WP_OK;
-    case OPT_FILE:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--file needs a path");
-        r->file = value;
-        return WP_OK;
-    case OPT_SKIP: r->has_skip = 1; return parse_size("skip", value, &r->skip, err);
-    case OPT_LENGTH: r->has_length = 1; return parse_size("length", value, &r->length, err);
-    case OPT_FILL: r->data = WP_DATA_FILL; return WP_OK;
-    case OPT_OUTPUT:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--output needs a path");
-        r->output = value;
-        return WP_OK;
-    case OPT_BACKEND: return check_backend(s, value, &r->backend, err);
-    case OPT_VERIFY:
-        r->verify_set = 1;
-        return set_once_int(verify, 1, "--verify and --no-verify cannot be combined", err);
-    case OPT_NO_VERIFY:
-        r->verify_set = 1;
-        return set_once_int(verify, 0, "--verify and --no-verify cannot be combined", err);
-    case OPT_DRY_RUN: r->dry_run = 1; return WP_OK;
-    case OPT_FORCE: r->force = 1; return WP_OK;
-    case OPT_HELP: return WP_OK;
-    case OPT_VIRTUAL: r->is_virtual = 1; return WP_OK;
-    case OPT_ROOT:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--root needs a value");
-        r->root = value;
-        return WP_OK;
-    case OPT_WALK: r->walk = 1; return WP_OK;
-    case OPT_VERSION: r->version = 1; return WP_OK;
-    case OPT_DUMP:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--dump needs a path");
-        r->output = value;
-        r->dump = 1;
-        return WP_OK;
-    case OPT_BUS:
-        if (wp_parse_u64(value, false, &r->bus) || r->bus > 0xff)
-            return wp_fail(err, WP_EINVAL, "bad bus '%s' for --bus: a number from 0 to 0xff",
-                           value);
-        r->has_bus = 1;
-        return WP_OK;
-    case OPT_RANGE:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--range needs A-B");
-        r->range = value;
-        return WP_OK;
-    case OPT_FILTER:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--filter needs FLAGS (w, x, user, kernel, wx)");
-        r->filter = value;
-        return WP_OK;
-    case OPT_ALL: r->all = 1; return WP_OK;
-    case OPT_POINTER:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--pointer needs a value");
-        r->pointer = value;
-        return WP_OK;
-    case OPT_START:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--start needs an address");
-        r->start = value;
-        return WP_OK;
-    case OPT_MASK:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--mask needs a value");
-        r->mask = value;
-        return WP_OK;
-    case OPT_DELTA: r->has_delta = 1; return parse_size("delta", value, &r->delta, err);
-    case OPT_ALIGN:
-        r->has_align = 1;
-        if (parse_size("align", value, &r->align, err))
-            return err->status;
-        if (!r->align || (r->align & (r->align - 1)) || r->align > 0x40000000)
-            return wp_fail(err, WP_EINVAL, "bad --align '%s': a power of two from 1 to 1G",
-                           value);
-        return WP_OK;
-    case OPT_MAX:
-        r->has_max = 1;
-        if (parse_size("max", value, &r->max, err))
-            return err->status;
-        if (!r->max)
-            return wp_fail(err, WP_EINVAL, "--max 0: no hit would be shown");
-        return WP_OK;
-    case OPT_DIRECT_MAP:
-        if (!*value)
-            return wp_fail(err, WP_EINVAL, "--direct-map needs a value");
-        r->direct_map = value;
-        return WP_OK;
-    }
-    return wp_fail(err, WP_EINVAL, "internal: unhandled option");
+    return !route && strcmp(o->name, ctx) == 0;
 }
 
-int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *r,
-                     wp_error *err)
+static int is_option_of(const wp_command_def *cmd, const char *name)
+{
+    return each_own_option(cmd, named_fn, (void *)name);
+}
+
+int wp_parse_command(const wp_session *s, const wp_command_def *cmd,
+                     const wp_command_def *const *all, size_t nall, int argc,
+                     const char *const *argv, wp_request *r, wp_error *err)
 {
     memset(r, 0, sizeof *r);
-    r->verify = s ? s->settings.verify : -1;
-    r->backend = s ? s->settings.backend : "auto";
-    r->default_length = s ? s->settings.read_length : 128;
     r->name = "writephys";
     if (argc < 1 || !argv || !argv[0])
         return wp_fail(err, WP_EINVAL, "empty command");
-    r->cmd = wp_command_find(argv[0]);
+    r->cmd = cmd;
     if (!r->cmd)
         return wp_fail(err, WP_EINVAL, "unknown command '%s'", argv[0]);
     r->name = r->cmd->name;
-    int width = -1, order = -1, verify = -1;
-    bool seen[WP_ARRAY_LEN(options)] = {false};
-
+    r->args = calloc(1, cmd->args_size ? cmd->args_size : 1);
     /* Positionals: the first is ADDRESS, the rest VALUEs. */
     r->values = calloc((size_t)argc, sizeof *r->values);
-    if (!r->values)
+    if (!r->values || !r->args)
         return wp_fail(err, WP_ENOMEM, "out of memory");
+    enum { MAX_SEEN = 64 };
+    const wp_option *seen[MAX_SEEN];
+    size_t nseen = 0;
     const char *address = NULL;
     size_t npos = 0;
     bool options_done = false;
+    const found_option *picked = NULL; /* the first route option given */
+    found_option picked_store;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!arg)
@@ -372,61 +261,72 @@ int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_
                 r->values[r->nvalues++] = arg;
             continue;
         }
-        const char *value;
-        const struct option_row *o = find_option(arg, &value);
-        if (!o)
+        const char *value = NULL;
+        found_option f = {0};
+        find_ctx c = {arg, &value, &f, s};
+        if (!wp_command_each_option(s, cmd, find_fn, &c)) {
+            if (known_elsewhere(s, all, nall, arg))
+                return wp_fail(err, WP_EINVAL, "option '%s' does not apply to %s", arg,
+                               r->name);
             return wp_fail(err, WP_EINVAL, "unknown option '%s'; see 'help %s'", arg, r->name);
-        if (o->id == OPT_HELP) {
+        }
+        if (f.o->offset == offsetof(wp_request, help) && !f.route && row_in_request(cmd, f.o)) {
             r->help = 1; /* the help wins over whatever else the line holds */
             return WP_OK;
         }
-        if (o->bit && !(o->bit & r->cmd->options))
-            return wp_fail(err, WP_EINVAL, "option '%s' does not apply to %s", arg, r->name);
         /* One rule for every option: at most once.  Alternatives of one
          * choice (-b/-w, --verify/--no-verify) say which to keep. */
-        size_t row = (size_t)(o - options);
-        if (seen[row])
-            return wp_fail(err, WP_EINVAL, "option '--%s' given twice; give it once",
-                           o->long_name);
-        seen[row] = true;
-        if (o->takes_value && !value) {
+        for (size_t k = 0; k < nseen; k++) {
+            if (seen[k] == f.o)
+                return wp_fail(err, WP_EINVAL, "option '--%s' given twice; give it once",
+                               f.o->name);
+            if (f.o->choice && seen[k]->choice == f.o->choice)
+                return wp_fail(err, WP_EINVAL, "%s", f.o->choice);
+        }
+        if (nseen == MAX_SEEN)
+            return wp_fail(err, WP_EINVAL, "too many options");
+        seen[nseen++] = f.o;
+        if (f.o->kind != WP_OPTION_FLAG && !value) {
             if (i + 1 >= argc)
                 return wp_fail(err, WP_EINVAL, "option '%s' needs a value", arg);
             value = argv[++i];
-        } else if (!o->takes_value && value) {
-            return wp_fail(err, WP_EINVAL, "option '--%s' takes no value", o->long_name);
+        } else if (f.o->kind == WP_OPTION_FLAG && value) {
+            return wp_fail(err, WP_EINVAL, "option '--%s' takes no value", f.o->name);
         }
-        int rc = apply_option(s, r, o, value, &width, &order, &verify, err);
+        void *slot = option_slot(r, &f, s, err);
+        if (!slot)
+            return err->status;
+        int rc = store_option(s, f.o, value, slot, err);
         if (rc)
             return rc;
+        if (f.route && !picked) {
+            picked_store = f;
+            picked = &picked_store;
+        } else if (f.route && picked->route != f.route) {
+            return wp_fail(err, WP_EINVAL, "--%s and --%s are options of two routes (%s, %s)",
+                           picked->o->name, f.o->name, picked->route->name, f.route->name);
+        }
     }
     r->address = address;
-    bool seen_backend = false;
-    for (size_t i = 0; i < WP_ARRAY_LEN(options); i++)
-        seen_backend = seen_backend || (seen[i] && options[i].id == OPT_BACKEND);
-    /* readphys groups by the read-width setting unless told otherwise. */
-    r->width = width != -1                              ? (unsigned)width
-               : s && (r->cmd->options & WP_OPT_OUTPUT) ? s->settings.read_width
-                                                        : 1;
-    r->width_given = width != -1;
-    r->byte_order = order == -1 ? WP_ORDER_TARGET : order;
-    if (verify != -1)
-        r->verify = verify;
+    int backend_given = r->backend != NULL;
+    wp_request_settle(s, r);
+    if (cmd->prepare)
+        cmd->prepare((wp_session *)s, r);
     if (r->version)
         return WP_OK;
     if (npos == 0 && !r->cmd->raw_args)
         return wp_fail(err, WP_EINVAL, "missing %s; %s",
                        r->cmd->first ? r->cmd->first : "ADDRESS", r->cmd->usage);
-    /* --direct-map is the kgdb route's: it picks that route, and no other. */
-    if (r->direct_map) {
-        if (seen_backend && strcmp(r->backend, "kgdb") != 0)
+    /* A route's own option picks that route, and no other. */
+    if (picked) {
+        if (backend_given && strcmp(r->backend, picked->route->name) != 0)
             return wp_fail(err, WP_EINVAL,
-                           "--direct-map applies to the kgdb route only, not --backend %s",
-                           r->backend);
-        r->backend = "kgdb";
+                           "--%s applies to the %s route only, not --backend %s",
+                           picked->o->name, picked->route->name, r->backend);
+        r->backend = picked->route->name;
     }
     /* --root names another address space, so it goes with a virtual ADDRESS. */
-    if (r->root && !r->is_virtual && (r->cmd->options & WP_OPT_VIRTUAL))
+    if (r->root && !r->is_virtual && is_option_of(cmd, "virtual"))
         return wp_fail(err, WP_EINVAL, "--root applies to a virtual ADDRESS: add --virtual");
     return r->cmd->check ? r->cmd->check(r, npos, err) : WP_OK;
 }
@@ -435,6 +335,12 @@ void wp_request_free(wp_request *r)
 {
     free(r->values);
     r->values = NULL;
+    free(r->args);
+    r->args = NULL;
+    for (size_t i = 0; i < WP_MAX_ROUTES; i++) {
+        free(r->route_args[i]);
+        r->route_args[i] = NULL;
+    }
 }
 
 /* Appends a word to a space-separated list, keeping its would-be length. */
@@ -443,19 +349,6 @@ size_t wp_add_word(char *list, size_t cap, size_t len, const char *dashes, const
     if (len < cap)
         snprintf(list + len, cap - len, "%s%s%s", len ? " " : "", dashes, word);
     return len + (len ? 1 : 0) + strlen(dashes) + strlen(word);
-}
-
-size_t wp_option_words(unsigned mask, char *list, size_t cap, size_t len)
-{
-    for (size_t i = 0; i < WP_ARRAY_LEN(options); i++) {
-        if (options[i].bit && !(options[i].bit & mask))
-            continue;
-        char short_name[2] = {options[i].short_name, '\0'};
-        len = options[i].short_name && options[i].id != OPT_HELP
-                  ? wp_add_word(list, cap, len, "-", short_name)
-                  : wp_add_word(list, cap, len, "--", options[i].long_name);
-    }
-    return len;
 }
 
 /* `~` and `~/...` are $HOME (or the password file's home), `~user/...` that

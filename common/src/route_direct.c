@@ -330,7 +330,7 @@ static int stub(wp_session *s, direct_state *d, wp_error *err)
     int rc = d->stub->route->probe(s, d->stub->state, WP_PROBE_WRITE | WP_PROBE_NAMED, err);
     if (!rc) {
         d->stub_open = 1; /* from the switch on, end() must switch back */
-        rc = d->stub->route->begin(s, d->stub->state, err);
+        rc = d->stub->route->begin ? d->stub->route->begin(s, d->stub->state, err) : WP_OK;
     }
     return rc;
 }
@@ -350,7 +350,7 @@ static int direct_end(wp_session *s, void *state, wp_error *err)
     if (!d->stub_open)
         return WP_OK;
     d->stub_open = 0;
-    return d->stub->route->end(s, d->stub->state, err);
+    return d->stub->route->end ? d->stub->route->end(s, d->stub->state, err) : WP_OK;
 }
 
 static void direct_restore_hint(wp_session *s, char *buf, size_t cap)
@@ -395,7 +395,7 @@ static ssize_t vm_access(direct_state *d, int is_write, uint8_t *buf, size_t len
 }
 
 static int direct_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
-                        size_t len, wp_error *err)
+                        size_t len, wp_write_outcome *out, wp_error *err)
 {
     direct_state *d = state;
     const ram_region *r;
@@ -405,7 +405,7 @@ static int direct_write(wp_session *s, void *state, uint64_t addr, const uint8_t
     if (!r || r->last - addr + 1 < len) {
         int rc = stub(s, d, err);
         d->used_stub = 1;
-        return rc ? rc : d->stub->route->write(s, d->stub->state, addr, buf, len, err);
+        return rc ? rc : d->stub->route->write(s, d->stub->state, addr, buf, len, out, err);
     }
     d->used_direct = d->wrote_direct = 1;
     ssize_t n = vm_access(d, 1, (uint8_t *)(uintptr_t)buf, len, r->hva + (addr - r->gpa));

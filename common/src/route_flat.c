@@ -139,25 +139,25 @@ static int flat_end(wp_session *s, void *state, wp_error *err)
  * unknown outcome (WP_EHOST, which the handle takes as the chunk in doubt).
  * The debugger splits a chunk into packets and says only that one failed,
  * so a refused write may still have landed its first packets: in doubt. */
-static int failed(wp_session *s, int rc, size_t len, wp_error *err, const char *what)
+static int failed(wp_write_outcome *out, int rc, size_t len, wp_error *err, const char *what)
 {
     if (rc == WP_EINTR)
         return rc;
     if (!err->message[0])
         wp_fail(err, WP_ETARGET, "the debugger could not %s memory", what);
     if (rc == WP_ETARGET && len && strcmp(what, "write") == 0)
-        wp_session_report_partial(s, 0, len);
+        *out = (wp_write_outcome){1, 0, len};
     return err->status = rc == WP_ETARGET ? WP_ETARGET : WP_EHOST;
 }
 
 static int flat_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
-                      wp_error *err)
+                      wp_write_outcome *out, wp_error *err)
 {
     (void)state;
     const wp_host *host = wp_session_host(s);
     err->message[0] = '\0';
     int rc = host->write_memory(host->ctx, addr, buf, len, err);
-    return rc ? failed(s, rc, len, err, "write") : WP_OK;
+    return rc ? failed(out, rc, len, err, "write") : WP_OK;
 }
 
 static int flat_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,
@@ -167,7 +167,7 @@ static int flat_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, si
     const wp_host *host = wp_session_host(s);
     err->message[0] = '\0';
     int rc = host->read_memory(host->ctx, addr, buf, len, err);
-    return rc ? failed(s, rc, len, err, "read") : (int)len;
+    return rc ? failed(NULL, rc, len, err, "read") : (int)len;
 }
 
 static size_t flat_chunk(wp_session *s, void *state, int is_write, uint64_t addr,

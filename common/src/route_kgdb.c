@@ -10,6 +10,7 @@
  * its link address and at BASE + its physical address (phys_base), and
  * nothing past the RAM the kernel maps (max_pfn) is touched, because past
  * it the direct map ends and other kernel mappings begin. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,12 @@ typedef struct kgdb_state {
     uint64_t banner_va, banner_pa, ram_end; /* ram_end 0: unknown */
     int shown;                              /* shown_base was checked this stop */
     uint64_t shown_base;
+    /* settings: they outlive a stop */
+    int setting_set; /* the direct-map setting, when not auto */
+    uint64_t setting_base;
+    /* --direct-map, for the command it was given to */
+    uint64_t option_command;
+    uint64_t option_base;
     /* per command */
     uint64_t base;
     char base_from[48];
@@ -141,7 +148,9 @@ static int check_base(wp_session *s, kgdb_state *k, wp_error *err)
     return WP_OK;
 }
 
-int wp_kgdb_check_base(uint64_t base, const char *what, wp_error *err)
+/* A direct-map base a user gave: refused unless it is a kernel (upper-half)
+ * address, so that no base can send a write to user space. */
+static int check_user_base(uint64_t base, const char *what, wp_error *err)
 {
     if (base >> 63)
         return WP_OK;
@@ -165,11 +174,11 @@ static int kgdb_probe(wp_session *s, void *state, int intent, wp_error *err)
     if (k->symbols == 0)
         read_symbols(s, k);
     k->checked = 0;
-    if (s->direct_map_given) {
-        k->base = s->direct_map;
+    if (k->option_command && k->option_command == wp_session_command(s)) {
+        k->base = k->option_base;
         snprintf(k->base_from, sizeof k->base_from, "--direct-map");
-    } else if (s->settings.direct_map_set) {
-        k->base = s->settings.direct_map;
+    } else if (k->setting_set) {
+        k->base = k->setting_base;
         snprintf(k->base_from, sizeof k->base_from, "the direct-map setting");
     } else if (k->symbols > 0 || (k->symbols < 0 && k->sym_base)) {
         k->base = k->sym_base;
@@ -180,14 +189,6 @@ static int kgdb_probe(wp_session *s, void *state, int intent, wp_error *err)
                        "or give --direct-map BASE (the virtual address of physical 0)");
     }
     return k->symbols > 0 ? check_base(s, k, err) : WP_OK;
-}
-
-static int kgdb_none(wp_session *s, void *state, wp_error *err)
-{
-    (void)s;
-    (void)state;
-    (void)err;
-    return WP_OK;
 }
 
 /* The virtual address of [addr, addr+len), refused before anything is
@@ -238,8 +239,9 @@ static int kgdb_access(wp_session *s, kgdb_state *k, uint64_t addr, uint8_t *in,
 }
 
 static int kgdb_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
-                      wp_error *err)
+                      wp_write_outcome *out, wp_error *err)
 {
+    (void)out;
     return kgdb_access(s, state, addr, NULL, buf, len, err);
 }
 
@@ -282,6 +284,71 @@ static void kgdb_via(wp_session *s, void *state, char *buf, size_t cap)
              (unsigned long long)k->base, k->base_from);
 }
 
+/* ---- the route's own option and setting ---- */
+
+typedef struct kgdb_args {
+    const char *direct_map; /* an expression */
+} kgdb_args;
+
+static const wp_option kgdb_options[] = {
+    {"direct-map", 0, WP_OPTION_EXPR, "a value", "BASE",
+     "For kgdb: the kernel's virtual address of physical 0, when\n"
+     "the debugger has no kernel symbols to find it (implies\n"
+     "--backend kgdb).",
+     NULL, offsetof(kgdb_args, direct_map), 0, NULL},
+};
+
+static int kgdb_arguments(wp_session *s, void *state, const void *args, wp_error *err)
+{
+    kgdb_state *k = state;
+    const kgdb_args *a = args;
+    if (!a->direct_map)
+        return WP_OK;
+    int negative = 0;
+    int rc = wp_evaluate(s, "--direct-map", a->direct_map, &k->option_base, &negative, err);
+    if (!rc && negative)
+        rc = wp_fail(err, WP_EINVAL, "--direct-map '%s' is negative", a->direct_map);
+    if (!rc)
+        rc = check_user_base(k->option_base, "--direct-map", err);
+    k->option_command = rc ? 0 : wp_session_command(s);
+    return rc;
+}
+
+static int set_direct_map(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    (void)s;
+    kgdb_state *k = state;
+    uint64_t n;
+    if (strcmp(value, "auto") == 0) {
+        k->setting_set = 0;
+        return WP_OK;
+    }
+    if (wp_parse_u64(value, false, &n))
+        return WP_EINVAL;
+    if (check_user_base(n, "direct-map", err))
+        return err->status;
+    k->setting_set = 1;
+    k->setting_base = n;
+    return WP_OK;
+}
+
+static void get_direct_map(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    const kgdb_state *k = state;
+    if (k->setting_set)
+        snprintf(buf, cap, "0x%llx", (unsigned long long)k->setting_base);
+    else
+        snprintf(buf, cap, "auto");
+}
+
+static const wp_setting kgdb_settings[] = {
+    {"direct-map", "auto or an address such as 0xffff888000000000",
+     "the kgdb route's base: the kernel's virtual address of physical 0 (auto: from the "
+     "kernel's symbols)",
+     set_direct_map, get_direct_map},
+};
+
 const wp_route wp_route_kgdb = {
     .name = "kgdb",
     .summary = "a Linux kernel's kgdb, through the kernel's direct map of RAM "
@@ -290,12 +357,16 @@ const wp_route wp_route_kgdb = {
     .state_size = sizeof(kgdb_state),
     .forget = kgdb_forget,
     .probe = kgdb_probe,
-    .begin = kgdb_none,
-    .end = kgdb_none,
     .write = kgdb_write,
     .read = kgdb_read,
     .chunk = kgdb_chunk,
     .claim = kgdb_claim,
     .via = kgdb_via,
     .no_ports = "kgdb's protocol reaches memory and registers, not I/O ports",
+    .options = kgdb_options,
+    .noptions = WP_ARRAY_LEN(kgdb_options),
+    .args_size = sizeof(kgdb_args),
+    .arguments = kgdb_arguments,
+    .settings = kgdb_settings,
+    .nsettings = WP_ARRAY_LEN(kgdb_settings),
 };

@@ -93,14 +93,6 @@ static int openocd_probe(wp_session *s, void *state, int intent, wp_error *err)
     return WP_OK;
 }
 
-static int openocd_none(wp_session *s, void *state, wp_error *err)
-{
-    (void)s;
-    (void)state;
-    (void)err;
-    return WP_OK;
-}
-
 /* Runs line (a Tcl command) inside the catch; *result points to what
  * follows "wp-ok: " in o->out.  An error keeps OpenOCD's message and the
  * last "Error:" line it logged before it. */
@@ -151,7 +143,7 @@ static int run_caught(wp_session *s, openocd_state *o, const char *what, const c
 }
 
 static int openocd_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf,
-                         size_t len, wp_error *err)
+                         size_t len, wp_write_outcome *out, wp_error *err)
 {
     openocd_state *o = state;
     wp_buf_clear(&o->line);
@@ -163,7 +155,7 @@ static int openocd_write(wp_session *s, void *state, uint64_t addr, const uint8_
     const char *result;
     int rc = run_caught(s, o, "the write", &result, err);
     if (rc && rc != WP_EINTR)
-        wp_session_report_partial(s, 0, len); /* any part of it may have landed */
+        *out = (wp_write_outcome){1, 0, len}; /* any part of it may have landed */
     return rc;
 }
 
@@ -279,8 +271,6 @@ const wp_route wp_route_openocd = {
     .state_size = sizeof(openocd_state),
     .forget = openocd_forget,
     .probe = openocd_probe,
-    .begin = openocd_none,
-    .end = openocd_none,
     .write = openocd_write,
     .read = openocd_read,
     .chunk = openocd_chunk,

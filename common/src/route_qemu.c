@@ -192,9 +192,9 @@ static void qemu_restore_hint(wp_session *s, char *buf, size_t cap)
 }
 
 static int qemu_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
-                      wp_error *err)
+                      wp_write_outcome *out, wp_error *err)
 {
-    return wp_stub_mem_write(s, &((qemu_state *)state)->mem, addr, buf, len, err);
+    return wp_stub_mem_write(s, &((qemu_state *)state)->mem, addr, buf, len, out, err);
 }
 
 static int qemu_read(wp_session *s, void *state, uint64_t addr, uint8_t *buf, size_t len,

@@ -1,22 +1,9 @@
-/* The route registry: the built-in rows, in the order `auto` tries them,
- * and the choice of a route.  A new route is one file and one row here. */
+/* The choice of a route among the session's rows: by name, or `auto`
+ * trying them in order. */
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
-
-extern const wp_route wp_route_direct;
-extern const wp_route wp_route_qemu;
-extern const wp_route wp_route_vmware;
-extern const wp_route wp_route_kgdb;
-extern const wp_route wp_route_openocd;
-extern const wp_route wp_route_flat;
-
-const wp_route *const wp_builtin_routes[] = {
-    &wp_route_direct, &wp_route_qemu,    &wp_route_vmware,
-    &wp_route_kgdb,   &wp_route_openocd, &wp_route_flat,
-};
-const size_t wp_builtin_route_count = WP_ARRAY_LEN(wp_builtin_routes);
 
 static int usable(wp_session *s, wp_route_slot *slot, const wp_target_info *info, int for_write,
                   wp_error *err)

@@ -16,13 +16,12 @@ int wp_api_version(void)
     return WP_API_VERSION;
 }
 
-static int add_route(wp_session *s, const wp_route *r, wp_error *err)
+int wp_session_add_route(wp_session *s, const wp_route *r, wp_error *err)
 {
-    if (!r || !r->name || !*r->name || !r->probe || !r->begin || !r->end || !r->write ||
-        !r->read || !r->chunk)
-        return wp_fail(err, WP_EINVAL,
-                       "a route needs a name, probe, begin, end, write, "
-                       "read and chunk");
+    if (!s)
+        return wp_fail(err, WP_EINVAL, "no session");
+    if (!r || !r->name || !*r->name || !r->probe || !r->write || !r->read || !r->chunk)
+        return wp_fail(err, WP_EINVAL, "a route needs a name, probe, write, read and chunk");
     if (strcmp(r->name, "auto") == 0 || wp_session_find_route(s, r->name))
         return wp_fail(err, WP_EINVAL, "a route named '%s' exists already", r->name);
     if (s->nroutes == WP_MAX_ROUTES)
@@ -30,11 +29,23 @@ static int add_route(wp_session *s, const wp_route *r, wp_error *err)
     void *state = calloc(1, r->state_size ? r->state_size : 1);
     if (!state)
         return wp_fail(err, WP_ENOMEM, "out of memory");
+    if (r->noptions && (!r->options || !r->arguments)) {
+        free(state);
+        return wp_fail(err, WP_EINVAL, "route '%s' has options but no arguments()", r->name);
+    }
+    for (size_t i = 0; i < r->nsettings; i++) {
+        int rc = wp_session_add_setting(s, &r->settings[i], state, err);
+        if (rc) {
+            s->nsettings -= i; /* the rows added so far */
+            free(state);
+            return rc;
+        }
+    }
     s->routes[s->nroutes++] = (wp_route_slot){r, state};
     return WP_OK;
 }
 
-wp_session *wp_session_new(const wp_host *host, wp_error *err)
+wp_session *wp_session_alloc(const wp_host *host, wp_error *err)
 {
     if (!host || host->api_version != WP_API_VERSION || host->size != sizeof(wp_host)) {
         wp_fail(err, WP_EVERSION,
@@ -49,20 +60,36 @@ wp_session *wp_session_new(const wp_host *host, wp_error *err)
         return NULL;
     }
     s->host = *host;
-    wp_settings_init(&s->settings);
-    for (size_t i = 0; i < wp_builtin_route_count; i++)
-        if (add_route(s, wp_builtin_routes[i], err)) {
-            wp_session_free(s);
-            return NULL;
-        }
     return s;
 }
 
-int wp_session_add_route(wp_session *s, const wp_route *route, wp_error *err)
+int wp_session_add_setting(wp_session *s, const wp_setting *row, void *state, wp_error *err)
 {
-    if (!s)
-        return wp_fail(err, WP_EINVAL, "no session");
-    return add_route(s, route, err);
+    if (!row || !row->name || !row->set || !row->get)
+        return wp_fail(err, WP_EINVAL, "a setting needs a name, set and get");
+    for (size_t i = 0; i < s->nsettings; i++)
+        if (strcmp(s->setting_rows[i].row->name, row->name) == 0)
+            return wp_fail(err, WP_EINVAL, "a setting named '%s' exists already", row->name);
+    if (s->nsettings == WP_ARRAY_LEN(s->setting_rows))
+        return wp_fail(err, WP_ENOMEM, "no room for setting '%s'", row->name);
+    s->setting_rows[s->nsettings++] = (struct wp_setting_slot){row, state};
+    return WP_OK;
+}
+
+void *wp_session_block(wp_session *s, const void *owner, size_t size, void (*init)(void *))
+{
+    for (size_t i = 0; i < s->nowned; i++)
+        if (s->owned[i].owner == owner)
+            return s->owned[i].block;
+    if (s->nowned == WP_ARRAY_LEN(s->owned))
+        return NULL;
+    void *block = calloc(1, size ? size : 1);
+    if (!block)
+        return NULL;
+    if (init)
+        init(block);
+    s->owned[s->nowned++] = (struct wp_owned_block){owner, block};
+    return block;
 }
 
 void wp_session_forget(wp_session *s)
@@ -86,6 +113,8 @@ void wp_session_free(wp_session *s)
     wp_stubsvc_free(&s->svc);
     for (size_t i = 0; i < WP_ARRAY_LEN(s->scratch); i++)
         free(s->scratch[i]);
+    for (size_t i = 0; i < s->nowned; i++)
+        free(s->owned[i].block);
     free(s);
 }
 
@@ -157,13 +186,6 @@ void wp_session_packet_hint(const wp_session *s, const char *p, char *buf, size_
     } else {
         snprintf(buf, cap, "the packet %s", p);
     }
-}
-
-void wp_session_report_partial(wp_session *s, size_t landed, size_t in_doubt)
-{
-    s->partial = 1;
-    s->partial_landed = landed;
-    s->partial_doubt = in_doubt;
 }
 
 int wp_session_link_doubtful(const wp_session *s)

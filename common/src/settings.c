@@ -7,46 +7,6 @@
 
 #include "internal.h"
 
-static const struct setting_row {
-    const char *name;
-    const char *values; /* for help and errors */
-    const char *doc;
-} settings[] = {
-    {"verify", "auto, on or off",
-     "whether writes are read back and compared (auto: RAM and ROM yes, devices no)"},
-    {"backend", "auto or a route's name", "the route commands use when --backend is not given"},
-    {"progress", "on or off", "whether transfers longer than half a second show progress"},
-    {"read-length", "a size (128, 0x100, 4K)", "readphys' default --length"},
-    {"read-width", "1, 2, 4 or 8", "readphys' default grouping (-b, -w, -d, -q)"},
-    {"direct-map", "auto or an address",
-     "the kgdb route's base: the kernel's virtual address of physical 0 (auto: from the "
-     "kernel's symbols)"},
-};
-
-void wp_settings_init(wp_settings *st)
-{
-    st->verify = -1;
-    snprintf(st->backend, sizeof st->backend, "auto");
-    st->progress = 1;
-    st->read_length = 128;
-    st->read_width = 1;
-}
-
-size_t wp_setting_count(void)
-{
-    return WP_ARRAY_LEN(settings);
-}
-
-const char *wp_setting_name(size_t index)
-{
-    return index < WP_ARRAY_LEN(settings) ? settings[index].name : NULL;
-}
-
-const char *wp_setting_doc(size_t index)
-{
-    return index < WP_ARRAY_LEN(settings) ? settings[index].doc : NULL;
-}
-
 static int on_off(const char *value, int *out)
 {
     if (strcmp(value, "on") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0)
@@ -56,78 +16,112 @@ static int on_off(const char *value, int *out)
     return 0;
 }
 
+static int set_verify(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    (void)s, (void)err;
+    wp_settings *st = state;
+    int flag;
+    if (strcmp(value, "auto") == 0)
+        st->verify = -1;
+    else if (on_off(value, &flag))
+        st->verify = flag;
+    else
+        return WP_EINVAL;
+    return WP_OK;
+}
+
+static void get_verify(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    const wp_settings *st = state;
+    snprintf(buf, cap, "%s", st->verify < 0 ? "auto" : st->verify ? "on" : "off");
+}
+
+static int set_backend(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    wp_settings *st = state;
+    if (strcmp(value, "auto") != 0 && !wp_session_find_route(s, value))
+        return wp_fail(err, WP_EINVAL, "unknown backend '%s' for backend", value);
+    snprintf(st->backend, sizeof st->backend, "%s", value);
+    return WP_OK;
+}
+
+static void get_backend(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    snprintf(buf, cap, "%s", ((const wp_settings *)state)->backend);
+}
+
+static int set_progress(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    (void)s, (void)err;
+    return on_off(value, &((wp_settings *)state)->progress) ? WP_OK : WP_EINVAL;
+}
+
+static void get_progress(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    snprintf(buf, cap, "%s", ((const wp_settings *)state)->progress ? "on" : "off");
+}
+
+const wp_setting wp_generic_settings[] = {
+    {"verify", "auto, on or off",
+     "whether writes are read back and compared (auto: RAM and ROM yes, devices no)",
+     set_verify, get_verify},
+    {"backend", "auto or a route's name", "the route commands use when --backend is not given",
+     set_backend, get_backend},
+    {"progress", "on or off", "whether transfers longer than half a second show progress",
+     set_progress, get_progress},
+};
+const size_t wp_generic_setting_count = WP_ARRAY_LEN(wp_generic_settings);
+
+void wp_settings_init(wp_settings *st)
+{
+    st->verify = -1;
+    snprintf(st->backend, sizeof st->backend, "auto");
+    st->progress = 1;
+}
+
+static const struct wp_setting_slot *find_setting(const wp_session *s, const char *name)
+{
+    for (size_t i = 0; s && name && i < s->nsettings; i++)
+        if (strcmp(s->setting_rows[i].row->name, name) == 0)
+            return &s->setting_rows[i];
+    return NULL;
+}
+
+static int unknown_setting(const wp_session *s, const char *name, wp_error *err)
+{
+    char names[256] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < s->nsettings && n < sizeof names; i++)
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                              s->setting_rows[i].row->name);
+    return wp_fail(err, WP_EINVAL, "unknown setting '%s' (%s)", name, names);
+}
+
 int wp_setting_set(wp_session *s, const char *name, const char *value, wp_error *err)
 {
     if (!s || !name || !value)
         return wp_fail(err, WP_EINVAL, "no session, setting or value");
-    wp_settings *st = &s->settings;
-    int flag;
-    uint64_t n;
-    if (strcmp(name, "verify") == 0) {
-        if (strcmp(value, "auto") == 0)
-            st->verify = -1;
-        else if (on_off(value, &flag))
-            st->verify = flag;
-        else
-            return wp_fail(err, WP_EINVAL, "bad value '%s' for verify (auto, on or off)",
-                           value);
-    } else if (strcmp(name, "backend") == 0) {
-        if (strcmp(value, "auto") != 0 && !wp_session_find_route(s, value))
-            return wp_fail(err, WP_EINVAL, "unknown backend '%s' for backend", value);
-        snprintf(st->backend, sizeof st->backend, "%s", value);
-    } else if (strcmp(name, "progress") == 0) {
-        if (!on_off(value, &flag))
-            return wp_fail(err, WP_EINVAL, "bad value '%s' for progress (on or off)", value);
-        st->progress = flag;
-    } else if (strcmp(name, "read-length") == 0) {
-        if (wp_parse_u64(value, true, &n) || n == 0 || n > (1u << 20))
-            return wp_fail(err, WP_EINVAL, "bad value '%s' for read-length (1 to 1M)", value);
-        st->read_length = n;
-    } else if (strcmp(name, "read-width") == 0) {
-        if (wp_parse_u64(value, false, &n) || (n != 1 && n != 2 && n != 4 && n != 8))
-            return wp_fail(err, WP_EINVAL, "bad value '%s' for read-width (1, 2, 4 or 8)",
-                           value);
-        st->read_width = (unsigned)n;
-    } else if (strcmp(name, "direct-map") == 0) {
-        if (strcmp(value, "auto") == 0)
-            st->direct_map_set = 0;
-        else if (wp_parse_u64(value, false, &n) == WP_OK) {
-            if (wp_kgdb_check_base(n, "direct-map", err))
-                return err->status;
-            st->direct_map_set = 1, st->direct_map = n;
-        } else
-            return wp_fail(err, WP_EINVAL,
-                           "bad value '%s' for direct-map (auto or an address such as "
-                           "0xffff888000000000)",
-                           value);
-    } else {
-        return wp_fail(err, WP_EINVAL,
-                       "unknown setting '%s' (verify, backend, progress, "
-                       "read-length, read-width, direct-map)",
-                       name);
-    }
+    const struct wp_setting_slot *slot = find_setting(s, name);
+    if (!slot)
+        return unknown_setting(s, name, err);
+    wp_error why = {0};
+    int rc = slot->row->set(s, slot->state, value, &why);
+    if (rc && why.message[0])
+        return wp_fail(err, rc, "%s", why.message);
+    if (rc)
+        return wp_fail(err, rc, "bad value '%s' for %s (%s)", value, name, slot->row->values);
     return WP_OK;
 }
 
 int wp_setting_get(const wp_session *s, const char *name, char *buf, size_t cap)
 {
-    const wp_settings *st = &s->settings;
-    if (strcmp(name, "verify") == 0)
-        snprintf(buf, cap, "%s", st->verify < 0 ? "auto" : st->verify ? "on" : "off");
-    else if (strcmp(name, "backend") == 0)
-        snprintf(buf, cap, "%s", st->backend);
-    else if (strcmp(name, "progress") == 0)
-        snprintf(buf, cap, "%s", st->progress ? "on" : "off");
-    else if (strcmp(name, "read-length") == 0)
-        snprintf(buf, cap, "%llu", (unsigned long long)st->read_length);
-    else if (strcmp(name, "read-width") == 0)
-        snprintf(buf, cap, "%u", st->read_width);
-    else if (strcmp(name, "direct-map") == 0 && st->direct_map_set)
-        snprintf(buf, cap, "0x%llx", (unsigned long long)st->direct_map);
-    else if (strcmp(name, "direct-map") == 0)
-        snprintf(buf, cap, "auto");
-    else
+    const struct wp_setting_slot *slot = find_setting(s, name);
+    if (!slot)
         return WP_EINVAL;
+    slot->row->get(s, slot->state, buf, cap);
     return WP_OK;
 }
 
@@ -135,22 +129,17 @@ int wp_setting_get(const wp_session *s, const char *name, char *buf, size_t cap)
 
 static const char usage[] = "usage: writephys-settings [show [NAME] | set NAME VALUE]";
 
+/* @SETTINGS@: each row's name, values and doc (commands.c expands it). */
 static const char help[] =
     "Show or change writephys' settings: the defaults of every command.\n"
     "Usage: writephys-settings [show [NAME]]\n"
     "       writephys-settings set NAME VALUE\n"
     "\n"
-    "verify       auto, on or off: read back after a write (auto: RAM and ROM\n"
-    "             yes, devices no; --verify and --no-verify override it).\n"
-    "backend      auto or a route's name: the route when --backend is not given.\n"
-    "progress     on or off: progress for transfers longer than half a second.\n"
-    "read-length  readphys' default --length (128).\n"
-    "read-width   readphys' default grouping: 1, 2, 4 or 8 (-b, -w, -d, -q).\n"
-    "direct-map   auto or an address: the kgdb route's base, the kernel's\n"
-    "             virtual address of physical 0 (auto: from the kernel's symbols).\n"
+    "@SETTINGS@\n"
     "\n"
     "They last as long as the debugger.  In GDB, 'set writephys NAME VALUE'\n"
-    "and 'show writephys NAME' do the same.\n"
+    "and 'show writephys NAME' do the same.  --help (-h) shows this text,\n"
+    "--version names the core, as for every command.\n"
     "\n"
     "Examples:\n"
     "  writephys-settings set verify off\n"
@@ -180,15 +169,13 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     const char *only = r->address && r->nvalues ? r->values[0] : NULL;
     char value[64];
     if (only && wp_setting_get(s, only, value, sizeof value))
-        return wp_fail(err, WP_EINVAL,
-                       "unknown setting '%s' (verify, backend, progress, "
-                       "read-length, read-width, direct-map)",
-                       only);
-    for (size_t i = 0; i < WP_ARRAY_LEN(settings); i++) {
-        if (only && strcmp(only, settings[i].name) != 0)
+        return unknown_setting(s, only, err);
+    for (size_t i = 0; i < s->nsettings; i++) {
+        const char *name = s->setting_rows[i].row->name;
+        if (only && strcmp(only, name) != 0)
             continue;
-        wp_setting_get(s, settings[i].name, value, sizeof value);
-        wp_buf_printf(&res->text, "writephys-settings: %s = %s\n", settings[i].name, value);
+        wp_setting_get(s, name, value, sizeof value);
+        wp_buf_printf(&res->text, "writephys-settings: %s = %s\n", name, value);
     }
     return WP_OK;
 }
@@ -197,7 +184,7 @@ const wp_command_def wp_cmd_settings = {
     .name = "writephys-settings",
     .usage = usage,
     .help = help,
-    .options = 0,
+    .options = {WP_OPTS_ALWAYS},
     .raw_args = 1,
     .check = check,
     .run = run,

@@ -37,7 +37,7 @@ static size_t debugger_packet(const wp_stub_mem *m, uint64_t addr, size_t remain
 }
 
 int wp_stub_mem_write(wp_session *s, wp_stub_mem *m, uint64_t addr, const uint8_t *buf,
-                      size_t len, wp_error *err)
+                      size_t len, wp_write_outcome *out, wp_error *err)
 {
     const wp_buf *reply;
     const wp_host *host = wp_session_host(s);
@@ -55,7 +55,7 @@ int wp_stub_mem_write(wp_session *s, wp_stub_mem *m, uint64_t addr, const uint8_
         if (rc != WP_ETARGET && rc != WP_EINTR)
             rc = WP_EHOST;
         size_t packet = debugger_packet(m, addr + written, len - written);
-        wp_session_report_partial(s, written, rc == WP_ETARGET ? 0 : packet);
+        *out = (wp_write_outcome){1, written, rc == WP_ETARGET ? 0 : packet};
         return err->status = rc;
     }
     wp_buf *p = &m->packet;

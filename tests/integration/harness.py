@@ -290,6 +290,16 @@ def _split_lldb_transcript(text, lines):
     return outputs
 
 
+def core_commands():
+    """The commands of the core's registry: the table both plugins register,
+    read from the built core rather than listed here."""
+    lib = ctypes.CDLL(os.path.join(BUILD, "plugin-gdb", "libwritephys.so.0"))
+    lib.wp_command_count.restype = ctypes.c_size_t
+    lib.wp_command_name.restype = ctypes.c_char_p
+    lib.wp_command_name.argtypes = [ctypes.c_size_t]
+    return [lib.wp_command_name(i).decode() for i in range(lib.wp_command_count())]
+
+
 def run_text(debugger, commands, port=None, **kw):
     """What the user sees for each command, in GDB or LLDB: the output, or
     the one-line error with its newline."""
@@ -298,8 +308,6 @@ def run_text(debugger, commands, port=None, **kw):
                 for r in run_gdb(commands, port=port, **kw)]
     # LLDB marks a failure as its own "error: " line; the text after the
     # prefix is what GDB prints.
-    ours = tuple("error: %s:" % c for c in ("writephys", "writephys-settings", "readphys", "vtop", "readio",
-                                             "writeio", "readpci", "writepci", "pci", "ptdump", "ptov",
-                                             "searchphys"))
+    ours = tuple("error: %s:" % c for c in core_commands())
     return [r["output"][len("error: "):] if r["output"].startswith(ours)
             else r["output"] for r in run_lldb(commands, port=port, **kw)]

@@ -132,12 +132,16 @@ def test_gdb_register_without_target_is_no_target():
 
 
 def test_gdb_completes_file_names():
-    """22: Tab after --file and --output completes paths."""
+    """22: Tab after --file, --output and --dump completes paths, where the
+    command takes the option (the core says which: wp_option_completes_path)."""
     r = run_gdb(["complete writephys --file /et", "complete readphys 0 --output /tm",
-                 "complete writephys --file=/et"])
+                 "complete writephys --file=/et", "complete pci --dump /tm",
+                 "complete readphys --file /et"])
     assert "writephys --file /etc/\n" in r[0]["output"], r
     assert "readphys 0 --output /tmp/\n" in r[1]["output"], r
     assert "writephys --file=/etc/\n" in r[2]["output"], r
+    assert "pci --dump /tmp/\n" in r[3]["output"], r
+    assert "/etc/" not in r[4]["output"], r
 
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)

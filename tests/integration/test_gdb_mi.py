@@ -24,7 +24,7 @@ def test_mi_commands(qemu, tmp_path):
         "-readphys 0x1000 --length 4 --output %s" % (tmp_path / "out.bin"),
         "-writephys --version",
     ])
-    assert out[6] == '^done,version="0.4.0",api="4",route="qemu"', out[6]
+    assert out[6] == '^done,version="0.4.0",api="5",route="qemu"', out[6]
     assert out[0] == ('^done,address="0x1000",length="4",backend="qemu",bytes-written="4",'
                       'verified="yes",dry-run="no"')
     # Reads of a local QEMU's RAM go through its process memory (direct).

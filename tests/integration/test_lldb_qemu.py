@@ -125,5 +125,5 @@ def test_lldb_written_variable_and_settings(qemu):
     assert r[7]["output"].startswith("00002000  0003 0000"), r[7]
     assert r[8]["output"].startswith("error: writephys-settings: bad value 'sometimes' for "
                                      "verify"), r[8]
-    assert r[9]["output"].startswith("writephys: writephys 0.4.0 (core API 4); route for a "
+    assert r[9]["output"].startswith("writephys: writephys 0.4.0 (core API 5); route for a "
                                      "write now: qemu"), r[9]

@@ -11,10 +11,6 @@ from modelstubs import OPENOCD_X86_CFG, OldOpenOcdStub, OpenOcdStub, VmwareStub,
     real_openocd_help, real_openocd_x86_help, run_real_openocd
 
 DEBUGGERS = ["gdb", "lldb"]
-SENT = []   # every memory command the openocd route sent, for the real openocd
-SENT_IO = []   # every port command, for the real openocd with an x86_32 target
-
-
 @pytest.fixture(scope="module")
 def help_text(tmp_path_factory):
     return real_openocd_help(str(tmp_path_factory.mktemp("openocd")))
@@ -49,9 +45,7 @@ def test_route_writes_the_same_in_both_debuggers(help_text, model):
             texts[debugger] = out = run_text(debugger, PARITY_LINES, port=stub.port)
         assert stub.ram == expected_ram(), (debugger, out)
         assert stub.virtual_writes == 0
-        if model == "openocd":
-            SENT.extend(c for c in stub.commands if "_memory " in c)
-        else:
+        if model != "openocd":
             assert stub.mode == 0   # back in virtual mode
     out = texts["gdb"]
     # A refused packet is worded by each debugger (GDB shows the E code, LLDB
@@ -118,7 +112,6 @@ def test_old_openocd_reads_with_mdb_and_refuses_writes(help_text, debugger):
     assert "00001020  20 21 22 23" in out[0], out[0]
     assert "this OpenOCD has no write_memory command" in out[1], out[1]
     assert stub.accepted == 0
-    SENT.extend(c for c in stub.commands if "mdb " in c)
 
 
 @pytest.mark.parametrize("debugger", DEBUGGERS)
@@ -152,15 +145,16 @@ def test_each_route_only_where_recognised(help_text, debugger):
     assert "so it is not VMware's" in ocd[0], ocd[0]
 
 
+PORT_LINES = ["readio 0x71", "writeio 0x70 0x40", "writeio -w 0x80 0x1234", "readio -d 0x80",
+              "writeio -b 0x71 0x5a --verify", "readpci 00:00.0 0x0 --length 4"]
+
+
 @pytest.mark.parametrize("debugger", DEBUGGERS)
 def test_openocd_ports_on_an_x86_32_target(help_text, debugger, tmp_path):
     stub = OpenOcdStub(help_text, x86=real_openocd_x86_help(str(tmp_path)))
     stub.ports[0x71] = 0x26
     with stub:
-        out = run_text(debugger, ["readio 0x71", "writeio 0x70 0x40", "writeio -w 0x80 0x1234",
-                                  "readio -d 0x80", "writeio -b 0x71 0x5a --verify",
-                                  "readpci 00:00.0 0x0 --length 4"], port=stub.port)
-    SENT_IO.extend(c for c in stub.commands if "x86_32 i" in c)
+        out = run_text(debugger, PORT_LINES, port=stub.port)
     assert out[:5] == [
         "readio: port 0x71 = 0x26 (1 byte) via openocd\n",
         "writeio: wrote 0x40 to port 0x70 (1 byte) via openocd, not verified (a device; "
@@ -186,11 +180,25 @@ def test_openocd_without_x86_32_has_no_ports(help_text, debugger):
     assert not [c for c in stub.commands if "x86_32" in c]
 
 
-def test_real_openocd_accepts_every_port_command_sent(tmp_path):
-    """The port commands the tests above sent, through the real openocd with
+def sent_by_route(help_text, cases, keep):
+    """The openocd commands the route sends for each (stub, lines) case, by
+    running them here: the checks against the real openocd below do not
+    depend on which other tests ran, or in which order."""
+    sent = set()
+    for make_stub, lines in cases:
+        with make_stub() as stub:
+            run_text("gdb", lines, port=stub.port)
+        sent.update(c for c in stub.commands if keep(c))
+    return sorted(sent)
+
+
+def test_real_openocd_accepts_every_port_command_sent(help_text, tmp_path):
+    """The port commands the tests above send, through the real openocd with
     an x86_32 target, whose accesses all fail: a failure, not a syntax error."""
-    assert SENT_IO, "the port tests did not run first"
-    sent = sorted(set(SENT_IO))
+    x86 = real_openocd_x86_help(str(tmp_path))
+    sent = sent_by_route(help_text, [(lambda: OpenOcdStub(help_text, x86=x86), PORT_LINES)],
+                         lambda c: "x86_32 i" in c)
+    assert sent
     results = run_real_openocd(['echo "[%s]"' % c for c in sent], str(tmp_path),
                                OPENOCD_X86_CFG)
     for command, result in zip(sent, results):
@@ -199,14 +207,15 @@ def test_real_openocd_accepts_every_port_command_sent(tmp_path):
             assert bad not in result, (command, result)
 
 
-def test_real_openocd_accepts_every_command_sent():
-    """Runs after the tests above (pytest keeps file order): the commands
-    they sent, through the real openocd."""
-    assert len({c.split("{")[2].split()[0] for c in SENT}) == 3, SENT[:3]  # write, read, mdb
-    import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        results = run_real_openocd(['echo "[%s]"' % c for c in sorted(set(SENT))], d)
-    for command, result in zip(sorted(set(SENT)), results):
+def test_real_openocd_accepts_every_command_sent(help_text, tmp_path):
+    """The memory commands the tests above send, through the real openocd."""
+    sent = sent_by_route(help_text, [
+        (lambda: OpenOcdStub(help_text), PARITY_LINES),
+        (lambda: OldOpenOcdStub(help_text), ["readphys 0x1000 --length 0x30"]),
+    ], lambda c: "_memory " in c or "mdb " in c)
+    assert len({c.split("{")[2].split()[0] for c in sent}) == 3, sent[:3]  # write, read, mdb
+    results = run_real_openocd(['echo "[%s]"' % c for c in sent], str(tmp_path))
+    for command, result in zip(sent, results):
         # The testee target has no physical access: a refusal, not a syntax error.
         assert "doesn't support" in result, (command, result)
         assert "wp-error" in result, (command, result)

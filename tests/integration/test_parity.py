@@ -2,7 +2,7 @@
 because the core parses and formats everything.  Here through the qemu,
 direct and flat routes; the same comparison runs for vmware and openocd in
 test_models.py and for kgdb in test_kgdb.py."""
-from harness import Qemu, run_text
+from harness import Qemu, core_commands, run_text
 
 COMMANDS = [
     "writephys 0x1000 0xde 0xad 0xbe 0xef",
@@ -87,3 +87,40 @@ def test_same_text_in_gdb_and_lldb():
     assert all(t.count("\n") == 1 for t in gdb[15:-1]), gdb[15:]
     assert "not verified (unassigned memory" in gdb[COMMANDS.index("writephys --force "
                                                                    "0x4000000 0")]
+
+
+# One line at least for every command the registry has (the test below
+# checks that a new command brings its own): the same text in both.
+EVERY_COMMAND = [
+    "vtop 0x1000",
+    "ptdump",
+    "ptov 0x1000",
+    "writephys --string needle 0x5000",
+    "searchphys --string needle --start 0x4000 --length 0x2000",
+    "searchphys -d 0x12345678",
+    "writeio 0x80 0x12",
+    "readio 0x80",
+    "readpci 00:00.0 0 --length 4",
+    "writepci 00:00.0 0x3c 0x0a",
+    "pci",
+    "writephys-settings show read-width",
+    "writephys-settings set read-width 3",
+    "readphys 0x5000 --length 6",
+]
+
+
+def test_every_command_has_a_parity_line():
+    lines = COMMANDS + EVERY_COMMAND
+    missing = [c for c in core_commands() if not any(l.split()[0] == c for l in lines)]
+    assert missing == [], missing
+
+
+def test_every_command_same_text_in_gdb_and_lldb():
+    with Qemu("x86_64") as for_gdb, Qemu("x86_64") as for_lldb:
+        gdb = run_text("gdb", EVERY_COMMAND, port=for_gdb.port)
+        lldb = run_text("lldb", EVERY_COMMAND, port=for_lldb.port)
+        assert for_gdb.pmemsave(0x5000, 6) == for_lldb.pmemsave(0x5000, 6) == b"needle"
+    differences = [(c, g, l) for c, g, l in zip(EVERY_COMMAND, gdb, lldb) if g != l]
+    assert differences == []
+    assert "0x5000" in gdb[4] and "1 hit" in gdb[4], gdb[4]
+    assert gdb[12] == "writephys-settings: bad value '3' for read-width (1, 2, 4 or 8)\n", gdb[12]

@@ -2,6 +2,7 @@
  * a fake memory with state of its own, added to a session with no change to
  * the core.  It is chosen, probed, opened once for many accesses and closed
  * once, exactly like the built-in routes. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "fake_target.h"
@@ -14,6 +15,9 @@ typedef struct disk_state {
     uint8_t mem[DISK_SIZE];
     int probes, begins, ends, forgets, writes, reads;
     int in_mode;
+    uint64_t sector; /* --sector, for the command it was given to */
+    int given;
+    int cache; /* the disk-cache setting */
 } disk_state;
 
 static disk_state *last_state; /* the session owns it; seen for the checks */
@@ -54,9 +58,10 @@ static int disk_end(wp_session *s, void *state, wp_error *err)
 }
 
 static int disk_write(wp_session *s, void *state, uint64_t addr, const uint8_t *buf, size_t len,
-                      wp_error *err)
+                      wp_write_outcome *out, wp_error *err)
 {
     (void)s;
+    (void)out;
     disk_state *d = state;
     if (!d->in_mode || addr + len > DISK_SIZE)
         return wp_fail(err, WP_ETARGET, "outside the disk");
@@ -87,6 +92,49 @@ static size_t disk_chunk(wp_session *s, void *state, int is_write, uint64_t addr
     return remaining < 100 ? remaining : 100;
 }
 
+/* The route's own option and setting: a row of the route's, nothing else. */
+typedef struct disk_args {
+    wp_size_arg sector;
+} disk_args;
+
+static const wp_option disk_options[] = {
+    {"sector", 0, WP_OPTION_SIZE, NULL, "N", "The disk's sector to start at.", NULL,
+     offsetof(disk_args, sector), 0, NULL},
+};
+
+static int disk_arguments(wp_session *s, void *state, const void *args, wp_error *err)
+{
+    (void)s;
+    disk_state *d = state;
+    const disk_args *a = args;
+    if (a->sector.value > 15)
+        return wp_fail(err, WP_EINVAL, "--sector %llu: the disk has 16",
+                       (unsigned long long)a->sector.value);
+    d->sector = a->sector.value;
+    d->given = 1;
+    return WP_OK;
+}
+
+static int set_cache(wp_session *s, void *state, const char *value, wp_error *err)
+{
+    (void)s, (void)err;
+    disk_state *d = state;
+    if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+        return WP_EINVAL;
+    d->cache = strcmp(value, "on") == 0;
+    return WP_OK;
+}
+
+static void get_cache(const wp_session *s, const void *state, char *buf, size_t cap)
+{
+    (void)s;
+    snprintf(buf, cap, "%s", ((const disk_state *)state)->cache ? "on" : "off");
+}
+
+static const wp_setting disk_settings[] = {
+    {"disk-cache", "on or off", "whether the disk caches", set_cache, get_cache},
+};
+
 static const wp_route disk_route = {
     .name = "disk",
     .summary = "a test's own memory",
@@ -99,6 +147,12 @@ static const wp_route disk_route = {
     .write = disk_write,
     .read = disk_read,
     .chunk = disk_chunk,
+    .options = disk_options,
+    .noptions = 1,
+    .args_size = sizeof(disk_args),
+    .arguments = disk_arguments,
+    .settings = disk_settings,
+    .nsettings = 1,
 };
 
 static fake_target T;
@@ -145,6 +199,62 @@ static void test_added_route_through_commands(void)
     wp_route incomplete = {.name = "half"};
     CU_ASSERT_EQUAL(wp_session_add_route(s, &disk_route, NULL), WP_EINVAL);
     CU_ASSERT_EQUAL(wp_session_add_route(s, &incomplete, NULL), WP_EINVAL);
+    wp_session_free(s);
+}
+
+static const char *run_line(wp_session *s, const char *line, int *rc, wp_result *res)
+{
+    static char storage[512];
+    const char *argv[MAX_ARGS];
+    int argc = split_args(line, storage, sizeof storage, argv);
+    *rc = wp_command_run(s, argc, argv, res);
+    return *rc ? res->error.message : res->text.data;
+}
+
+/* A route's own option and setting need nothing but the route's row: the
+ * parser, help, completion and the settings table pick them up. */
+static void test_route_option_and_setting(void)
+{
+    wp_session *s = new_session();
+    wp_result res;
+    int rc;
+    const char *out = run_line(s, "writephys --sector 3 0x10 9", &rc, &res);
+    CU_ASSERT_EQUAL(rc, WP_OK);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "writephys: wrote 1 byte at physical 0x10 via disk, verified\n");
+    CU_ASSERT(last_state->given && last_state->sector == 3);
+    wp_result_free(&res);
+    out = run_line(s, "writephys --sector 16 0x10 9", &rc, &res);
+    CU_ASSERT_EQUAL(rc, WP_EINVAL);
+    CU_ASSERT_STRING_EQUAL(out, "writephys: --sector 16: the disk has 16");
+    wp_result_free(&res);
+    out = run_line(s, "writephys --backend qemu --sector 1 0x10 9", &rc, &res);
+    CU_ASSERT_STRING_EQUAL(out, "writephys: --sector applies to the disk route only, not "
+                                "--backend qemu");
+    wp_result_free(&res);
+    out = run_line(s, "vtop --sector 1 0", &rc, &res);
+    CU_ASSERT_STRING_EQUAL(out, "vtop: option '--sector' does not apply to vtop");
+    wp_result_free(&res);
+    out = run_line(s, "writephys --sector 1 --direct-map 0xffff888000000000 0x10 9", &rc, &res);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "are options of two routes (disk, kgdb)"));
+    wp_result_free(&res);
+    char words[1024];
+    wp_command_completions(s, "readphys", NULL, words, sizeof words);
+    CU_ASSERT_PTR_NOT_NULL(strstr(words, "--direct-map --sector"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(wp_command_help(s, "readphys"),
+               "--sector N\n                The disk's sector to start at.\n"));
+    /* The setting: shown, set, refused with its values, in the help. */
+    out = run_line(s, "writephys-settings set disk-cache on", &rc, &res);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "writephys-settings: disk-cache = on\n"));
+    wp_result_free(&res);
+    CU_ASSERT_EQUAL(last_state->cache, 1);
+    out = run_line(s, "writephys-settings set disk-cache maybe", &rc, &res);
+    CU_ASSERT_STRING_EQUAL(out,
+                           "writephys-settings: bad value 'maybe' for disk-cache (on or off)");
+    wp_result_free(&res);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(wp_command_help(s, "writephys-settings"), "disk-cache   on or off: whether"));
     wp_session_free(s);
 }
 
@@ -215,6 +325,7 @@ static void test_version_check(void)
 static const CU_TestInfo tests[] = {
     {"a route added by a tool, through the commands", test_added_route_through_commands},
     {"one handle, many accesses", test_handle_many_accesses},
+    {"a route's own option and setting", test_route_option_and_setting},
     {"API version check", test_version_check},
     CU_TEST_INFO_NULL,
 };
