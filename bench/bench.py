@@ -8,6 +8,10 @@ is checked through QMP.
     python3 bench/bench.py             8 and 64 MiB, 5 runs (a few minutes)
     python3 bench/bench.py --short     1 MiB, 1 run: what CI runs, so it cannot rot
 
+It also times searchphys over all RAM of a 4 GiB guest (direct) and over
+64 MiB through the stub next to GDB's `dump binary memory`, and ptdump of
+Debian's own x86-64 kernel (the Linux-guest test's), both routes.
+
 Public tools only: QEMU, GDB, LLDB and the plugins built in build/."""
 import argparse
 import ctypes
@@ -22,7 +26,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-from harness import LLDB, LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
+from harness import BUILD, LLDB, LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
 
 ADDR = 0x1000000  # real mode at reset: the debuggers' own addresses are physical
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
@@ -170,6 +174,150 @@ def packets_per_small_write(options):
     return len(re.findall(r"Sending packet: \$", log))
 
 
+def ram_regions(guest):
+    """The guest's RAM as QEMU's own flat view of system memory lists it:
+    (first, last) pairs, inclusive."""
+    text = guest.monitor("info mtree -f").split('AS "memory"', 1)[1].split("FlatView", 1)[0]
+    return [(int(a, 16), int(b, 16)) for a, b in
+            re.findall(r"^\s*([0-9a-f]{16})-([0-9a-f]{16}) \(prio \d+, ram\)", text, re.M)]
+
+
+def fill_random(guest, first, last, block_path, block_size):
+    """Random bytes over [first, last], one block file written again and
+    again through the direct route (untimed): the search reads real pages."""
+    lines = []
+    for at in range(first, last + 1, block_size):
+        n = min(block_size, last + 1 - at)
+        lines.append("writephys --backend direct --no-verify --file %s%s %#x"
+                     % (block_path, "" if n == block_size else " --length %d" % n, at))
+    return lines
+
+
+def pread_seconds(guest, regions):
+    """The floor: /proc/PID/mem read 1 MiB at a time into one buffer, over
+    the same RAM, at the host addresses QEMU's monitor gives (gpa2hva)."""
+    buf = bytearray(1 << 20)
+    start = time.perf_counter()
+    with open("/proc/%d/mem" % guest.proc.pid, "rb", buffering=0) as mem:
+        for first, last in regions:
+            hva = int(re.search(r"is (0x[0-9a-f]+)",
+                                guest.monitor("gpa2hva %#x" % first)).group(1), 16)
+            for off in range(0, last + 1 - first, 1 << 20):
+                n = min(1 << 20, last + 1 - first - off)
+                os.preadv(mem.fileno(), [memoryview(buf)[:n]], hva + off)
+    return time.perf_counter() - start
+
+
+NEEDLE = "WP-BENCH-NEEDLE!"   # 16 bytes; random data holds it with odds 2^-128
+
+
+def search_hit(output, at):
+    """The one hit searchphys must report: the needle planted at `at`."""
+    hits = re.findall(r"^0x([0-9a-f]+): ", output, re.M)
+    assert hits == ["%x" % at] and "searchphys: 1 hit in " in output, output[-500:]
+    return int(re.search(r"\((\d+) bytes searched\)", output).group(1))
+
+
+def search_rows(ram_mib, stub_mib, runs):
+    """searchphys of all RAM through direct, against the /proc/PID/mem floor;
+    and of [1 MiB, 1 MiB + stub_mib) through the stub, against GDB's own
+    `dump binary memory` of the same range.  Random data, one planted hit."""
+    rows, searched = {}, {}
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=shm) as d:
+        block, dump = os.path.join(d, "block"), os.path.join(d, "dump")
+        block_size = min(64 << 20, max(ram_mib, stub_mib) << 20)
+        with open(block, "wb") as f:
+            f.write(os.urandom(block_size))
+        with Qemu("x86_64", ram_mb=ram_mib) as g:
+            regions = ram_regions(g)
+            fill = []
+            for first, last in regions:
+                if last >= 0x1000000:   # above 16 MiB: the low ranges stay as QEMU made them
+                    fill += fill_random(g, max(first, 0x1000000), last, block, block_size)
+            plant = regions[-1][1] + 1 - 0x1000 + 3
+            lines = fill + ['writephys --backend direct --string "%s" %#x' % (NEEDLE, plant)]
+            lines += ["searchphys --backend direct --string %s" % NEEDLE] * runs
+            r = run_gdb(lines, port=g.port, timeout=3600)
+            for x in r:
+                assert x["error"] is None, x
+            assert g.pmemsave(plant, len(NEEDLE)) == NEEDLE.encode()
+            searched["direct"] = search_hit(r[-1]["output"], plant)
+            rows["searchphys direct"] = [x["seconds"] for x in r[len(lines) - runs:]]
+            rows["pread floor"] = [pread_seconds(g, regions) for _ in range(runs)]
+        stub_len = stub_mib << 20
+        with Qemu("x86_64", ram_mb=stub_mib + 32) as g:
+            lo = 0x100000
+            plant = lo + stub_len - 0x1000 + 3
+            lines = fill_random(g, lo, lo + stub_len - 1, block, block_size) + [
+                'writephys --backend direct --string "%s" %#x' % (NEEDLE, plant),
+                "writephys 0x1000 0", "readphys 0x1000 --length 1"]   # the stop's one-time costs
+            search = "searchphys --backend qemu --start %#x --length %d --string %s" % (
+                lo, stub_len, NEEDLE)
+            for _ in range(runs):
+                lines += [search, "dump binary memory %s %#x %#x" % (dump, lo, lo + stub_len)]
+            r = run_gdb(lines, port=g.port, timeout=3600)
+            for x in r:
+                assert x["error"] is None, x
+            timed = r[len(lines) - 2 * runs:]
+            searched["stub"] = search_hit(timed[0]["output"], plant)
+            rows["searchphys stub"] = [x["seconds"] for x in timed[0::2]]
+            rows["gdb dump binary memory"] = [x["seconds"] for x in timed[1::2]]
+            assert os.path.getsize(dump) == stub_len
+            assert g.pmemsave(plant, len(NEEDLE)) == NEEDLE.encode()
+    return {k: statistics.median(v) for k, v in rows.items()}, searched
+
+
+def report_search(ram_mib, stub_mib, m, searched):
+    gib = 1 << 30
+    print("searchphys --string, random data, one hit (GDB, TCG):")
+    print("    %-48s %8.3f s %8.2f GiB/s" % ("direct, all RAM of a %d MiB guest" % ram_mib,
+                                            m["searchphys direct"],
+                                            searched["direct"] / gib / m["searchphys direct"]))
+    print("    %-48s %8.3f s %8.2f GiB/s" % ("/proc/PID/mem read of the same RAM (floor)",
+                                            m["pread floor"],
+                                            searched["direct"] / gib / m["pread floor"]))
+    mib = searched["stub"] / (1 << 20)
+    print("    %-48s %8.3f s %8.1f MiB/s" % ("stub, %d MiB from 1 MiB up" % stub_mib,
+                                            m["searchphys stub"], mib / m["searchphys stub"]))
+    print("    %-48s %8.3f s %8.1f MiB/s" % ("gdb dump binary memory, the same range",
+                                            m["gdb dump binary memory"],
+                                            mib / m["gdb dump binary memory"]))
+    print("  %-55s %8.2fx" % ("searchphys stub / dump binary memory", m["searchphys stub"] /
+                              m["gdb dump binary memory"]))
+
+
+def ptdump_rows(modes, runs):
+    """ptdump of Debian's own x86-64 kernel's tables (the Linux-guest test's
+    kernel, KASLR on), through direct and through the stub, alternating."""
+    sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+    import linux_guest  # noqa: E402
+    from test_linux import boot  # noqa: E402
+    files = linux_guest.build(os.path.join(BUILD, "linux-guest"))
+    out = []
+    for paging in modes:
+        qemu, _ = boot(files, "no5lvl" if paging == "4-level" else "")
+        with qemu:
+            lines = ["ptdump --backend direct", "ptdump --backend qemu"] * runs
+            r = run_gdb(lines, port=qemu.port, timeout=1800)
+        for x in r:
+            assert x["error"] is None and x["output"] == r[0]["output"], x["command"]
+        m = re.search(r"^ptdump: (\d+) ranges .*, (\d+) table pages read \((.*)\)$",
+                      r[0]["output"], re.M)
+        assert m and m.group(3) == "x86-64 " + paging, r[0]["output"][-300:]
+        out.append((paging, int(m.group(1)), int(m.group(2)),
+                    statistics.median(x["seconds"] for x in r[0::2]),
+                    statistics.median(x["seconds"] for x in r[1::2])))
+    return out
+
+
+def report_ptdump(rows):
+    print("ptdump of Debian's x86-64 kernel (512 MiB guest, TCG; GDB):")
+    for paging, ranges, pages, direct, stub in rows:
+        print("    %-8s %6d ranges, %5d table pages read: direct %7.3f s, stub %7.3f s"
+              % (paging, ranges, pages, direct, stub))
+
+
 def run(size_mib, runs):
     size = size_mib << 20
     rows = {}
@@ -293,6 +441,10 @@ def main():
     parser.add_argument("--short", action="store_true", help="1 MiB, 1 run (CI)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="8,64", help="MiB, comma-separated")
+    parser.add_argument("--search-ram", type=int, default=4096,
+                        help="MiB of RAM in the guest searched through direct")
+    parser.add_argument("--search-stub", type=int, default=64,
+                        help="MiB searched through the stub (and dumped by GDB)")
     args = parser.parse_args()
     sizes = [1] if args.short else [int(x) for x in args.sizes.split(",")]
     runs = 1 if args.short else args.runs
@@ -302,6 +454,9 @@ def main():
     for size in sizes:
         report(size, run(size, runs))
     print("pci on q35 with 14 functions, through the stub (GDB): %.3f s" % pci_seconds())
+    ram, stub = (256, 1) if args.short else (args.search_ram, args.search_stub)
+    report_search(ram, stub, *search_rows(ram, stub, runs))
+    report_ptdump(ptdump_rows(["5-level"] if args.short else ["5-level", "4-level"], runs))
     for debugger in ("gdb", "lldb"):
         extra, base = stop_cost_ms(debugger, 5 if args.short else 50)
         print("after each stop (%s, TCG%s), added per 4-byte write:"

@@ -19,14 +19,21 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The arm64 Linux-guest test fetches Debian's arm64 kernel and busybox with
+# `apt-get download` (nothing of arm64 is installed): apt needs the arch.
+arm64=1
+dpkg --print-foreign-architectures | grep -qx arm64 || arm64=0
+[ ${#missing[@]} -eq 0 ] && [ $arm64 -eq 1 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "writephys needs these Debian packages; install them with:" >&2
-  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  echo "writephys needs these Debian packages and apt's arm64 architecture; run:" >&2
+  [ $arm64 -eq 1 ] || echo "  sudo dpkg --add-architecture arm64 && sudo apt-get update" >&2
+  [ ${#missing[@]} -eq 0 ] || echo "  sudo apt-get install -y ${missing[*]}" >&2
   exit 1
 fi
-echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+[ $arm64 -eq 1 ] || { echo "Adding apt's arm64 architecture"; dpkg --add-architecture arm64; }
 apt-get update -q >/dev/null
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing: ${missing[*]}"
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -4,9 +4,12 @@ and a busybox initramfs (busybox-static), fetched with `apt-get download`
 and unpacked with `dpkg -x`; nothing is built.  The init prints the kernel
 symbols the tests need (from /proc/kallsyms, as root with kptr_restrict=0)
 between markers, then prints /proc/version each time a line arrives on the
-serial console.
+serial console.  The same for Debian's arm64 kernel (linux-image-arm64:arm64,
+busybox-static:arm64, dpkg's arm64 architecture added where missing), for
+qemu-system-aarch64 -M virt.
 
-    scripts/linux_guest.py DIR    -> DIR/vmlinuz, DIR/initrd.cpio
+    scripts/linux_guest.py DIR            -> DIR/vmlinuz, DIR/initrd.cpio
+    scripts/linux_guest.py --arm64 DIR    -> DIR/Image, DIR/initrd.cpio
 """
 import glob
 import os
@@ -15,6 +18,8 @@ import sys
 import tempfile
 
 SYMBOLS = ["_text", "linux_proc_banner", "page_offset_base", "init_task"]
+# Debian's arm64 kernel has no KALLSYMS_ALL: /proc/kallsyms lists text only.
+ARM64_SYMBOLS = ["_stext", "schedule"]
 
 # Every guest's init starts so: busybox, /proc, and the symbols the tests
 # need between markers; then its own loop over console lines.
@@ -27,10 +32,12 @@ grep -E ' (%s)$' /proc/kallsyms
 echo WP-SYMS-END
 """
 
-INIT = INIT_HEAD % "|".join(SYMBOLS) + """while read line; do
+LOOP = """while read line; do
   echo "WP-VERSION: $(cat /proc/version)"
 done
 """
+INIT = INIT_HEAD % "|".join(SYMBOLS) + LOOP
+ARM64_INIT = INIT_HEAD % "|".join(ARM64_SYMBOLS) + LOOP
 
 
 def newc(entries):
@@ -54,13 +61,27 @@ def download(names, directory):
         subprocess.run(cmd, cwd=directory, check=True, capture_output=True)
 
 
-def kernel_package():
-    deps = subprocess.run(["apt-cache", "depends", "linux-image-amd64"], check=True,
-                          capture_output=True, text=True).stdout
+def add_architecture(arch):
+    """dpkg's foreign architecture ARCH, so that apt-get downloads its packages."""
+    foreign = subprocess.run(["dpkg", "--print-foreign-architectures"], check=True,
+                             capture_output=True, text=True).stdout.split()
+    if arch in foreign:
+        return
+    if os.geteuid() != 0:
+        sys.exit("apt knows no %s packages; run 'sudo dpkg --add-architecture %s && "
+                 "sudo apt-get update' first" % (arch, arch))
+    subprocess.run(["dpkg", "--add-architecture", arch], check=True)
+    subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+
+
+def kernel_package(arch="amd64"):
+    """The versioned package the metapackage linux-image-ARCH depends on."""
+    meta = "linux-image-%s" % arch + ("" if arch == "amd64" else ":" + arch)
+    deps = subprocess.run(["apt-cache", "depends", meta], capture_output=True, text=True).stdout
     for line in deps.splitlines():
         if "Depends:" in line and "linux-image-" in line:
             return line.split()[-1]
-    sys.exit("apt-cache knows no linux-image-amd64; run 'apt-get update'")
+    sys.exit("apt-cache knows no %s; run 'apt-get update'" % meta)
 
 
 def fetch(packages, patterns):
@@ -106,6 +127,22 @@ def build(out_dir):
     return vmlinuz, initrd
 
 
+def build_arm64(out_dir):
+    """Debian's arm64 kernel (an uncompressed Image, booted by QEMU's -kernel)
+    and a busybox initramfs whose init prints ARM64_SYMBOLS: DIR/Image,
+    DIR/initrd.cpio."""
+    image, initrd = os.path.join(out_dir, "Image"), os.path.join(out_dir, "initrd.cpio")
+    if os.path.exists(image) and os.path.exists(initrd):
+        return image, initrd
+    os.makedirs(out_dir, exist_ok=True)
+    add_architecture("arm64")
+    kernel_bytes, busybox = fetch([kernel_package("arm64"), "busybox-static:arm64"],
+                                  ["boot/vmlinuz-*", "bin/busybox"])
+    write_file(initrd, initramfs(busybox, ARM64_INIT))
+    write_file(image, kernel_bytes)
+    return image, initrd
+
+
 def build_with_init(out_dir, name, init):
     """The same kernel with an initramfs of its own /init (DIR/NAME)."""
     vmlinuz, _ = build(out_dir)
@@ -116,4 +153,9 @@ def build_with_init(out_dir, name, init):
 
 
 if __name__ == "__main__":
-    print("\n".join(build(sys.argv[1] if len(sys.argv) > 1 else "build/linux-guest")))
+    args = sys.argv[1:]
+    arm64 = args[:1] == ["--arm64"]
+    if arm64:
+        print("\n".join(build_arm64(args[1] if len(args) > 1 else "build/linux-guest-arm64")))
+    else:
+        print("\n".join(build(args[0] if args else "build/linux-guest")))

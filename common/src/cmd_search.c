@@ -4,6 +4,7 @@
  * of a stage open the next, so a match across a stage or across two
  * adjacent regions is found.  --virtual names the virtual addresses of
  * each hit from one walk of every table (wp_walk_each). */
+#define _GNU_SOURCE /* memmem */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,11 +269,20 @@ static int scan(search *q, uint64_t base, const uint8_t *buf, size_t n)
     size_t p = mis ? (size_t)(q->align - mis) : 0;
     int plain = !q->pointer && !q->use_mask;
     while (p <= last) {
-        if (plain && q->align == 1) {
-            const uint8_t *c = memchr(buf + p, q->pat[0], last - p + 1);
+        if (plain) {
+            /* libc's memmem skips to the candidates, for values too (a
+             * compare at every aligned start ran -d at 1.6 GiB/s, memmem
+             * 2.8, bench/); a hit off the alignment moves on to the next
+             * aligned start. */
+            const uint8_t *c = memmem(buf + p, n - p, q->pat, q->len);
             if (!c)
                 break;
             p = (size_t)(c - buf);
+            uint64_t off = (base + p) & (q->align - 1);
+            if (off) {
+                p += (size_t)(q->align - off);
+                continue;
+            }
         }
         if (match_at(q, buf + p)) {
             q->found++;

@@ -178,7 +178,6 @@ static int arm_block_level(const geometry *g, int level)
 static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsigned shift,
                        uint64_t e, decoded *d)
 {
-    (void)p;
     const geometry *g = d->geo;
     unsigned from_leaf = levels - 1 - level;
     int arch_level = 4 - (int)levels + (int)level; /* -1 (5 levels, 4K with DS) to 3 */
@@ -245,7 +244,12 @@ static void decode_arm(const wp_paging *p, unsigned level, unsigned levels, unsi
     }
     d->kind = E_LEAF;
     d->next = oa & ~(((uint64_t)1 << size_bits) - 1);
-    d->deny_write = (e >> 7) & 1; /* AP[2]: read-only */
+    /* AP[2]: read-only; but with TCR_EL1.HA and HD (FEAT_HAFDBS) the CPU
+     * itself clears AP[2] on the first write to an entry with DBM (bit 51)
+     * set: writable, still clean.  Linux keeps its clean writable pages so
+     * (QEMU 7.2's -cpu max has the feature). */
+    int hw_dirty = ((p->tcr >> 39) & 1) && ((p->tcr >> 40) & 1);
+    d->deny_write = ((e >> 7) & 1) && !(hw_dirty && ((e >> 51) & 1));
     d->deny_user = !((e >> 6) & 1);
     d->deny_exec = (e >> 54) & 1;
     d->deny_kernel_exec = (e >> 53) & 1;
@@ -721,12 +725,13 @@ void wp_describe_entry(int mode, uint64_t e, char *buf, size_t cap)
         unsigned bit;
         const char *name;
     } names[] = {
-        {0, 0, "P"},     {0, 1, "RW"},    {0, 2, "US"},   {0, 3, "PWT"},   {0, 4, "PCD"},
-        {0, 5, "A"},     {0, 6, "D"},     {0, 7, "PS"},   {0, 8, "G"},     {0, 63, "NX"},
-        {1, 0, "V"},     {1, 1, "T"},     {1, 6, "AP1"},  {1, 7, "AP2"},   {1, 10, "AF"},
-        {1, 11, "nG"},   {1, 53, "PXN"},  {1, 54, "UXN"}, {1, 59, "PXNT"}, {1, 60, "UXNT"},
-        {1, 61, "APT1"}, {1, 62, "APT2"}, {2, 0, "V"},    {2, 1, "R"},     {2, 2, "W"},
-        {2, 3, "X"},     {2, 4, "U"},     {2, 5, "G"},    {2, 6, "A"},     {2, 7, "D"},
+        {0, 0, "P"},     {0, 1, "RW"},    {0, 2, "US"},    {0, 3, "PWT"},  {0, 4, "PCD"},
+        {0, 5, "A"},     {0, 6, "D"},     {0, 7, "PS"},    {0, 8, "G"},    {0, 63, "NX"},
+        {1, 0, "V"},     {1, 1, "T"},     {1, 6, "AP1"},   {1, 7, "AP2"},  {1, 10, "AF"},
+        {1, 11, "nG"},   {1, 51, "DBM"},  {1, 53, "PXN"},  {1, 54, "UXN"}, {1, 59, "PXNT"},
+        {1, 60, "UXNT"}, {1, 61, "APT1"}, {1, 62, "APT2"}, {2, 0, "V"},    {2, 1, "R"},
+        {2, 2, "W"},     {2, 3, "X"},     {2, 4, "U"},     {2, 5, "G"},    {2, 6, "A"},
+        {2, 7, "D"},
     };
     int family = mode == WP_PAGING_ARM64 ? 1 : mode >= WP_PAGING_SV32 ? 2 : 0;
     size_t n = 0;
@@ -757,6 +762,8 @@ typedef struct each_state {
     uint64_t va_base;  /* aarch64 TTBR1: the half's lowest address */
     unsigned sign_bit; /* x86-64, riscv: va_bits, whose top bit is copied above */
     uint8_t *buf[6];   /* one table per level */
+    uint64_t held[6];  /* the physical address of the table in buf[level] */
+    size_t held_bytes[6];
     unsigned long visits;
     wp_leaf_fn fn;
     void *ctx;
@@ -782,13 +789,22 @@ static int each_table(each_state *st, unsigned level, uint64_t table, uint64_t v
                        WP_WALK_MAX_TABLES);
     if (wp_session_interrupted(st->s))
         return wp_fail(err, WP_EINTR, "interrupted after %u table pages read", st->w->reads);
-    size_t got = 0;
-    wp_error why = {0};
-    int rc = wp_route_read(st->h, table, st->buf[level], bytes, &got, &why);
-    if (rc)
-        return wp_fail(err, rc, "cannot read the level-%u table at physical 0x%llx: %s", level,
-                       (unsigned long long)table, why.message);
-    st->w->reads += (unsigned)((bytes + WP_TABLE_BLOCK - 1) / WP_TABLE_BLOCK);
+    /* A table that the entry before pointed at too (Linux's ESPFIX maps
+     * one page table from every entry of a PMD, thousands of times) is
+     * still in this level's buffer: the guest is stopped, nothing changed. */
+    int rc;
+    if (st->held_bytes[level] != bytes || st->held[level] != table) {
+        size_t got = 0;
+        wp_error why = {0};
+        st->held_bytes[level] = 0;
+        rc = wp_route_read(st->h, table, st->buf[level], bytes, &got, &why);
+        if (rc)
+            return wp_fail(err, rc, "cannot read the level-%u table at physical 0x%llx: %s",
+                           level, (unsigned long long)table, why.message);
+        st->w->reads += (unsigned)((bytes + WP_TABLE_BLOCK - 1) / WP_TABLE_BLOCK);
+        st->held[level] = table;
+        st->held_bytes[level] = bytes;
+    }
     int order = st->w->paging.big_endian ? WP_ORDER_BIG : WP_ORDER_LITTLE;
     uint64_t span = lo_bit >= 64 ? 0 : (uint64_t)1 << lo_bit;
     for (size_t i = 0; i < n; i++) {
@@ -852,9 +868,14 @@ int wp_walk_each(wp_session *s, wp_route_handle *h, wp_walker *w, uint64_t lo, u
         st.g = &g;
         st.va_base = 0;
         st.sign_bit = 0;
-        if (m->mode == WP_PAGING_ARM64 && half == 1)
-            st.va_base = UINT64_MAX << g.va_bits; /* TTBR1: the top of the space */
-        else if (m->mode != WP_PAGING_ARM64 && g.va_bits > 32 && g.va_bits < 64)
+        if (m->mode == WP_PAGING_ARM64) {
+            /* A half outside the range asked for: not one table read. */
+            uint64_t first = half ? UINT64_MAX << g.va_bits : 0;
+            uint64_t last = half ? UINT64_MAX : UINT64_MAX >> (64 - g.va_bits);
+            if (last < lo || first > hi)
+                continue;
+            st.va_base = first; /* TTBR1: the top of the space */
+        } else if (m->mode != WP_PAGING_ARM64 && g.va_bits > 32 && g.va_bits < 64)
             st.sign_bit = g.va_bits; /* canonical: the bits above copy the top one */
         rc = each_table(&st, 0, g.root, 0, 0, 0, 0, 0, err);
         if (mode && mode_cap && m->mode == WP_PAGING_ARM64)

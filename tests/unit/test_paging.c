@@ -539,6 +539,51 @@ static void test_arm64_hpd_and_level0_block(void)
            "QEMU 7.2 maps it anyway, as a 512 GiB block to physical 0x8000001234)");
 }
 
+/* Issue 19 (Debian's arm64 kernel on -cpu max): with TCR_EL1.HA and HD the
+ * CPU marks a page dirty itself, and Linux keeps a clean writable page as
+ * DBM=1 with AP[2]=1: writable, not read-only; APTable still denies. */
+#define DBM (1ull << 51)
+#define HA  (1ull << 39)
+#define HD  (1ull << 40)
+
+static void test_arm64_hardware_dirty_state(void)
+{
+    setup("aarch64");
+    put64(0x1000, 0x2000 | TBL);
+    put64(0x2000, 0x3000 | TBL);
+    put64(0x3000, 0x4000 | TBL);
+    put64(0x4000 + 1 * 8, 0x50000 | PAGE | AF | AP_EL0 | AP_RO | DBM | PXN); /* clean */
+    put64(0x4000 + 2 * 8, 0x51000 | PAGE | AF | AP_EL0 | DBM | PXN);         /* dirty */
+    put64(0x4000 + 3 * 8, 0x52000 | PAGE | AF | AP_EL0 | AP_RO | PXN);       /* read-only */
+    put64(0x1000 + 1 * 8, 0x5000 | TBL | (1ull << 62)); /* APTable[1]: read-only below */
+    put64(0x5000, 0x6000 | TBL);
+    put64(0x6000, 0x7000 | TBL);
+    put64(0x7000, 0x53000 | PAGE | AF | AP_EL0 | AP_RO | DBM | PXN);
+    uint64_t tcr = 16 | (16ull << 16) | TG1_4K | IPS(5);
+    wp_translation t;
+    wp_error err = {0};
+    for (int hw = 0; hw < 3; hw++) { /* neither, HD without HA, both */
+        arm_regs(tcr | (hw ? HD : 0) | (hw == 2 ? HA : 0), 0x1000, 0);
+        T.generation++;
+        CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x1000, &t, &err), WP_OK);
+        CU_ASSERT_EQUAL(t.flags, WP_PAGE_USER | WP_PAGE_EXEC | (hw == 2 ? WP_PAGE_WRITE : 0));
+        CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x3000, &t, &err), WP_OK);
+        CU_ASSERT_EQUAL(t.flags, WP_PAGE_USER | WP_PAGE_EXEC);
+        CU_ASSERT_EQUAL(wp_virtual_to_physical(S, &QEMU, NULL, 0x8000000000ull, &t, &err),
+                        WP_OK);
+        CU_ASSERT_EQUAL(t.flags, WP_PAGE_USER | WP_PAGE_EXEC);
+    }
+    /* The clean page and the dirty one after it are one writable range. */
+    char out[4096];
+    CU_ASSERT_EQUAL(run_line("ptdump", "--range 0-0xffffffff", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x1000-0x2fff -> 0x50000-0x51fff  4 KiB  rw user pxn\n"
+                                "0x3000-0x3fff -> 0x52000-0x52fff  4 KiB  ro user pxn\n"
+                                "ptdump: 2 ranges (0x3000 bytes mapped), 4 table pages read "
+                                "(aarch64 4K TTBR0)\n");
+    CU_ASSERT_EQUAL(run_line("vtop", "--walk 0x1000", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "[V T AP1 AP2 AF DBM PXN]"));
+}
+
 /* riscv PTE: V R W X U G A D. */
 #define V      1ull
 #define R      2ull
@@ -679,6 +724,31 @@ static void x86_regs(uint64_t cr3, uint64_t cr4)
     set_reg(1, "cr3", cr3);
     set_reg(2, "cr4", cr4);
     set_reg(3, "efer", 0xd00);
+}
+
+/* Issue 19 (Debian's x86-64 kernel): ESPFIX points every entry of a PMD at
+ * one page table; a table the entry before pointed at too is not read
+ * again (2155 table pages read became 105 there). */
+static void test_ptdump_table_pointed_at_again(void)
+{
+    setup("i386:x86-64");
+    put64(0x1000, 0x2000 | P | RW);
+    put64(0x2000, 0x3000 | P | RW);
+    for (int i = 0; i < 4; i++)
+        put64(0x3000 + (uint64_t)i * 8, 0x4000 | P | RW);
+    put64(0x4000, 0x50000 | P | NX);
+    x86_regs(0x1000, 0x20);
+    char out[4096];
+    CU_ASSERT_EQUAL(run_line("ptdump", "", out, sizeof out), WP_OK);
+    CU_ASSERT_STRING_EQUAL(out, "0x0-0xfff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "0x200000-0x200fff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "0x400000-0x400fff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "0x600000-0x600fff -> 0x50000-0x50fff  4 KiB  ro kernel nx\n"
+                                "ptdump: 4 ranges (0x4000 bytes mapped), 4 table pages read "
+                                "(x86-64 4-level)\n");
+    CU_ASSERT_EQUAL(run_line("ptov", "0x50000", out, sizeof out), WP_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ptov: 4 virtual addresses map physical 0x50000; 4 "
+                                       "table pages read"));
 }
 
 static void test_ptdump_x86(void)
@@ -941,6 +1011,9 @@ static const CU_TestInfo tests[] = {
     {"aarch64 output format per half (issue 23.1)", test_arm64_output_format_per_half},
     {"aarch64 5 levels, TxSZ out of range (issue 23.3)", test_arm64_five_levels_and_txsz},
     {"aarch64 HPD, level-0 block (issue 23.6, 23.7)", test_arm64_hpd_and_level0_block},
+    {"aarch64 hardware dirty state, DBM (issue 19)", test_arm64_hardware_dirty_state},
+    {"ptdump: a table pointed at again is read once (issue 19)",
+     test_ptdump_table_pointed_at_again},
     {"riscv Sv39/48/57", test_riscv},
     {"--virtual writes and reads, vtop --walk", test_virtual_writes},
     {"ptdump x86-64: merged ranges, flags, --range, --filter", test_ptdump_x86},

@@ -73,6 +73,14 @@ static void test_values_strings_pointers(void)
     expect_has(out, "searchphys: 2 hits in");
     CU_ASSERT_EQUAL(run_line("-d 0x55667788 0x11223344", out, sizeof out), WP_OK);
     expect_has(out, "searchphys: 1 hit in"); /* 0x6003 is not 4-aligned */
+    /* An unaligned match first, overlapping an aligned one: both seen. */
+    memcpy(T.ram + 0x7001, "\x5a\x5a\x5a", 3);
+    CU_ASSERT_EQUAL(run_line("-w 0x5a5a", out, sizeof out), WP_OK);
+    expect_has(out, "0x7002: 5a 5a 00");
+    expect_has(out, "searchphys: 1 hit in");
+    CU_ASSERT_EQUAL(run_line("-w --align 1 0x5a5a", out, sizeof out), WP_OK);
+    expect_has(out, "0x7001: 5a 5a 5a");
+    expect_has(out, "searchphys: 2 hits in");
     /* --mask: the low byte does not count. */
     CU_ASSERT_EQUAL(run_line("-d --mask 0xffffff00 0x55667700", out, sizeof out), WP_OK);
     expect_has(out, "0x5000: 88 77 66 55");
