@@ -32,6 +32,8 @@ static const char help[] =
     "@ROUTES@\n"
     "--force         Read even device ranges (reads may have side effects) and\n"
     "                unassigned ones.\n"
+    "--partial       Read up to the first byte the memory map refuses (a device,\n"
+    "                unassigned) and say how many bytes from there it refuses.\n"
     "--virtual       ADDRESS is virtual: translated through the target's page\n"
     "                tables (see 'help vtop'); an unmapped page refuses the "
     "read.\n" WP_HELP_ROOT_AND_DIRECT_MAP "--help, -h      Show this text.\n"
@@ -53,6 +55,8 @@ static int check(wp_request *r, size_t npos, wp_error *err)
         return wp_fail(err, WP_EINVAL,
                        "-b/-w/-d/-q and --big-endian/--little-endian shape "
                        "the dump; --output saves raw bytes");
+    if (r->partial && (r->force || r->is_virtual))
+        return wp_fail(err, WP_EINVAL, "--partial takes a physical ADDRESS, without --force");
     if (r->length > WP_MAX_TRANSFER)
         return wp_fail(err, WP_EINVAL,
                        "--length %llu is more than the 1 GiB one command "
@@ -180,12 +184,53 @@ static int output_commit(output_file *o, wp_error *err)
     return WP_OK;
 }
 
+/* --partial: how much of the range from addr the map lets a read reach
+ * (RAM, ROM: what wp_route_check passes), and the run after it that it
+ * refuses; a debug adapter's readMemory answers with both (unreadableBytes). */
+static int readable_part(wp_session *s, const wp_request *r, uint64_t addr, uint64_t len,
+                         uint64_t *ok, uint64_t *refused, wp_error *err)
+{
+    wp_route_options opt = {r->backend, 0, 0, 0};
+    wp_route_handle *h = NULL;
+    int rc = wp_route_open_checks(s, &opt, &h, err);
+    *ok = *refused = 0;
+    for (uint64_t a = addr, last = addr + len - 1; !rc;) {
+        wp_region g = wp_route_region(h, a);
+        bool readable = g.kind == WP_REGION_RAM || g.kind == WP_REGION_ROM;
+        if (readable && *refused)
+            break;
+        uint64_t end = g.last < last ? g.last : last;
+        *(readable ? ok : refused) += end - a + 1;
+        if (end == last)
+            break;
+        a = end + 1;
+    }
+    return rc ? rc : wp_route_close(h, err);
+}
+
+static int partial_note(wp_result *res, const wp_request *r, uint64_t done, uint64_t refused)
+{
+    wp_buf_printf(&res->text,
+                  "readphys: read %llu of %llu bytes; the memory map refuses the next %llu "
+                  "(not RAM or ROM), which were not read\n",
+                  (unsigned long long)done, (unsigned long long)r->length,
+                  (unsigned long long)refused);
+    return WP_OK;
+}
+
 static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
     res->length = r->length;
     int rc = wp_check_span(addr, r->length, err);
     if (rc)
         return rc;
+    uint64_t length = r->length, refused = 0;
+    if (r->partial && (rc = readable_part(s, r, addr, r->length, &length, &refused, err)))
+        return rc;
+    if (r->partial)
+        wp_mi_field(res, "unreadable", "%llu", (unsigned long long)refused);
+    if (!length)
+        return partial_note(res, r, 0, refused);
     int order = WP_ORDER_LITTLE;
     if (r->width > 1 && !r->output) {
         rc = wp_resolve_order(s, r->byte_order, &order, err);
@@ -204,7 +249,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     }
     /* A dump is held whole (it is printed); --output streams, so nothing
      * of a long read's size is allocated. */
-    uint8_t *bytes = out ? NULL : malloc((size_t)r->length);
+    uint8_t *bytes = out ? NULL : malloc((size_t)length);
     if (!out && !bytes)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_options opt = {r->backend, r->force, 0, 0};
@@ -214,9 +259,9 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc)
         rc = wp_request_address(s, r, addr, &root, &where, err);
     if (!rc && out)
-        rc = wp_dataspace_read_to(s, &opt, &where, r->length, output_sink, out, &tr, err);
+        rc = wp_dataspace_read_to(s, &opt, &where, length, output_sink, out, &tr, err);
     else if (!rc)
-        rc = wp_dataspace_read_at(s, &opt, &where, bytes, r->length, &tr, err);
+        rc = wp_dataspace_read_at(s, &opt, &where, bytes, length, &tr, err);
     res->bytes_done = tr.done;
     if (tr.route)
         snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
@@ -255,6 +300,8 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (wp_buf_append(&res->data, bytes, (size_t)tr.done))
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
     }
+    if (!rc && refused)
+        partial_note(res, r, tr.done, refused);
     wp_segments_free(&tr.segments);
     if (out) {
         if (rc)
@@ -287,7 +334,7 @@ const wp_command_def wp_cmd_readphys = {
     .usage = usage,
     .help = help,
     .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_LENGTH | WP_OPT_OUTPUT | WP_OPT_BACKEND |
-               WP_OPT_FORCE | WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP,
+               WP_OPT_FORCE | WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP | WP_OPT_PARTIAL,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

@@ -243,6 +243,8 @@ typedef struct wp_request {
     const char *pointer, *start, *mask;
     uint64_t delta, align, max;
     int has_delta, has_align, has_max;
+    int mi;      /* --mi: the MI record after the text */
+    int partial; /* readphys --partial: the part the map lets a read reach */
 } wp_request;
 
 /* Option bits: which options a command accepts. */
@@ -268,7 +270,8 @@ enum wp_option_bit {
     WP_OPT_RANGE = 1 << 18,
     WP_OPT_FILTER = 1 << 19,
     WP_OPT_ALL = 1 << 20,
-    WP_OPT_SEARCH = 1 << 21 /* --pointer --delta --start --align --mask --max */
+    WP_OPT_SEARCH = 1 << 21, /* --pointer --delta --start --align --mask --max */
+    WP_OPT_PARTIAL = 1 << 22
 };
 
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,

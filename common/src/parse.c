@@ -48,7 +48,9 @@ enum opt_id {
     OPT_START,
     OPT_ALIGN,
     OPT_MASK,
-    OPT_MAX
+    OPT_MAX,
+    OPT_MI,
+    OPT_PARTIAL
 };
 
 static const struct option_row {
@@ -94,6 +96,8 @@ static const struct option_row {
     {"max", 0, 1, WP_OPT_SEARCH, OPT_MAX},
     {"help", 'h', 0, 0, OPT_HELP},
     {"version", 0, 0, 0, OPT_VERSION},
+    {"mi", 0, 0, 0, OPT_MI},
+    {"partial", 0, 0, WP_OPT_PARTIAL, OPT_PARTIAL},
 };
 
 int wp_parse_u64(const char *text, bool allow_size_suffix, uint64_t *out)
@@ -268,6 +272,8 @@ static int apply_option(const wp_session *s, wp_request *r, const struct option_
         return WP_OK;
     case OPT_WALK: r->walk = 1; return WP_OK;
     case OPT_VERSION: r->version = 1; return WP_OK;
+    case OPT_MI: r->mi = 1; return WP_OK;
+    case OPT_PARTIAL: r->partial = 1; return WP_OK;
     case OPT_DUMP:
         if (!*value)
             return wp_fail(err, WP_EINVAL, "--dump needs a path");
