@@ -184,23 +184,25 @@ static int output_commit(output_file *o, wp_error *err)
     return WP_OK;
 }
 
-/* --partial: how much of the range from addr the map lets a read reach
- * (RAM, ROM: what wp_route_check passes), and the run after it that it
- * refuses; a debug adapter's readMemory answers with both (unreadableBytes). */
-static int readable_part(wp_session *s, const wp_request *r, uint64_t addr, uint64_t len,
-                         uint64_t *ok, uint64_t *refused, wp_error *err)
+/* --partial: how much of the range from addr the map lets the command
+ * reach (what wp_route_check passes: RAM and ROM for a read, RAM and devices
+ * for a write), and the run after it that it refuses; a debug adapter's
+ * readMemory (unreadableBytes) and writeMemory (allowPartial) need both. */
+int wp_map_reach(wp_session *s, const char *backend, uint64_t addr, uint64_t len, int is_write,
+                 uint64_t *ok, uint64_t *refused, wp_error *err)
 {
-    wp_route_options opt = {r->backend, 0, 0, 0};
+    wp_route_options opt = {backend, 0, 0, is_write};
     wp_route_handle *h = NULL;
     int rc = wp_route_open_checks(s, &opt, &h, err);
     *ok = *refused = 0;
     for (uint64_t a = addr, last = addr + len - 1; !rc;) {
         wp_region g = wp_route_region(h, a);
-        bool readable = g.kind == WP_REGION_RAM || g.kind == WP_REGION_ROM;
-        if (readable && *refused)
+        bool reach =
+            g.kind == WP_REGION_RAM || g.kind == (is_write ? WP_REGION_DEVICE : WP_REGION_ROM);
+        if (reach && *refused)
             break;
         uint64_t end = g.last < last ? g.last : last;
-        *(readable ? ok : refused) += end - a + 1;
+        *(reach ? ok : refused) += end - a + 1;
         if (end == last)
             break;
         a = end + 1;
@@ -225,10 +227,11 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (rc)
         return rc;
     uint64_t length = r->length, refused = 0;
-    if (r->partial && (rc = readable_part(s, r, addr, r->length, &length, &refused, err)))
+    if (r->partial &&
+        (rc = wp_map_reach(s, r->backend, addr, r->length, 0, &length, &refused, err)))
         return rc;
     if (r->partial)
-        wp_mi_field(res, "unreadable", "%llu", (unsigned long long)refused);
+        wp_mi_field(res, "refused", "%llu", (unsigned long long)refused);
     if (!length)
         return partial_note(res, r, 0, refused);
     int order = WP_ORDER_LITTLE;

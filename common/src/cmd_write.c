@@ -41,6 +41,8 @@ static const char help[] =
     "                a device back too).\n"
     "--dry-run       Check everything that sends nothing to memory and say what\n"
     "                would be written where.\n"
+    "--partial       Write up to the first byte the memory map refuses (ROM,\n"
+    "                unassigned) and say how many bytes from there it refuses.\n"
     "--force         Write even where the memory map says ROM or unassigned.\n"
     "--virtual       ADDRESS is virtual: every page is translated through the\n"
     "                target's page tables (see 'help vtop') before anything is\n"
@@ -63,6 +65,9 @@ static const char help[] =
 static int check(wp_request *r, size_t npos, wp_error *err)
 {
     int sources = (r->text != NULL) + (r->file != NULL) + (r->data == WP_DATA_FILL);
+    if (r->partial && (r->force || r->is_virtual || r->dry_run))
+        return wp_fail(err, WP_EINVAL,
+                       "--partial takes a physical ADDRESS, without --force or --dry-run");
     if (sources > 1)
         return wp_fail(err, WP_EINVAL, "--string, --file and --fill cannot be combined");
     if ((r->utf16 || r->zero) && !r->text)
@@ -378,6 +383,22 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     res->length = src.total;
     if (!rc && src.total == 0)
         rc = wp_fail(err, WP_EINVAL, "empty data: nothing to write");
+    uint64_t refused = 0, reach = src.total;
+    if (!rc && r->partial) { /* the bytes up to what the map refuses */
+        rc = wp_check_span(addr, src.total, err);
+        if (!rc)
+            rc = wp_map_reach(s, r->backend, addr, src.total, 1, &reach, &refused, err);
+        wp_mi_field(res, "refused", "%llu", (unsigned long long)refused);
+        src.total = reach;
+        src.pattern_len = src.pattern_len < reach ? src.pattern_len : (size_t)reach;
+    }
+    if (!rc && r->partial && !reach) {
+        wp_buf_printf(&res->text,
+                      "writephys: wrote 0 of %llu bytes; the memory map refuses the "
+                      "next %llu (ROM or unassigned), which were not written\n",
+                      (unsigned long long)res->length, (unsigned long long)refused);
+        goto done;
+    }
     if (!rc)
         rc = wp_check_span(addr, src.total, err);
     if (!rc && r->dry_run) {
@@ -400,6 +421,13 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         }
         wp_segments_free(&tr.segments);
     }
+    if (!rc && refused)
+        wp_buf_printf(&res->text,
+                      "writephys: wrote %llu of %llu bytes; the memory map refuses "
+                      "the next %llu (ROM or unassigned), which were not written\n",
+                      (unsigned long long)res->bytes_done, (unsigned long long)res->length,
+                      (unsigned long long)refused);
+done:
     wp_buf_free(&data);
     if (file.is_file)
         close(file.fd);
@@ -420,7 +448,7 @@ const wp_command_def wp_cmd_writephys = {
     .help = help,
     .options = WP_OPT_WIDTH | WP_OPT_ORDER | WP_OPT_STRING | WP_OPT_FILE | WP_OPT_LENGTH |
                WP_OPT_FILL | WP_OPT_BACKEND | WP_OPT_VERIFY | WP_OPT_DRY_RUN | WP_OPT_FORCE |
-               WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP,
+               WP_OPT_VIRTUAL | WP_OPT_ROOT | WP_OPT_DIRECT_MAP | WP_OPT_PARTIAL,
     .check = check,
     .run = run,
     .mi_fields = mi_fields,

@@ -274,6 +274,10 @@ enum wp_option_bit {
     WP_OPT_PARTIAL = 1 << 22
 };
 
+/* cmd_read.c: --partial's split of a range by the route's map. */
+int wp_map_reach(wp_session *s, const char *backend, uint64_t addr, uint64_t len, int is_write,
+                 uint64_t *ok, uint64_t *refused, wp_error *err);
+
 int wp_parse_command(const wp_session *s, int argc, const char *const *argv, wp_request *req,
                      wp_error *err);
 void wp_request_free(wp_request *req);

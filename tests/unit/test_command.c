@@ -346,7 +346,7 @@ static void test_readphys_partial(void)
     setup();
     expect_part("readphys --partial --mi 0x10fffe --length 4",
                 "\nreadphys: read 2 of 4 bytes; the memory map refuses the next 2 (not RAM or "
-                "ROM), which were not read\n^done,unreadable=\"2\",address=\"0x10fffe\","
+                "ROM), which were not read\n^done,refused=\"2\",address=\"0x10fffe\","
                 "length=\"4\",backend=\"qemu\",bytes-read=\"2\",contents=\"");
     /* The refused run ends where readable memory starts again... */
     T.mtree = "FlatView #0\n AS \"memory\", root: system\n"
@@ -361,14 +361,25 @@ static void test_readphys_partial(void)
     int packets = T.packets;
     expect_part("readphys --partial --mi 0x1ffffe --length 16",
                 "readphys: read 0 of 16 bytes; the memory map refuses the next 16");
-    expect_part("readphys --partial 0x200000 --length 1 --mi",
-                "^done,unreadable=\"1\",address=");
+    expect_part("readphys --partial 0x200000 --length 1 --mi", "^done,refused=\"1\",address=");
     CU_ASSERT(T.packets - packets < 8); /* map reads, no memory read */
-    expect_part("readphys --partial 0x1000 --length 4 --mi", "unreadable=\"0\"");
+    expect_part("readphys --partial 0x1000 --length 4 --mi", "refused=\"0\"");
     expect_error("readphys --partial --force 0x200000", "--partial takes a physical ADDRESS");
     expect_error("readphys --partial --virtual 0x1000", "--partial takes a physical ADDRESS");
-    expect_error("writephys --partial 0x1000 1",
-                 "option '--partial' does not apply to writephys");
+    /* writephys --partial: RAM and devices are written, ROM and holes refused. */
+    expect_text("writephys --partial --mi -w 0xffffe 0x1234 0x5678",
+                "writephys: wrote 2 bytes at physical 0xffffe via qemu, verified\n"
+                "writephys: wrote 2 of 4 bytes; the memory map refuses the next 2 (ROM or "
+                "unassigned), which were not written\n"
+                "^done,refused=\"2\",address=\"0xffffe\",length=\"4\",backend=\"qemu\","
+                "bytes-written=\"2\",verified=\"yes\",dry-run=\"no\"\n");
+    CU_ASSERT(T.ram[0xffffe] == 0x34 && T.ram[0xfffff] == 0x12);
+    expect_part("writephys --partial --mi 0x100000 1",
+                "writephys: wrote 0 of 1 bytes; the memory map refuses the next 1 (ROM or");
+    expect_part("writephys --partial --mi --fill --length 8 0x1ffffc 0", "refused=\"4\",");
+    expect_error("writephys --partial --dry-run 0x1000 1",
+                 "--partial takes a physical ADDRESS");
+    expect_error("vtop --partial 0x1000", "option '--partial' does not apply to vtop");
 }
 
 static const CU_TestInfo tests[] = {
