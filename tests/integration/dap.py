@@ -8,17 +8,23 @@ import subprocess
 import threading
 import time
 
-from harness import require
+from harness import ROOT, require
+
+DAP_LAYER = os.path.join(ROOT, "dap", "writephys-dap")
 
 
 class DapClient:
-    def __init__(self, adapter="lldb-vscode-14"):
+    def __init__(self, adapter="lldb-vscode-14", layer=False):
+        """layer: through writephys-dap, which starts the adapter."""
         # A sanitized run preloads the sanitizer runtimes the LLDB plugin
-        # was built with, as for lldb itself.
-        env = dict(os.environ)
+        # was built with, as for lldb itself (and not into writephys-dap's
+        # Python).
+        command = [require(adapter)]
         if os.environ.get("WP_LLDB_PRELOAD"):
-            env["LD_PRELOAD"] = os.environ["WP_LLDB_PRELOAD"]
-        self.proc = subprocess.Popen([require(adapter)], stdin=subprocess.PIPE, env=env,
+            command = ["env", "LD_PRELOAD=" + os.environ["WP_LLDB_PRELOAD"]] + command
+        if layer:
+            command = [require("python3"), DAP_LAYER] + command
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.seq = 0
         self.messages = []

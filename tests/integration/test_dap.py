@@ -1,14 +1,18 @@
 """The Debug Adapter Protocol, as VS Code or another IDE speaks it, through
 Debian's lldb-vscode-14: the plugin loaded by initCommands, QEMU attached by
-gdb-remote, commands typed in the debug console (backtick prefix)."""
+gdb-remote, commands typed in the debug console (backtick prefix); and the
+same through writephys-dap, which must keep all of it working."""
 import time
+
+import pytest
 
 from dap import DapClient
 from harness import LLDB_PLUGIN, Qemu
 
 
-def test_lldb_vscode_console_write_failure_and_progress():
-    with Qemu("x86_64", ram_mb=128) as qemu, DapClient() as dap:
+@pytest.mark.parametrize("layer", [False, True], ids=["lldb-vscode", "writephys-dap"])
+def test_lldb_vscode_console_write_failure_and_progress(layer):
+    with Qemu("x86_64", ram_mb=128) as qemu, DapClient(layer=layer) as dap:
         assert dap.request("initialize", adapterID="lldb", clientID="writephys-test",
                            supportsProgressReporting=True)["success"]
         r = dap.request("attach", initCommands=["plugin load " + LLDB_PLUGIN],

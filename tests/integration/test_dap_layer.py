@@ -1,0 +1,61 @@
+"""writephys-dap, driven by a client that is not ours: Microsoft's DAP test
+client (@vscode/debugadapter-testsupport, from tests/dapclient, installed by
+scripts/deps.sh with `npm ci`) runs tests/dapclient/writephys_dap_test.js
+under Debian's nodejs, over lldb-vscode-14, against QEMU.  The script asks
+this test for QEMU's own view of the bytes (QMP pmemsave) line by line."""
+import json
+import os
+import shlex
+import subprocess
+
+from dap import DAP_LAYER
+from harness import LLDB_PLUGIN, ROOT, Qemu, require
+
+CLIENT = os.path.join(ROOT, "tests", "dapclient")
+
+
+def run_client(qemu, tmp_path):
+    assert os.path.isdir(os.path.join(CLIENT, "node_modules", "@vscode",
+                                      "debugadapter-testsupport")), \
+        "the DAP test client is not installed: run scripts/deps.sh"
+    # DebugClient starts RUNTIME EXECUTABLE: a script that gives writephys-dap
+    # a whole adapter command line (the sanitizer runtimes go to lldb-vscode
+    # alone, never to Python).
+    child = [require("lldb-vscode-14")]
+    if os.environ.get("WP_LLDB_PRELOAD"):
+        child = ["env", "LD_PRELOAD=" + os.environ["WP_LLDB_PRELOAD"]] + child
+    wrapper = tmp_path / "adapter.sh"
+    wrapper.write_text("exec %s %s\n" % (shlex.quote(require("python3")),
+                                          " ".join(map(shlex.quote, [DAP_LAYER] + child))))
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    proc = subprocess.Popen([require("node"), "writephys_dap_test.js", "/bin/sh", str(wrapper),
+                             str(qemu.port), LLDB_PLUGIN], cwd=CLIENT, env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    passed = []
+    try:
+        for line in proc.stdout:
+            if line.startswith("ORACLE "):
+                ask = json.loads(line[7:])
+                proc.stdin.write(qemu.pmemsave(ask["addr"], ask["size"]).hex() + "\n")
+                proc.stdin.flush()
+            elif line.startswith("ok "):
+                passed.append(line[3:].strip())
+            else:
+                print(line, end="")
+                assert not line.startswith("FAIL"), line + "".join(proc.stdout)
+    finally:
+        if proc.poll() is None:
+            proc.stdin.close()
+            proc.wait(timeout=120)
+    return proc.returncode, passed
+
+
+def test_vscode_debug_client_reads_and_writes_physical_memory(tmp_path):
+    # VGA's legacy window (0xa0000-0xbffff, a device) right after RAM.
+    with Qemu("x86_64", ram_mb=128, extra=["-device", "VGA"]) as qemu:
+        rc, passed = run_client(qemu, tmp_path)
+    names = [p.split(" ")[0] for p in passed]
+    assert rc == 0 and names == [
+        "initialize", "attach", "console", "readMemory", "writeMemory", "readMemory", "refused",
+        "64", "console", "other"], passed
