@@ -29,9 +29,10 @@ def run_client(qemu, tmp_path):
                                           " ".join(map(shlex.quote, [DAP_LAYER] + child))))
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
+    # The plugin's path absolute: the client runs in tests/dapclient.
     proc = subprocess.Popen([require("node"), "writephys_dap_test.js", "/bin/sh", str(wrapper),
-                             str(qemu.port), LLDB_PLUGIN], cwd=CLIENT, env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                             str(qemu.port), os.path.abspath(LLDB_PLUGIN)], cwd=CLIENT,
+                            env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     passed = []
     try:
         for line in proc.stdout:
