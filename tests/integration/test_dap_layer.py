@@ -8,7 +8,7 @@ import os
 import shlex
 import subprocess
 
-from dap import DAP_LAYER
+from dap import DAP_LAYER, DapClient
 from harness import LLDB_PLUGIN, ROOT, Qemu, require
 
 CLIENT = os.path.join(ROOT, "tests", "dapclient")
@@ -60,3 +60,30 @@ def test_vscode_debug_client_reads_and_writes_physical_memory(tmp_path):
     assert rc == 0 and names == [
         "initialize", "attach", "console", "readMemory", "writeMemory", "readMemory", "refused",
         "64", "console", "other"], passed
+
+
+def test_bad_requests_get_one_line_and_send_nothing():
+    """Without a target: each bad request is answered by one line, and the
+    core's own refusals come back as they are."""
+    with DapClient(layer=True) as dap:
+        assert dap.request("initialize", adapterID="lldb")["success"]
+        loaded = dap.request("evaluate", expression="`plugin load " +
+                             os.path.abspath(LLDB_PLUGIN), context="repl")
+        assert "error" not in loaded["body"]["result"], loaded
+        for reference, count, message in [
+                ("phys:0x1000", 17 << 20, "readMemory: 17825792 bytes is more than the "
+                                          "16777216 one request reads"),
+                ("phys:zz", 4, "writephys-dap: memory reference 'phys:zz' is neither "
+                               "phys:0xADDRESS nor virt:0xADDRESS, and lldb-vscode-14 has no "
+                               "readMemory of its own"),
+                ("phys:0x1000", 4, "readphys: no target: connect to a stub first (for QEMU: "
+                                   "gdb-remote localhost:1234)")]:
+            r = dap.request("readMemory", memoryReference=reference, count=count)
+            assert not r["success"] and r["message"] == message, r
+        r = dap.request("writeMemory", memoryReference="phys:0x1000", data="AQID")
+        assert r["message"] == "writephys: no target: connect to a stub first (for QEMU: " \
+                               "gdb-remote localhost:1234)", r
+    missing = subprocess.run([require("python3"), DAP_LAYER, "no-such-adapter"],
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert missing.returncode == 1 and missing.stdout == "" and \
+        missing.stderr == "writephys-dap: no debug adapter 'no-such-adapter'\n", missing
