@@ -244,7 +244,7 @@ typedef struct wp_request {
     uint64_t delta, align, max;
     int has_delta, has_align, has_max;
     int mi;      /* --mi: the MI record after the text */
-    int partial; /* readphys --partial: the part the map lets a read reach */
+    int partial; /* --partial: only the part the map lets the command reach */
 } wp_request;
 
 /* Option bits: which options a command accepts. */
