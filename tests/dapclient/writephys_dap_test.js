@@ -9,7 +9,9 @@ const assert = require('node:assert/strict');
 const readline = require('node:readline');
 const { DebugClient } = require('@vscode/debugadapter-testsupport');
 
-const [runtime, adapter, port, plugin] = process.argv.slice(2);
+const [runtime, adapter, port, plugin, pagingJson] = process.argv.slice(2);
+// Console lines that build x86-64 page tables and enter long mode (test_vtop.py's).
+const paging = JSON.parse(pagingJson);
 const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 async function oracle(addr, size) {
@@ -187,6 +189,32 @@ async function main() {
             dc.customRequest('readMemory', { memoryReference: 'virt:0x1000', count: 4 }),
             { message: 'readphys: paging is off (CR0.PG=0): physical equals virtual' });
         ok('other references');
+
+        // virt: through the page tables: 0x401000 -> 0x300000, 0x402000 ->
+        // 0x7ff000 (read-only, which a physical write ignores), 0x403000
+        // unmapped.
+        for (const line of paging) {
+            const r = await console_(dc, line);
+            assert.doesNotMatch(r.result, /error:/, line);
+        }
+        r = await dc.customRequest('readMemory', { memoryReference: 'virt:0x401ff8', count: 0x1010 });
+        assert.ok(r.success);
+        assert.deepEqual(bytesOf(r), Buffer.concat([await oracle(0x300ff8, 8),
+                                                     await oracle(0x7ff000, 0x1000)]));
+        assert.equal(r.body.unreadableBytes, 8);
+        const eight = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]);
+        [r, event] = await withMemoryEvent(dc, () => dc.customRequest('writeMemory', {
+            memoryReference: 'virt:0x401ffc', data: eight.toString('base64') }));
+        assert.equal(r.body.bytesWritten, 8);
+        assert.deepEqual(Buffer.concat([await oracle(0x300ffc, 4), await oracle(0x7ff000, 4)]),
+                         eight);
+        assert.deepEqual(event, { memoryReference: 'virt:0x401ffc', offset: 0, count: 8 });
+        body = await console_(dc, 'readphys --virtual 0x402000 --length 4');
+        assert.equal(body.memoryReference, 'virt:0x402000');
+        await assert.rejects(
+            dc.customRequest('readMemory', { memoryReference: 'virt:0x403000', count: 4 }),
+            /readphys: .*0x403000 is not mapped/);
+        ok('virt: references');
     } finally {
         // lldb-vscode-14 answers one disconnect (DebugClient.stop sends a
         // second, which it leaves unanswered): disconnect, then end it.

@@ -10,6 +10,7 @@ import subprocess
 
 from dap import DAP_LAYER, DapClient
 from harness import LLDB_PLUGIN, ROOT, Qemu, require
+from test_vtop import X86_TABLES, x86_regs
 
 CLIENT = os.path.join(ROOT, "tests", "dapclient")
 
@@ -31,7 +32,9 @@ def run_client(qemu, tmp_path):
     env.pop("LD_PRELOAD", None)
     # The plugin's path absolute: the client runs in tests/dapclient.
     proc = subprocess.Popen([require("node"), "writephys_dap_test.js", "/bin/sh", str(wrapper),
-                             str(qemu.port), os.path.abspath(LLDB_PLUGIN)], cwd=CLIENT,
+                             str(qemu.port), os.path.abspath(LLDB_PLUGIN),
+                             json.dumps(X86_TABLES + x86_regs("lldb", 0x10000, 0x20, 0x900))],
+                            cwd=CLIENT,
                             env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     passed = []
     try:
@@ -59,7 +62,7 @@ def test_vscode_debug_client_reads_and_writes_physical_memory(tmp_path):
     names = [p.split(" ")[0] for p in passed]
     assert rc == 0 and names == [
         "initialize", "attach", "console", "readMemory", "writeMemory", "readMemory", "refused",
-        "64", "console", "other"], passed
+        "64", "console", "other", "virt:"], passed
 
 
 def test_bad_requests_get_one_line_and_send_nothing():
