@@ -14,6 +14,7 @@ Debian's own x86-64 kernel (the Linux-guest test's), both routes.
 
 Public tools only: QEMU, GDB, LLDB and the plugins built in build/."""
 import argparse
+import base64
 import ctypes
 import os
 import re
@@ -156,6 +157,28 @@ def pci_seconds():
         more += ["-device", "virtio-rng-pci,addr=%#x" % (0x6 + i)]
     with Qemu("x86_64", machine=MACHINES["q35"][0] + more) as guest:
         return gdb_times(guest, firmware("q35") + ["pci --backend qemu"])[-1]
+
+
+def dap_read_ms(backend, reads):
+    """A 64 KiB readMemory through writephys-dap over lldb-vscode-14, timed
+    at the client (request to response), median of `reads`; the route set
+    in the console (`writephys-settings set backend`)."""
+    from dap import DapClient  # noqa: E402
+    with Qemu("x86_64", ram_mb=128) as guest, DapClient(layer=True) as client:
+        client.attach_and_pause(guest.port, LLDB_PLUGIN)
+        r = client.request("evaluate", expression="`writephys-settings set backend " + backend,
+                           context="repl")
+        assert "error" not in r["body"]["result"], r
+        times = []
+        for i in range(reads + 1):
+            start = time.perf_counter()
+            r = client.request("readMemory", memoryReference="phys:%#x" % (ADDR + i * 0x10000),
+                               count=0x10000)
+            times.append(time.perf_counter() - start)
+            assert r["success"] and "unreadableBytes" not in r["body"], r
+        got = base64.b64decode(r["body"]["data"])
+        assert got == guest.pmemsave(ADDR + reads * 0x10000, 0x10000)
+    return statistics.median(times[1:]) * 1000  # the first pays the stop's probes
 
 
 def packets_per_small_write(options):
@@ -457,6 +480,10 @@ def main():
     ram, stub = (256, 1) if args.short else (args.search_ram, args.search_stub)
     report_search(ram, stub, *search_rows(ram, stub, runs))
     report_ptdump(ptdump_rows(["5-level"] if args.short else ["5-level", "4-level"], runs))
+    reads = 3 if args.short else 20
+    print("readMemory of 64 KiB through writephys-dap (lldb-vscode-14, TCG), median of %d: "
+          "direct %.1f ms (target < 50 ms), stub %.1f ms (target < 500 ms)"
+          % (reads, dap_read_ms("direct", reads), dap_read_ms("qemu", reads)))
     for debugger in ("gdb", "lldb"):
         extra, base = stop_cost_ms(debugger, 5 if args.short else 50)
         print("after each stop (%s, TCG%s), added per 4-byte write:"

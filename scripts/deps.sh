@@ -14,6 +14,19 @@ PACKAGES=(cmake ninja-build pkgconf gcc g++ clang clang-format libclang-rt-14-de
           openocd pciutils libpci3 pci.ids libpci-dev
           linux-source-6.1 make flex bison bc libelf-dev xz-utils binutils
           dpkg-dev file lintian)
+# The DAP layer's test runs Microsoft's DAP test client under node (Debian's
+# nodejs and npm, unless a node and npm are there already).
+command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+
+# That client, at the version tests/dapclient/package-lock.json pins, into
+# tests/dapclient/node_modules (git-ignored).
+dap_client() {
+  local dir
+  dir="$(dirname "$0")/../tests/dapclient"
+  [ -d "$dir/node_modules/@vscode/debugadapter-testsupport" ] && return 0
+  command -v npm >/dev/null || return 0
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -23,7 +36,10 @@ done
 # `apt-get download` (nothing of arm64 is installed): apt needs the arch.
 arm64=1
 dpkg --print-foreign-architectures | grep -qx arm64 || arm64=0
-[ ${#missing[@]} -eq 0 ] && [ $arm64 -eq 1 ] && exit 0
+if [ ${#missing[@]} -eq 0 ] && [ $arm64 -eq 1 ]; then
+  dap_client
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "writephys needs these Debian packages and apt's arm64 architecture; run:" >&2
@@ -34,6 +50,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 [ $arm64 -eq 1 ] || { echo "Adding apt's arm64 architecture"; dpkg --add-architecture arm64; }
 apt-get update -q >/dev/null
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  dap_client
+  exit 0
+fi
 echo "Installing: ${missing[*]}"
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+dap_client

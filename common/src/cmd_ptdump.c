@@ -188,6 +188,7 @@ static const char ptdump_help[] =
     "@ROUTES@\n"
     "--help, -h           Show this text.\n"
     "--version            Name the core and the route a write would take now.\n"
+    "--mi                 Also print the result as a GDB/MI record (^done,...).\n"
     "\n"
     "Example:\n"
     "  ptdump --range 0xffff888000000000-0xffff88ffffffffff\n"

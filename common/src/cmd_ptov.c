@@ -29,6 +29,7 @@ static const char help[] =
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
     "--version       Name the core and the route a write would take now.\n"
+    "--mi            Also print the result as a GDB/MI record (^done,...).\n"
     "\n"
     "Examples:\n"
     "  ptov 0x1000000\n"

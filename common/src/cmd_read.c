@@ -33,6 +33,8 @@ static const char help[] =
     "@ROUTES@\n"
     "--force         Read even device ranges (reads may have side effects) and\n"
     "                unassigned ones.\n"
+    "--partial       Read up to the first byte the memory map refuses (a device,\n"
+    "                unassigned) and say how many bytes from there it refuses.\n"
     "--virtual       ADDRESS is virtual: translated through the target's page\n"
     "                tables (see 'help vtop'); an unmapped page refuses the "
     "read.\n"
@@ -40,6 +42,7 @@ static const char help[] =
     "@ROUTE_OPTIONS@\n"
     "--help, -h      Show this text.\n"
     "--version       Name the core and the route a write would take now.\n"
+    "--mi            Also print the result as a GDB/MI record (^done,...).\n"
     "\n"
     "Examples:\n"
     "  readphys 0x1000\n"
@@ -130,6 +133,8 @@ static int check(wp_request *r, size_t npos, wp_error *err)
         return wp_fail(err, WP_EINVAL,
                        "-b/-w/-d/-q and --big-endian/--little-endian shape "
                        "the dump; --output saves raw bytes");
+    if (r->partial && (r->force || r->is_virtual))
+        return wp_fail(err, WP_EINVAL, "--partial takes a physical ADDRESS, without --force");
     if (r->length.value > WP_MAX_TRANSFER)
         return wp_fail(err, WP_EINVAL,
                        "--length %llu is more than the 1 GiB one command "
@@ -257,12 +262,30 @@ static int output_commit(output_file *o, wp_error *err)
     return WP_OK;
 }
 
+static int partial_note(wp_result *res, const wp_request *r, uint64_t done, uint64_t refused)
+{
+    wp_buf_printf(&res->text,
+                  "readphys: read %llu of %llu bytes; the memory map refuses the next %llu "
+                  "(not RAM or ROM), which were not read\n",
+                  (unsigned long long)done, (unsigned long long)r->length.value,
+                  (unsigned long long)refused);
+    return WP_OK;
+}
+
 static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res, wp_error *err)
 {
     res->length = r->length.value;
     int rc = wp_check_span(addr, r->length.value, err);
     if (rc)
         return rc;
+    uint64_t length = r->length.value, refused = 0;
+    if (r->partial &&
+        (rc = wp_map_reach(s, r->backend, addr, r->length.value, 0, &length, &refused, err)))
+        return rc;
+    if (r->partial)
+        wp_mi_field(res, "refused", "%llu", (unsigned long long)refused);
+    if (!length)
+        return partial_note(res, r, 0, refused);
     int order = WP_ORDER_LITTLE;
     if (r->width > 1 && !A(r)->output) {
         rc = wp_resolve_order(s, r->byte_order, &order, err);
@@ -281,7 +304,7 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     }
     /* A dump is held whole (it is printed); --output streams, so nothing
      * of a long read's size is allocated. */
-    uint8_t *bytes = out ? NULL : malloc((size_t)r->length.value);
+    uint8_t *bytes = out ? NULL : malloc((size_t)length);
     if (!out && !bytes)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
     wp_route_options opt = {r->backend, r->force, 0, 0};
@@ -291,9 +314,9 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     if (!rc)
         rc = wp_request_address(s, r, addr, &root, &where, err);
     if (!rc && out)
-        rc = wp_dataspace_read_to(s, &opt, &where, r->length.value, output_sink, out, &tr, err);
+        rc = wp_dataspace_read_to(s, &opt, &where, length, output_sink, out, &tr, err);
     else if (!rc)
-        rc = wp_dataspace_read_at(s, &opt, &where, bytes, r->length.value, &tr, err);
+        rc = wp_dataspace_read_at(s, &opt, &where, bytes, length, &tr, err);
     res->bytes_done = tr.done;
     if (tr.route)
         snprintf(res->backend, sizeof res->backend, "%s", tr.route->name);
@@ -332,6 +355,8 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         if (wp_buf_append(&res->data, bytes, (size_t)tr.done))
             rc = wp_fail(err, WP_ENOMEM, "out of memory");
     }
+    if (!rc && refused)
+        partial_note(res, r, tr.done, refused);
     wp_segments_free(&tr.segments);
     if (out) {
         if (rc)
@@ -364,7 +389,8 @@ const wp_command_def wp_cmd_readphys = {
     .usage = usage,
     .help = help,
     .options = {WP_OPTS_WIDTH, WP_OPTS_LENGTH, WP_OPTION_SET(output_rows, 0), WP_OPTS_BACKEND,
-                WP_OPTS_FORCE, WP_OPTS_ORDER, WP_OPTS_VIRTUAL, WP_OPTS_ROOT, WP_OPTS_ALWAYS},
+                WP_OPTS_FORCE, WP_OPTS_PARTIAL, WP_OPTS_ORDER, WP_OPTS_VIRTUAL, WP_OPTS_ROOT,
+                WP_OPTS_ALWAYS},
     .args_size = sizeof(read_args),
     .route_options = 1,
     .settings = read_setting_rows,

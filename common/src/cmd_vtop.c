@@ -30,6 +30,7 @@ static const char help[] =
     "@ROUTES@\n"
     "--help, -h      Show this text.\n"
     "--version       Name the core and the route a write would take now.\n"
+    "--mi            Also print the result as a GDB/MI record (^done,...).\n"
     "\n"
     "writephys --virtual and readphys --virtual take a virtual ADDRESS the same\n"
     "way: every page is translated before anything is written.\n"

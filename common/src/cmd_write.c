@@ -42,6 +42,8 @@ static const char help[] =
     "                a device back too).\n"
     "--dry-run       Check everything that sends nothing to memory and say what\n"
     "                would be written where.\n"
+    "--partial       Write up to the first byte the memory map refuses (ROM,\n"
+    "                unassigned) and say how many bytes from there it refuses.\n"
     "--force         Write even where the memory map says ROM or unassigned.\n"
     "--virtual       ADDRESS is virtual: every page is translated through the\n"
     "                target's page tables (see 'help vtop') before anything is\n"
@@ -52,6 +54,7 @@ static const char help[] =
     "@ROUTE_OPTIONS@\n"
     "--help, -h      Show this text.\n"
     "--version       Name the core and the route a write would take now.\n"
+    "--mi            Also print the result as a GDB/MI record (^done,...).\n"
     "Sizes (N) take 4096, 0x1000 or 4K/1M/1G; one command moves at most 1 GiB.\n"
     "'--' ends the options.\n"
     "\n"
@@ -93,6 +96,9 @@ static int check(wp_request *r, size_t npos, wp_error *err)
     if (A(r)->fill)
         r->data = WP_DATA_FILL;
     int sources = (r->text != NULL) + (A(r)->file != NULL) + (r->data == WP_DATA_FILL);
+    if (r->partial && (r->force || r->is_virtual || A(r)->dry_run))
+        return wp_fail(err, WP_EINVAL,
+                       "--partial takes a physical ADDRESS, without --force or --dry-run");
     if (sources > 1)
         return wp_fail(err, WP_EINVAL, "--string, --file and --fill cannot be combined");
     if ((r->utf16 || r->zero) && !r->text)
@@ -411,6 +417,22 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     res->length = src.total;
     if (!rc && src.total == 0)
         rc = wp_fail(err, WP_EINVAL, "empty data: nothing to write");
+    uint64_t refused = 0, reach = src.total;
+    if (!rc && r->partial) { /* the bytes up to what the map refuses */
+        rc = wp_check_span(addr, src.total, err);
+        if (!rc)
+            rc = wp_map_reach(s, r->backend, addr, src.total, 1, &reach, &refused, err);
+        wp_mi_field(res, "refused", "%llu", (unsigned long long)refused);
+        src.total = reach;
+        src.pattern_len = src.pattern_len < reach ? src.pattern_len : (size_t)reach;
+    }
+    if (!rc && r->partial && !reach) {
+        wp_buf_printf(&res->text,
+                      "writephys: wrote 0 of %llu bytes; the memory map refuses the "
+                      "next %llu (ROM or unassigned), which were not written\n",
+                      (unsigned long long)res->length, (unsigned long long)refused);
+        goto done;
+    }
     if (!rc)
         rc = wp_check_span(addr, src.total, err);
     if (!rc && A(r)->dry_run) {
@@ -434,6 +456,13 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         }
         wp_segments_free(&tr.segments);
     }
+    if (!rc && refused)
+        wp_buf_printf(&res->text,
+                      "writephys: wrote %llu of %llu bytes; the memory map refuses "
+                      "the next %llu (ROM or unassigned), which were not written\n",
+                      (unsigned long long)res->bytes_done, (unsigned long long)res->length,
+                      (unsigned long long)refused);
+done:
     wp_buf_free(&data);
     if (file.is_file)
         close(file.fd);
@@ -454,8 +483,8 @@ const wp_command_def wp_cmd_writephys = {
     .help = help,
     .options = {WP_OPTS_WIDTH, WP_OPTS_STRING, WP_OPTION_SET(file_rows, 0), WP_OPTS_LENGTH,
                 WP_OPTION_SET(fill_rows, 0), WP_OPTS_BACKEND, WP_OPTS_VERIFY,
-                WP_OPTION_SET(dry_run_rows, 0), WP_OPTS_FORCE, WP_OPTS_ORDER, WP_OPTS_VIRTUAL,
-                WP_OPTS_ROOT, WP_OPTS_ALWAYS},
+                WP_OPTION_SET(dry_run_rows, 0), WP_OPTS_PARTIAL, WP_OPTS_FORCE, WP_OPTS_ORDER,
+                WP_OPTS_VIRTUAL, WP_OPTS_ROOT, WP_OPTS_ALWAYS},
     .args_size = sizeof(write_args),
     .route_options = 1,
     .check = check,

@@ -155,3 +155,25 @@ int wp_write_in_doubt(int status)
     return status != WP_OK && status != WP_ETARGET && status != WP_EPROTO &&
            status != WP_EINVAL && status != WP_EREFUSED && status != WP_EVERIFY;
 }
+
+int wp_map_reach(wp_session *s, const char *backend, uint64_t addr, uint64_t len, int is_write,
+                 uint64_t *ok, uint64_t *refused, wp_error *err)
+{
+    wp_route_options opt = {backend, 0, 0, is_write};
+    wp_route_handle *h = NULL;
+    int rc = wp_route_open_checks(s, &opt, &h, err);
+    *ok = *refused = 0;
+    for (uint64_t a = addr, last = addr + len - 1; !rc;) {
+        wp_region g = wp_route_region(h, a);
+        bool reach =
+            g.kind == WP_REGION_RAM || g.kind == (is_write ? WP_REGION_DEVICE : WP_REGION_ROM);
+        if (reach && *refused)
+            break;
+        uint64_t end = g.last < last ? g.last : last;
+        *(reach ? ok : refused) += end - a + 1;
+        if (end == last)
+            break;
+        a = end + 1;
+    }
+    return rc ? rc : wp_route_close(h, err);
+}

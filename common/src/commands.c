@@ -9,6 +9,28 @@
 
 static void set_error(wp_result *res, const char *name, const wp_error *err);
 
+/* --mi: the fields as one GDB/MI result record after the text, for a
+ * script or an adapter that reads the console (lldb-vscode). */
+static void mi_record(wp_result *res)
+{
+    wp_buf_printf(&res->text, "^done");
+    for (const char *p = res->fields.data; p && *p;) {
+        size_t n = strcspn(p, "\n"), eq = strcspn(p, "=");
+        eq = eq < n ? eq : n;
+        wp_buf_printf(&res->text, ",%.*s=\"", (int)eq, p);
+        for (size_t i = eq + 1; i < n;) {
+            size_t k = strcspn(p + i, "\"\\\n"); /* a c-string: \" and \\ escaped */
+            wp_buf_append(&res->text, p + i, k);
+            i += k;
+            if (i < n)
+                wp_buf_printf(&res->text, "\\%c", p[i++]);
+        }
+        wp_buf_printf(&res->text, "\"");
+        p += n + (p[n] == '\n');
+    }
+    wp_buf_printf(&res->text, "\n");
+}
+
 /* --version: the core, and the route a write would take now. */
 static int run_version(wp_session *s, const wp_request *r, wp_result *res, wp_error *err)
 {
@@ -72,6 +94,8 @@ static int run_command(wp_session *s, int argc, const char *const *argv, wp_resu
         rc = run_version(s, &r, res, &err);
         if (rc)
             set_error(res, r.name, &err);
+        else if (r.mi)
+            mi_record(res);
         wp_request_free(&r);
         return rc;
     }
@@ -93,6 +117,8 @@ static int run_command(wp_session *s, int argc, const char *const *argv, wp_resu
         set_error(res, r.name ? r.name : "writephys", &err);
     else if (r.cmd->mi_fields)
         r.cmd->mi_fields(res);
+    if (!rc && r.mi)
+        mi_record(res);
     wp_request_free(&r);
     return rc;
 }

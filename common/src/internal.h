@@ -233,6 +233,8 @@ typedef struct wp_request {
     void *route_args[WP_MAX_ROUTES];
     int help;    /* --help / -h: print the help, run nothing */
     int version; /* --version: name the core and the route, run nothing */
+    int mi;      /* --mi: the result as a GDB/MI record after the text */
+    int partial; /* --partial: up to what the map refuses, and say how much */
     /* shared options, as given (0: not given) */
     int width_opt, order_opt, verify_opt;
     /* ...and as the command sees them after the defaults */
@@ -266,51 +268,21 @@ typedef struct wp_option_set {
 /* ---- options.c: the options several commands share ---- */
 extern const wp_option wp_rows_width[], wp_rows_order[], wp_rows_string[], wp_rows_length[],
     wp_rows_backend[], wp_rows_verify[], wp_rows_force[], wp_rows_virtual[], wp_rows_root[],
-    wp_rows_always[];
-#define WP_OPTS_WIDTH                                                                          \
-    {                                                                                          \
-        wp_rows_width, 4, 1                                                                    \
-    } /* -b -w -d -q */
-#define WP_OPTS_WIDTH_124                                                                      \
-    {                                                                                          \
-        wp_rows_width, 3, 1                                                                    \
-    } /* -b -w -d (ports, PCI registers) */
-#define WP_OPTS_ORDER                                                                          \
-    {                                                                                          \
-        wp_rows_order, 2, 1                                                                    \
-    } /* --big-endian --little-endian */
-#define WP_OPTS_STRING                                                                         \
-    {                                                                                          \
-        wp_rows_string, 3, 1                                                                   \
-    } /* --string --utf16 --zero */
-#define WP_OPTS_LENGTH                                                                         \
-    {                                                                                          \
-        wp_rows_length, 1, 1                                                                   \
-    } /* --length */
-#define WP_OPTS_BACKEND                                                                        \
-    {                                                                                          \
-        wp_rows_backend, 1, 1                                                                  \
-    } /* --backend */
-#define WP_OPTS_VERIFY                                                                         \
-    {                                                                                          \
-        wp_rows_verify, 2, 1                                                                   \
-    } /* --verify --no-verify */
-#define WP_OPTS_FORCE                                                                          \
-    {                                                                                          \
-        wp_rows_force, 1, 1                                                                    \
-    } /* --force */
-#define WP_OPTS_VIRTUAL                                                                        \
-    {                                                                                          \
-        wp_rows_virtual, 1, 1                                                                  \
-    } /* --virtual */
-#define WP_OPTS_ROOT                                                                           \
-    {                                                                                          \
-        wp_rows_root, 1, 1                                                                     \
-    } /* --root */
-#define WP_OPTS_ALWAYS                                                                         \
-    {                                                                                          \
-        wp_rows_always, 2, 1                                                                   \
-    } /* --help --version: every command */
+    wp_rows_partial[], wp_rows_always[];
+/* clang-format off */
+#define WP_OPTS_WIDTH     {wp_rows_width, 4, 1}   /* -b -w -d -q */
+#define WP_OPTS_WIDTH_124 {wp_rows_width, 3, 1}   /* -b -w -d (ports, PCI registers) */
+#define WP_OPTS_ORDER     {wp_rows_order, 2, 1}   /* --big-endian --little-endian */
+#define WP_OPTS_STRING    {wp_rows_string, 3, 1}  /* --string --utf16 --zero */
+#define WP_OPTS_LENGTH    {wp_rows_length, 1, 1}  /* --length */
+#define WP_OPTS_BACKEND   {wp_rows_backend, 1, 1} /* --backend */
+#define WP_OPTS_VERIFY    {wp_rows_verify, 2, 1}  /* --verify --no-verify */
+#define WP_OPTS_FORCE     {wp_rows_force, 1, 1}   /* --force */
+#define WP_OPTS_VIRTUAL   {wp_rows_virtual, 1, 1} /* --virtual */
+#define WP_OPTS_ROOT      {wp_rows_root, 1, 1}    /* --root */
+#define WP_OPTS_PARTIAL   {wp_rows_partial, 1, 1} /* --partial (readphys, writephys) */
+#define WP_OPTS_ALWAYS    {wp_rows_always, 3, 1}  /* --help --mi --version: every command */
+/* clang-format on */
 /* Settles the shared options' defaults once a line is parsed. */
 void wp_request_settle(const wp_session *s, wp_request *r);
 
@@ -383,6 +355,12 @@ int wp_write_in_doubt(int status);
 /* A VALUE of width bytes (1, 2 or 4), checked as writephys checks values. */
 int wp_io_value(wp_session *s, const char *what, const char *expr, unsigned width,
                 uint32_t *out, wp_error *err);
+/* --partial: how much of [addr, addr+len) from addr the route's map lets
+ * a read (RAM, ROM) or a write (RAM, devices) reach, and the run after it
+ * that the map refuses; a debug adapter's readMemory (unreadableBytes) and
+ * writeMemory (allowPartial) need both. */
+int wp_map_reach(wp_session *s, const char *backend, uint64_t addr, uint64_t len, int is_write,
+                 uint64_t *ok, uint64_t *refused, wp_error *err);
 /* The fields every command's MI record starts with: address, length, backend. */
 void wp_mi_common(wp_result *res);
 void wp_mi_field(wp_result *res, const char *name, const char *fmt, ...)

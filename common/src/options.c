@@ -96,9 +96,16 @@ const wp_option wp_rows_root[] = {
      "The page-table root of another address space.", NULL, IN_REQUEST(root), 0, NULL},
 };
 
+const wp_option wp_rows_partial[] = {
+    {"partial", 0, WP_OPTION_FLAG, NULL, NULL, "Up to what the map refuses; say how much.",
+     NULL, IN_REQUEST(partial), 0, NULL},
+};
+
 const wp_option wp_rows_always[] = {
     {"help", 'h', WP_OPTION_FLAG, NULL, NULL, "Show the help.", NULL, IN_REQUEST(help), 0,
      NULL},
+    {"mi", 0, WP_OPTION_FLAG, NULL, NULL, "The result as a GDB/MI record too.", NULL,
+     IN_REQUEST(mi), 0, NULL},
     {"version", 0, WP_OPTION_FLAG, NULL, NULL, "Name the core and the route.", NULL,
      IN_REQUEST(version), 0, NULL},
 };
@@ -130,4 +137,5 @@ _Static_assert(WP_ARRAY_LEN(wp_rows_verify) == 2, "WP_OPTS_VERIFY");
 _Static_assert(WP_ARRAY_LEN(wp_rows_force) == 1, "WP_OPTS_FORCE");
 _Static_assert(WP_ARRAY_LEN(wp_rows_virtual) == 1, "WP_OPTS_VIRTUAL");
 _Static_assert(WP_ARRAY_LEN(wp_rows_root) == 1, "WP_OPTS_ROOT");
-_Static_assert(WP_ARRAY_LEN(wp_rows_always) == 2, "WP_OPTS_ALWAYS");
+_Static_assert(WP_ARRAY_LEN(wp_rows_partial) == 1, "WP_OPTS_PARTIAL");
+_Static_assert(WP_ARRAY_LEN(wp_rows_always) == 3, "WP_OPTS_ALWAYS");

@@ -8,17 +8,23 @@ import subprocess
 import threading
 import time
 
-from harness import require
+from harness import ROOT, require
+
+DAP_LAYER = os.path.join(ROOT, "dap", "writephys-dap")
 
 
 class DapClient:
-    def __init__(self, adapter="lldb-vscode-14"):
+    def __init__(self, adapter="lldb-vscode-14", layer=False):
+        """layer: through writephys-dap, which starts the adapter."""
         # A sanitized run preloads the sanitizer runtimes the LLDB plugin
-        # was built with, as for lldb itself.
-        env = dict(os.environ)
+        # was built with, as for lldb itself (and not into writephys-dap's
+        # Python).
+        command = [require(adapter)]
         if os.environ.get("WP_LLDB_PRELOAD"):
-            env["LD_PRELOAD"] = os.environ["WP_LLDB_PRELOAD"]
-        self.proc = subprocess.Popen([require(adapter)], stdin=subprocess.PIPE, env=env,
+            command = ["env", "LD_PRELOAD=" + os.environ["WP_LLDB_PRELOAD"]] + command
+        if layer:
+            command = [require("python3"), DAP_LAYER] + command
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.seq = 0
         self.messages = []
@@ -69,6 +75,26 @@ class DapClient:
         seq = self.send(command, **arguments)
         return self.wait_for(lambda m: m.get("type") == "response" and
                              m.get("request_seq") == seq)
+
+    def attach_and_pause(self, port, plugin):
+        """initialize, attach to QEMU's gdbstub with the plugin loaded, and
+        pause: the target stopped, as a user has it before typing commands."""
+        assert self.request("initialize", adapterID="lldb", clientID="writephys-test",
+                            supportsProgressReporting=True, supportsMemoryEvent=True)["success"]
+        r = self.request("attach", initCommands=["plugin load " + plugin],
+                         attachCommands=["gdb-remote 127.0.0.1:%d" % port])
+        assert r["success"], r
+        assert self.request("configurationDone")["success"]
+        # configurationDone resumes the target, and the adapter learns of it
+        # a little later; a pause before that is lost.  So: wait until LLDB
+        # says the process runs, then pause and wait for the stop.
+        deadline = time.monotonic() + 60
+        while "running" not in self.request("evaluate", expression="`process status",
+                                            context="repl")["body"]["result"]:
+            assert time.monotonic() < deadline, "the target never ran"
+        sent = len(self.messages)
+        assert self.request("pause", threadId=1)["success"]
+        self.wait_until(lambda: any(m.get("event") == "stopped" for m in self.messages[sent:]))
 
     def events(self, name):
         return [m for m in self.messages if m.get("type") == "event" and m.get("event") == name]

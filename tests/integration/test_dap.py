@@ -1,30 +1,17 @@
 """The Debug Adapter Protocol, as VS Code or another IDE speaks it, through
 Debian's lldb-vscode-14: the plugin loaded by initCommands, QEMU attached by
-gdb-remote, commands typed in the debug console (backtick prefix)."""
-import time
+gdb-remote, commands typed in the debug console (backtick prefix); and the
+same through writephys-dap, which must keep all of it working."""
+import pytest
 
 from dap import DapClient
 from harness import LLDB_PLUGIN, Qemu
 
 
-def test_lldb_vscode_console_write_failure_and_progress():
-    with Qemu("x86_64", ram_mb=128) as qemu, DapClient() as dap:
-        assert dap.request("initialize", adapterID="lldb", clientID="writephys-test",
-                           supportsProgressReporting=True)["success"]
-        r = dap.request("attach", initCommands=["plugin load " + LLDB_PLUGIN],
-                        attachCommands=["gdb-remote 127.0.0.1:%d" % qemu.port])
-        assert r["success"], r
-        assert dap.request("configurationDone")["success"]
-        # configurationDone resumes the target, and the adapter learns of it
-        # a little later; a pause before that is lost.  So: wait until LLDB
-        # says the process runs, then pause and wait for the stop.
-        deadline = time.monotonic() + 60
-        while "running" not in dap.request("evaluate", expression="`process status",
-                                           context="repl")["body"]["result"]:
-            assert time.monotonic() < deadline, "the target never ran"
-        sent = len(dap.messages)
-        assert dap.request("pause", threadId=1)["success"]
-        dap.wait_until(lambda: any(m.get("event") == "stopped" for m in dap.messages[sent:]))
+@pytest.mark.parametrize("layer", [False, True], ids=["lldb-vscode", "writephys-dap"])
+def test_lldb_vscode_console_write_failure_and_progress(layer):
+    with Qemu("x86_64", ram_mb=128) as qemu, DapClient(layer=layer) as dap:
+        dap.attach_and_pause(qemu.port, LLDB_PLUGIN)
 
         def console(line):
             r = dap.request("evaluate", expression="`" + line, context="repl")

@@ -1,10 +1,12 @@
 """The examples run: each recipe in examples/recipes against a guest,
 checked through QMP, and the VS Code launch.json is valid and names the
 build tree's plugins."""
+import base64
 import json
 import os
 
-from harness import ROOT, Qemu, run_gdb
+from dap import DapClient
+from harness import LLDB_PLUGIN, ROOT, Qemu, run_gdb
 from test_vtop import X86_TABLES, x86_regs
 
 RECIPES = os.path.join(ROOT, "examples", "recipes")
@@ -47,8 +49,32 @@ def test_patch_pte_recipe():
 def test_vscode_launch_json():
     with open(os.path.join(ROOT, "examples", "vscode", "launch.json")) as f:
         config = json.load(f)["configurations"]
-    gdb, lldb = config
+    gdb, lldb, layer = config
     assert gdb["type"] == "cppdbg" and gdb["miDebuggerServerAddress"] == "localhost:1234"
     assert any("build/plugin-gdb/writephys.py" in c["text"] for c in gdb["setupCommands"])
     assert lldb["attachCommands"] == ["gdb-remote localhost:1234"]
     assert "build/plugin-lldb/libwritephys_lldb.so" in lldb["initCommands"][0]
+    # writephys-dap's configuration: the LLDB DAP extension starts the
+    # adapter it names, with its arguments, and attaches as lldb-vscode does.
+    assert layer["debugAdapterExecutable"].endswith("/writephys/dap/writephys-dap")
+    assert layer["debugAdapterArgs"] == ["lldb-vscode-14"]
+    assert layer["initCommands"] == lldb["initCommands"]
+    assert layer["attachCommands"] == lldb["attachCommands"]
+
+
+def test_vscode_writephys_dap_configuration_attaches():
+    """The writephys-dap configuration's attach, as the IDE sends it (the
+    workspace and the port filled in), then the hex editor's first read."""
+    with open(os.path.join(ROOT, "examples", "vscode", "launch.json")) as f:
+        layer = json.load(f)["configurations"][2]
+    with Qemu("x86_64") as qemu, DapClient(layer=True) as dap:
+        assert dap.request("initialize", adapterID="lldb-dap")["body"][
+            "supportsReadMemoryRequest"]
+        init = [c.replace("${workspaceFolder}/writephys/build/plugin-lldb/libwritephys_lldb.so",
+                          LLDB_PLUGIN) for c in layer["initCommands"]]
+        attach = [c.replace("localhost:1234", "127.0.0.1:%d" % qemu.port)
+                  for c in layer["attachCommands"]]
+        assert dap.request("attach", initCommands=init, attachCommands=attach)["success"]
+        r = dap.request("readMemory", memoryReference="phys:0x1000", count=16)
+        assert r["success"], r
+        assert base64.b64decode(r["body"]["data"]) == qemu.pmemsave(0x1000, 16)

@@ -13,6 +13,10 @@ def test_installed_plugins_load(tmp_path):
     gdb_py = tmp_path / "share" / "writephys" / "gdb" / "writephys.py"
     lldb_so = tmp_path / "lib" / "writephys" / "libwritephys_lldb.so"
     assert os.path.exists(gdb_py) and os.path.exists(lldb_so)
+    dap = tmp_path / "bin" / "writephys-dap"
+    assert os.access(dap, os.X_OK)
+    assert "phys:0xADDRESS" in subprocess.run([str(dap), "--help"], capture_output=True,
+                                              text=True, check=True).stdout
     line = "writephys: dry run: would write 1 byte at physical 0x10 (backend auto; no " \
            "target, so no route or memory map was checked); nothing written: 01"
     gdb = run_debugger([require("gdb"), "-nx", "-batch", "-ex", "source %s" % gdb_py,

@@ -124,3 +124,32 @@ def test_every_command_same_text_in_gdb_and_lldb():
     assert differences == []
     assert "0x5000" in gdb[4] and "1 hit" in gdb[4], gdb[4]
     assert gdb[12] == "writephys-settings: bad value '3' for read-width (1, 2, 4 or 8)\n", gdb[12]
+
+
+# Issue 22: the MI record after the text, and the part of a range the map
+# lets a command reach (x86 pc, 64 MiB: RAM 0xe0000-0xeffff, ROM
+# 0xf0000-0xfffff, RAM to 0x3ffffff, then a hole).
+MI_AND_PARTIAL = [
+    "writephys --mi -w 0x2280 0x1234",
+    "readphys --mi 0x2280 --length 2",
+    "readphys --partial --mi 0x3fffffe --length 0x10",
+    "writephys --partial --mi -q 0xefffc 0x1122334455667788",
+    "writephys --partial --force 0xefffc 1",
+]
+
+
+def test_mi_record_and_partial_alike_in_gdb_and_lldb():
+    with Qemu("x86_64") as for_gdb, Qemu("x86_64") as for_lldb:
+        gdb = run_text("gdb", MI_AND_PARTIAL, port=for_gdb.port)
+        lldb = run_text("lldb", MI_AND_PARTIAL, port=for_lldb.port)
+        assert for_gdb.pmemsave(0xefffc, 4) == for_lldb.pmemsave(0xefffc, 4) == \
+            bytes([0x88, 0x77, 0x66, 0x55])
+    assert gdb == lldb
+    assert gdb[0].endswith('\n^done,address="0x2280",length="2",backend="qemu",'
+                           'bytes-written="2",verified="yes",dry-run="no"\n'), gdb[0]
+    assert gdb[1].endswith(',bytes-read="2",contents="3412"\n'), gdb[1]
+    assert "readphys: read 2 of 16 bytes; the memory map refuses the next 14" in gdb[2], gdb[2]
+    assert '^done,refused="14",' in gdb[2], gdb[2]
+    assert "writephys: wrote 4 of 8 bytes; the memory map refuses the next 4" in gdb[3], gdb[3]
+    assert gdb[4] == "writephys: --partial takes a physical ADDRESS, without --force or " \
+                     "--dry-run\n", gdb[4]

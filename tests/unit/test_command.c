@@ -321,7 +321,70 @@ static void test_version_and_progress_line(void)
     CU_ASSERT_STRING_EQUAL(line, "writephys: 3.0 of 8.0 MiB (37%), 12.0 MiB/s, 0.4 s left");
 }
 
+/* --mi: the text, then the fields as one MI record; a script parses that. */
+static void test_mi_record(void)
+{
+    setup();
+    expect_text("writephys --mi -w 0x100 0x1234",
+                "writephys: wrote 2 bytes at physical 0x100 via qemu, verified\n"
+                "^done,address=\"0x100\",length=\"2\",backend=\"qemu\",bytes-written=\"2\","
+                "verified=\"yes\",dry-run=\"no\"\n");
+    expect_part("readphys 0x100 --length 2 --mi",
+                "|4.|\n^done,address=\"0x100\",length=\"2\","
+                "backend=\"qemu\",bytes-read=\"2\",contents=\"3412\"\n");
+    expect_part("vtop --mi --version", "\n^done,version=\"" WP_VERSION "\",api=");
+    /* A failure stays one line, without a record. */
+    expect_error("writephys --mi 0x100 0x100", "does not fit in 1 byte");
+    expect_error("writephys --mi --mi 0x100 1", "option '--mi' given twice");
+}
+
+/* --partial: RAM and ROM are read, the run the map refuses after them is
+ * counted and not read (the fake's map: RAM to 0xfffff, ROM 0x100000-0x10ffff,
+ * a hole, a device at 0x200000-0x200fff, a hole). */
+static void test_readphys_partial(void)
+{
+    setup();
+    expect_part("readphys --partial --mi 0x10fffe --length 4",
+                "\nreadphys: read 2 of 4 bytes; the memory map refuses the next 2 (not RAM or "
+                "ROM), which were not read\n^done,refused=\"2\",address=\"0x10fffe\","
+                "length=\"4\",backend=\"qemu\",bytes-read=\"2\",contents=\"");
+    /* The refused run ends where readable memory starts again... */
+    T.mtree = "FlatView #0\n AS \"memory\", root: system\n"
+              "  0000000000000000-0000000000000fff (prio 0, ram): a\n"
+              "  0000000000001000-0000000000001fff (prio 0, i/o): dev\n"
+              "  0000000000002000-0000000000002fff (prio 0, ram): b\n\n";
+    expect_part("readphys --partial --mi 0xffe --length 0x2000",
+                "read 2 of 8192 bytes; the memory map refuses the next 4096 ");
+    T.mtree = NULL;
+    setup();
+    /* ...or at the device's end: a device and the hole after it are one run. */
+    int packets = T.packets;
+    expect_part("readphys --partial --mi 0x1ffffe --length 16",
+                "readphys: read 0 of 16 bytes; the memory map refuses the next 16");
+    expect_part("readphys --partial 0x200000 --length 1 --mi", "^done,refused=\"1\",address=");
+    CU_ASSERT(T.packets - packets < 8); /* map reads, no memory read */
+    expect_part("readphys --partial 0x1000 --length 4 --mi", "refused=\"0\"");
+    expect_error("readphys --partial --force 0x200000", "--partial takes a physical ADDRESS");
+    expect_error("readphys --partial --virtual 0x1000", "--partial takes a physical ADDRESS");
+    /* writephys --partial: RAM and devices are written, ROM and holes refused. */
+    expect_text("writephys --partial --mi -w 0xffffe 0x1234 0x5678",
+                "writephys: wrote 2 bytes at physical 0xffffe via qemu, verified\n"
+                "writephys: wrote 2 of 4 bytes; the memory map refuses the next 2 (ROM or "
+                "unassigned), which were not written\n"
+                "^done,refused=\"2\",address=\"0xffffe\",length=\"4\",backend=\"qemu\","
+                "bytes-written=\"2\",verified=\"yes\",dry-run=\"no\"\n");
+    CU_ASSERT(T.ram[0xffffe] == 0x34 && T.ram[0xfffff] == 0x12);
+    expect_part("writephys --partial --mi 0x100000 1",
+                "writephys: wrote 0 of 1 bytes; the memory map refuses the next 1 (ROM or");
+    expect_part("writephys --partial --mi --fill --length 8 0x1ffffc 0", "refused=\"4\",");
+    expect_error("writephys --partial --dry-run 0x1000 1",
+                 "--partial takes a physical ADDRESS");
+    expect_error("vtop --partial 0x1000", "option '--partial' does not apply to vtop");
+}
+
 static const CU_TestInfo tests[] = {
+    {"--mi record", test_mi_record},
+    {"readphys --partial", test_readphys_partial},
     {"settings", test_settings},
     {"a file that changes while it is written", test_file_changed_while_written},
     {"version and progress line", test_version_and_progress_line},
