@@ -201,6 +201,12 @@ class LldbHost
             return;
         lldb::SBExpressionOptions options;
         options.SetSuppressPersistentResult(true);
+        // A bare persistent variable is looked up without the expression
+        // parser, which an assignment needs (~1 ms): a repeated count that
+        // the variable still holds is not assigned again.
+        lldb::SBValue now = target.EvaluateExpression("$_writephys_written", options);
+        if (now.IsValid() && now.GetError().Success() && now.GetValueAsUnsigned() == written)
+            return;
         std::string value = std::to_string(written);
         lldb::SBValue v = target.EvaluateExpression(
             ("$_writephys_written = " + value + "ULL").c_str(), options);
