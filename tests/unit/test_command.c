@@ -172,6 +172,27 @@ static void test_file_read_back_as_written(void)
     unlink(path);
 }
 
+/* Issue 18: a write repeated within a stop sends at most 5 packets, one of
+ * them the map query (monitor info mtree -f): the switch, the data, the
+ * read-back and the switch back are the rest. */
+static void test_repeated_write_packets(void)
+{
+    setup();
+    expect_part("writephys -d 0x2000 1", "verified");
+    expect_part("writephys -d 0x2000 2", "verified");
+    int packets = T.packets, monitors = T.monitors;
+    expect_text("writephys -d 0x2000 3",
+                "writephys: wrote 4 bytes at physical 0x2000 via qemu, verified\n");
+    CU_ASSERT_EQUAL(T.monitors - monitors, 1);
+    CU_ASSERT(T.packets - packets + T.monitors - monitors <= 5);
+    CU_ASSERT_STRING_EQUAL(T.log[packets], "Qqemu.PhyMemMode:1");
+    CU_ASSERT_STRING_EQUAL(T.log[packets + 1], "M2000,4:03000000");
+    CU_ASSERT_STRING_EQUAL(T.log[packets + 2], "m2000,4");
+    CU_ASSERT_STRING_EQUAL(T.log[packets + 3], "Qqemu.PhyMemMode:0");
+    CU_ASSERT_EQUAL(T.packets - packets, 4);
+    CU_ASSERT_EQUAL(T.unexpected, 0);
+}
+
 static void test_files(void)
 {
     setup();
@@ -362,6 +383,7 @@ static const CU_TestInfo tests[] = {
     {"settings", test_settings},
     {"a file that changes while it is written", test_file_changed_while_written},
     {"a streamed file read back as it is written", test_file_read_back_as_written},
+    {"a repeated write within a stop: 5 packets", test_repeated_write_packets},
     {"version and progress line", test_version_and_progress_line},
     {"values", test_values},
     {"strings", test_strings},
