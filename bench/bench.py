@@ -26,6 +26,9 @@ from harness import LLDB, LLDB_PLUGIN, Qemu, require, run_gdb  # noqa: E402
 
 ADDR = 0x1000000  # real mode at reset: the debuggers' own addresses are physical
 KVM = os.access("/dev/kvm", os.R_OK | os.W_OK)
+# Each session first pays the one-time costs of a stop (route probes,
+# QEMU's map) with a 1-byte write and read, not timed.
+WARM = ["writephys 0x1000 0", "readphys 0x1000 --length 1"]
 
 
 def gdb_times(guest, commands):
@@ -170,6 +173,126 @@ def packets_per_small_write(options):
     return len(re.findall(r"Sending packet: \$", log))
 
 
+def direct_rows(size, blob, back, dump, data, ram, add):
+    """The direct route named, under TCG, against the memory's floor.
+    QEMU's pages are touched first (untimed), as process_vm_writev's are."""
+    with Qemu("x86_64", ram_mb=ram) as g:
+        t = gdb_times(g, WARM + [
+            "writephys --backend direct --no-verify --fill --length %d %#x 0" % (size, ADDR),
+            "writephys --backend direct --file %s %#x" % (blob, ADDR),
+            "writephys --backend direct --no-verify --file %s %#x" % (blob, ADDR),
+            "writephys --backend direct --fill --length %d %#x 0x5a" % (size, ADDR),
+            "readphys --backend direct %#x --length %d --output %s" % (ADDR, size, back)])[3:]
+        assert g.pmemsave(ADDR, size) == b"\x5a" * size
+        add("process_vm_writev", vm_write_seconds(g, data, ADDR))
+        add("pread to file", pread_to_file_seconds(g, size, ADDR, dump))
+    for name, s in zip(["direct writephys --file (verified)", "direct writephys --file --no-verify",
+                        "direct writephys --fill (verified)", "direct readphys --output"], t):
+        add(name, s)
+
+
+def run_direct(size_mib, runs):
+    """Only the direct rows (the large sizes: the stub would take minutes)."""
+    size = size_mib << 20
+    rows = {}
+
+    def add(name, seconds):
+        rows.setdefault(name, []).append(seconds)
+
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=shm) as d:
+        blob, back, dump = (os.path.join(d, n) for n in ("blob", "back", "dump"))
+        for _ in range(runs):
+            data = os.urandom(size)
+            with open(blob, "wb") as f:
+                f.write(data)
+            direct_rows(size, blob, back, dump, data, max(256, 2 * size_mib + 32), add)
+    return {k: statistics.median(v) for k, v in rows.items()}
+
+
+# A 4-level x86-64 map the bench builds: virtual SCATTERED.. onto frames
+# chosen at random from a pool twice the size, virtual CONTIGUOUS.. onto
+# consecutive frames, both in 4 KiB pages (so both walks read as many
+# entries).  Tables from 0x10000; PTs for the scattered range at 0x20000.
+SCATTERED, CONTIGUOUS = 0x40000000, 0x80000000
+POOL, LINEAR = 0x2000000, 0x6000000
+
+
+def page_tables(size, frames):
+    """The tables (one blob at 0x10000) mapping size bytes at SCATTERED onto
+    frames and at CONTIGUOUS onto LINEAR.."""
+    npt = (size + (1 << 21) - 1) >> 21  # one PT maps 2 MiB
+    pt_scattered, pt_linear = 0x20000, 0x20000 + npt * 0x1000
+    blob = bytearray(pt_linear + npt * 0x1000 - 0x10000)
+
+    def entry(at, value):
+        blob[at - 0x10000:at - 0x10000 + 8] = (value | 3).to_bytes(8, "little")  # P | RW
+    entry(0x10000, 0x11000)                               # PML4[0] -> PDPT
+    entry(0x11000 + 8 * (SCATTERED >> 30), 0x12000)       # PDPT -> PD of each range
+    entry(0x11000 + 8 * (CONTIGUOUS >> 30), 0x13000)
+    for i in range(npt):
+        entry(0x12000 + 8 * i, pt_scattered + i * 0x1000)
+        entry(0x13000 + 8 * i, pt_linear + i * 0x1000)
+    for i, frame in enumerate(frames):
+        entry(pt_scattered + 8 * i, frame)
+        entry(pt_linear + 8 * i, LINEAR + i * 0x1000)
+    return bytes(blob)
+
+
+def long_mode():
+    """CR3, CR4.PAE and EFER.LME, then CR0.PG (raw P packets: GDB cannot
+    assign these registers), as tests/integration/test_vtop.py does."""
+    regs = [(0x1d, 0x10000), (0x1e, 0x20), (0x20, 0x900), (0x1b, 0x80000011)]
+    return ["maint packet P%x=%s" % (n, v.to_bytes(8, "little").hex()) for n, v in regs] + \
+        ["maint flush register-cache"]
+
+
+def virtual_rows(size_mib, runs):
+    """readphys --virtual over size_mib of scattered 4 KiB pages: through
+    direct against the same bytes contiguous (virtually, and physically),
+    and through the stub against GDB's dump binary memory of the range."""
+    import random
+    size = size_mib << 20
+    rows = {}
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    with tempfile.TemporaryDirectory(dir=shm) as d:
+        tables, pool, dump = (os.path.join(d, n) for n in ("tables", "pool", "dump"))
+        out = [os.path.join(d, "out%d" % i) for i in range(3)]
+        for _ in range(runs):
+            pages = size >> 12
+            frames = [POOL + (n << 12) for n in random.sample(range(2 * pages), pages)]
+            memory = os.urandom(2 * size)
+            with open(tables, "wb") as f:
+                f.write(page_tables(size, frames))
+            with open(pool, "wb") as f:
+                f.write(memory)
+            want = b"".join(memory[fr - POOL:fr - POOL + 4096] for fr in frames)
+            with Qemu("x86_64", ["-cpu", "max"], ram_mb=256) as g:
+                setup = ["writephys --file %s 0x10000" % tables,
+                         "writephys --backend direct --file %s %#x" % (pool, POOL),
+                         "writephys --backend direct --no-verify --fill --length %d %#x 0"
+                         % (size, LINEAR)] + long_mode() + WARM
+                t = gdb_times(g, setup + [
+                    "readphys --backend direct --virtual %#x --length %d --output %s"
+                    % (SCATTERED, size, out[0]),
+                    "readphys --backend direct --virtual %#x --length %d --output %s"
+                    % (CONTIGUOUS, size, out[1]),
+                    "readphys --backend direct %#x --length %d --output %s"
+                    % (LINEAR, size, out[1]),
+                    "readphys --backend qemu --virtual %#x --length %d --output %s"
+                    % (SCATTERED, size, out[2]),
+                    "dump binary memory %s %#x %#x" % (dump, SCATTERED, SCATTERED + size)])
+                t = t[len(setup):]
+            for path in (out[0], out[2], dump):
+                with open(path, "rb") as f:
+                    assert f.read() == want, path
+            for name, s in zip(["direct --virtual scattered", "direct --virtual contiguous",
+                                "direct physical contiguous", "stub --virtual scattered",
+                                "gdb dump binary memory (virtual)"], t):
+                rows.setdefault(name, []).append(s)
+    return {k: statistics.median(v) for k, v in rows.items()}
+
+
 def run(size_mib, runs):
     size = size_mib << 20
     rows = {}
@@ -189,11 +312,8 @@ def run(size_mib, runs):
             ram = max(256, 2 * size_mib + 32)
             end = ADDR + size
             # GDB on TCG: alternating its own command and writephys' forms.
-            # Each session first pays the one-time costs of a stop (route
-            # probes, QEMU's map) with a 1-byte write and read, not timed.
-            warm = ["writephys 0x1000 0", "readphys 0x1000 --length 1"]
             with Qemu("x86_64", ram_mb=ram) as g:
-                t = gdb_times(g, warm + ["restore %s binary %#x" % (blob, ADDR),
+                t = gdb_times(g, WARM + ["restore %s binary %#x" % (blob, ADDR),
                                   "writephys --no-verify --file %s %#x" % (blob, ADDR),
                                   "writephys --file %s %#x" % (blob, ADDR),
                                   "dump binary memory %s %#x %#x" % (dump, ADDR, end),
@@ -211,7 +331,7 @@ def run(size_mib, runs):
                 assert f1.read() == data and f2.read() == data
             # LLDB on TCG.
             with Qemu("x86_64", ram_mb=ram) as g:
-                t = lldb_times(g, warm + ["memory write -i %s %#x" % (blob, ADDR),
+                t = lldb_times(g, WARM + ["memory write -i %s %#x" % (blob, ADDR),
                                           "writephys --no-verify --file %s %#x" % (blob, ADDR),
                                           "writephys --file %s %#x" % (blob, ADDR)])[2:]
                 assert g.pmemsave(ADDR, size) == data
@@ -220,7 +340,7 @@ def run(size_mib, runs):
                 add(name, s)
             if KVM:
                 with Qemu("x86_64", ["-accel", "kvm"], ram_mb=ram) as g:
-                    t = gdb_times(g, warm + ["restore %s binary %#x" % (blob, ADDR),
+                    t = gdb_times(g, WARM + ["restore %s binary %#x" % (blob, ADDR),
                                              "writephys --file %s %#x" % (blob, ADDR),
                                              "readphys %#x --length %d --output %s"
                                              % (ADDR, size, back)])[2:]
@@ -228,25 +348,7 @@ def run(size_mib, runs):
                 for name, s in zip(["kvm gdb restore", "kvm gdb writephys direct (verified)",
                                     "kvm gdb readphys --output direct"], t):
                     add(name, s)
-            # The direct route named, under TCG, against the memory's floor.
-            # QEMU's pages are touched first (untimed), as process_vm_writev's are.
-            with Qemu("x86_64", ram_mb=ram) as g:
-                t = gdb_times(g, warm + [
-                    "writephys --backend direct --no-verify --fill --length %d %#x 0"
-                    % (size, ADDR),
-                    "writephys --backend direct --file %s %#x" % (blob, ADDR),
-                    "writephys --backend direct --no-verify --file %s %#x" % (blob, ADDR),
-                    "writephys --backend direct --fill --length %d %#x 0x5a" % (size, ADDR),
-                    "readphys --backend direct %#x --length %d --output %s"
-                    % (ADDR, size, back)])[3:]
-                assert g.pmemsave(ADDR, size) == b"\x5a" * size
-                add("process_vm_writev", vm_write_seconds(g, data, ADDR))
-                add("pread to file", pread_to_file_seconds(g, size, ADDR, dump))
-            for name, s in zip(["direct writephys --file (verified)",
-                                "direct writephys --file --no-verify",
-                                "direct writephys --fill (verified)",
-                                "direct readphys --output"], t):
-                add(name, s)
+            direct_rows(size, blob, back, dump, data, ram, add)
             add("memcpy", memcpy_seconds(size))
     return {k: statistics.median(v) for k, v in rows.items()}
 

@@ -485,24 +485,34 @@ int wp_dataspace_read_to(wp_session *s, const wp_route_options *opt, const wp_ad
         return rc;
     const wp_segments *segs = &tr->segments;
     int sink_failed = 0;
+    wp_error sink_err = {0};
     wp_route_progress(h, 0, len);
     /* A stage at a time into the session's reused buffer, handed on as it
-     * comes: nothing of the transfer's size is allocated. */
+     * fills: nothing of the transfer's size is allocated, and scattered
+     * pages go on in stages, not a page at a time. */
+    size_t fill = 0;
     for (size_t k = 0; rc == WP_OK && k < segs->count; k++)
         for (uint64_t off = 0; rc == WP_OK && off < segs->items[k].len;) {
             uint64_t left = segs->items[k].len - off;
-            size_t n = left < WP_STAGE_BYTES ? (size_t)left : WP_STAGE_BYTES, moved = 0;
-            rc = wp_route_read(h, segs->items[k].phys + off, stage, n, &moved, err);
-            if (moved) {
-                int sunk = sink(ctx, stage, moved, err);
-                if (sunk) {
-                    rc = sunk;
-                    sink_failed = 1;
-                    break;
-                }
-            }
+            size_t room = WP_STAGE_BYTES - fill, moved = 0;
+            size_t n = left < room ? (size_t)left : room;
+            rc = wp_route_read(h, segs->items[k].phys + off, stage + fill, n, &moved, err);
+            fill += moved;
             tr->done += moved;
             off += moved;
+            int last = k + 1 == segs->count && off == segs->items[k].len;
+            if (fill && (fill == WP_STAGE_BYTES || last || rc)) {
+                int sunk = sink(ctx, stage, fill, rc ? &sink_err : err);
+                fill = 0;
+                if (sunk && rc == WP_OK) {
+                    rc = sunk;
+                    sink_failed = 1;
+                } else if (sunk) {
+                    *err = sink_err; /* the bytes read could not be kept */
+                    rc = sunk;
+                    sink_failed = 1;
+                }
+            }
         }
     describe(s, h, tr);
     if (rc && rc != WP_EREFUSED && !sink_failed)
