@@ -5,7 +5,8 @@ a plain memcpy, on guests this script starts itself (TCG, and KVM where
 the table gives medians of several runs, ratios first.  Every byte written
 is checked through QMP.
 
-    python3 bench/bench.py             8 and 64 MiB, 5 runs (a few minutes)
+    python3 bench/bench.py             8 and 64 MiB, the direct rows at 512 MiB,
+                                       16 MiB of scattered pages; 5 runs
     python3 bench/bench.py --short     1 MiB, 1 run: what CI runs, so it cannot rot
 
 Public tools only: QEMU, GDB, LLDB and the plugins built in build/."""
@@ -395,14 +396,31 @@ def main():
     parser.add_argument("--short", action="store_true", help="1 MiB, 1 run (CI)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="8,64", help="MiB, comma-separated")
+    parser.add_argument("--direct-sizes", default="512",
+                        help="MiB, comma-separated: the direct rows alone (not in --short)")
     args = parser.parse_args()
     sizes = [1] if args.short else [int(x) for x in args.sizes.split(",")]
+    direct_sizes = [] if args.short else [int(x) for x in args.direct_sizes.split(",") if x]
+    virtual_mib = 1 if args.short else 16
     runs = 1 if args.short else args.runs
     print("machine: %d cores, %s; files in %s" % (os.cpu_count(), os.uname().release,
                                                  "/dev/shm" if os.path.isdir("/dev/shm")
                                                  else "the temporary directory"))
     for size in sizes:
         report(size, run(size, runs))
+    for size in direct_sizes:
+        report(size, run_direct(size, runs))
+    v = virtual_rows(virtual_mib, runs)
+    print("readphys --virtual --output, %d MiB in 4 KiB pages (TCG), medians:" % virtual_mib)
+    for label, a, b in (("direct, scattered / contiguous virtual", "direct --virtual scattered",
+                         "direct --virtual contiguous"),
+                        ("direct, scattered / contiguous physical", "direct --virtual scattered",
+                         "direct physical contiguous"),
+                        ("stub (qemu), scattered / GDB dump binary memory",
+                         "stub --virtual scattered", "gdb dump binary memory (virtual)")):
+        print("  %-55s %8.2fx" % (label, v[a] / v[b]))
+    for name in sorted(v):
+        print("    %-40s %9.4f s" % (name, v[name]))
     print("pci on q35 with 14 functions, through the stub (GDB): %.3f s" % pci_seconds())
     for debugger in ("gdb", "lldb"):
         extra, base = stop_cost_ms(debugger, 5 if args.short else 50)
@@ -413,7 +431,8 @@ def main():
     for options, what in (("--backend qemu", "qemu route, verified"),
                           ("--backend qemu --no-verify", "qemu route, --no-verify"),
                           ("", "auto under TCG, a 4-byte read-back through the stub")):
-        print("packets per repeated 4-byte write (GDB's log), %s: %d"
+        print("packets per repeated 4-byte write (GDB's log), %s: %d and the map query "
+              "(GDB logs its qRcmd inside the monitor output the plugin captures)"
               % (what, packets_per_small_write(options)))
 
 

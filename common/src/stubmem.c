@@ -94,8 +94,13 @@ int wp_stub_mem_read(wp_session *s, uint64_t addr, uint8_t *buf, size_t len, wp_
 size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint64_t addr,
                          size_t remaining)
 {
-    if (is_write && wp_session_host(s)->write_memory_bulk)
-        return remaining < BULK_CHUNK ? remaining : BULK_CHUNK;
+    if (is_write && wp_session_host(s)->write_memory_bulk) {
+        /* Whole packets of the debugger's: no short packet at each call's
+         * end (64 KiB would be 32 full packets and a fragment). */
+        size_t packet = debugger_packet(m, addr, BULK_CHUNK);
+        size_t n = packet && packet < BULK_CHUNK ? BULK_CHUNK / packet * packet : BULK_CHUNK;
+        return remaining < n ? remaining : n;
+    }
     return is_write ? wp_rsp_write_chunk(m->packet_size, addr, remaining)
                     : wp_rsp_read_chunk(m->packet_size, remaining);
 }
