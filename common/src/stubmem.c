@@ -101,6 +101,9 @@ size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint
         size_t n = packet && packet < BULK_CHUNK ? BULK_CHUNK / packet * packet : BULK_CHUNK;
         return remaining < n ? remaining : n;
     }
-    return is_write ? wp_rsp_write_chunk(m->packet_size, addr, remaining)
-                    : wp_rsp_read_chunk(m->packet_size, remaining);
+    /* Asked before the route learnt the size (the direct route plans its
+     * first piece for the stub before entering it): the fall-back's. */
+    size_t packet = m->packet_size ? m->packet_size : FALLBACK_PACKET_SIZE;
+    return is_write ? wp_rsp_write_chunk(packet, addr, remaining)
+                    : wp_rsp_read_chunk(packet, remaining);
 }
