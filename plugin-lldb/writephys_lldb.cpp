@@ -201,6 +201,12 @@ class LldbHost
         options.SetSuppressPersistentResult(true);
         std::string name = std::string("$") + variable;
         std::string number = std::to_string(value) + "ULL";
+        // A bare persistent variable is looked up without the expression
+        // parser, which an assignment needs (~1 ms): a repeated count that
+        // the variable still holds is not assigned again.
+        lldb::SBValue now = target.EvaluateExpression(name.c_str(), options);
+        if (now.IsValid() && now.GetError().Success() && now.GetValueAsUnsigned() == value)
+            return;
         lldb::SBValue v = target.EvaluateExpression((name + " = " + number).c_str(), options);
         if (!v.IsValid() || v.GetError().Fail())
             target.EvaluateExpression(("unsigned long long " + name + " = " + number).c_str(),

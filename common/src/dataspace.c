@@ -96,109 +96,165 @@ static int overlay_later(const wp_segments *segs, size_t k, uint64_t at, size_t 
     return WP_OK;
 }
 
-/* Reads the written segments back where verification is wanted.
- * tr->verified only when every byte was read back and matched. */
+/* What a read-back has found so far.  src is the file to blame for a
+ * difference when the comparison is with the file read again; NULL when it
+ * is with the very bytes sent. */
+typedef struct readback {
+    wp_route_handle *h;
+    int verify, mapless, any, all, differed;
+    uint64_t written; /* what the messages say was acknowledged */
+    uint64_t kept;    /* with differed: the bytes before the first difference */
+    const wp_source *src;
+    uint8_t *got;
+    wp_transfer *tr;
+} readback;
+
+static int readback_open(readback *b, wp_session *s, wp_route_handle *h, int verify,
+                         uint64_t written, const wp_source *src, wp_transfer *tr, wp_error *err)
+{
+    *b = (readback){
+        .h = h, .verify = verify, .all = 1, .written = written, .src = src, .tr = tr};
+    b->mapless = (wp_route_of(h)->flags & WP_ROUTE_MAPLESS) != 0;
+    b->got = wp_session_scratch(s, 1);
+    return b->got ? WP_OK : wp_fail(err, WP_ENOMEM, "out of memory");
+}
+
+static int file_changed(const readback *b, const char *why, wp_error *err)
+{
+    return wp_fail(err, WP_EVERIFY,
+                   "all %llu byte%s written but not verified: '%s' changed while it was "
+                   "written, so %s",
+                   (unsigned long long)b->written, b->written == 1 ? " was" : "s were",
+                   b->src->path, why);
+}
+
+/* Reads [at, at+n) back region by region where verification is wanted and
+ * compares it with expect; off is where at lies in the source. */
+static int check_back(readback *b, uint64_t at, uint64_t off, const uint8_t *expect, size_t n,
+                      wp_error *err)
+{
+    for (size_t pos = 0; pos < n;) {
+        uint64_t a = at + pos;
+        wp_region r = wp_route_region(b->h, a);
+        uint64_t span = r.last - a + 1;
+        size_t m = span == 0 || span > n - pos ? n - pos : (size_t)span;
+        /* Unassigned memory reads as zero whatever was written: a
+         * read-back there proves nothing. */
+        if (!verify_wanted(b->verify, r.kind) || r.kind == WP_REGION_UNASSIGNED) {
+            b->all = 0;
+            b->tr->unverified = r.kind;
+            pos += m;
+            continue;
+        }
+        b->any = 1;
+        size_t read = 0;
+        int rc = wp_route_read(b->h, a, b->got, m, &read, err);
+        if (rc) {
+            char why[sizeof err->message], count[48];
+            snprintf(why, sizeof why, "%s", err->message);
+            return wp_fail(err, rc, "%s written but reading %s back failed: %s",
+                           all_of(b->written, count, sizeof count),
+                           b->written == 1 ? "it" : "them", why);
+        }
+        const uint8_t *want = expect + pos;
+        if (memcmp(b->got, want, m) == 0) {
+            pos += m;
+            continue;
+        }
+        if (b->src && wp_source_file_stamp(b->src->fd) != b->src->stamp)
+            return file_changed(b, "a read-back cannot tell what was sent", err);
+        size_t i = 0;
+        while (b->got[i] == want[i])
+            i++;
+        /* BytesWritten counts what landed, as far as the read-back can
+         * tell: the bytes before the first one that differs. */
+        b->differed = 1;
+        b->kept = off + pos + i;
+        uint64_t w = b->written;
+        return wp_fail(err, WP_EVERIFY,
+                       "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): the stub "
+                       "acknowledged %s %llu byte%s but %s%smemory did not keep %s; %llu "
+                       "byte%s before it read back as written",
+                       (unsigned long long)(a + i), want[i], b->got[i], w == 1 ? "the" : "all",
+                       (unsigned long long)w, wp_plural(w),
+                       b->mapless ? "" : wp_region_kind_name(r.kind), b->mapless ? "" : " ",
+                       w == 1 ? "it" : "them", (unsigned long long)b->kept, wp_plural(b->kept));
+    }
+    return WP_OK;
+}
+
+/* Does any byte of [at, at+n) get read back? */
+static int any_wanted(wp_route_handle *h, int verify, uint64_t at, size_t n)
+{
+    for (size_t pos = 0; pos < n;) {
+        wp_region r = wp_route_region(h, at + pos);
+        if (verify_wanted(verify, r.kind) && r.kind != WP_REGION_UNASSIGNED)
+            return 1;
+        uint64_t span = r.last - (at + pos) + 1;
+        if (span == 0 || span >= n - pos)
+            break;
+        pos += (size_t)span;
+    }
+    return 0;
+}
+
+/* tr->verified only when every byte was read back and matched. */
+static int readback_close(readback *b, int rc)
+{
+    if (b->differed)
+        b->tr->done = b->kept;
+    b->tr->verified = rc == WP_OK && b->any && b->all;
+    return rc;
+}
+
+/* Reads the written segments back where verification is wanted, against
+ * the source read again a stage at a time (the session's reused buffers;
+ * a copy to patch only where frames alias). */
 static int verify_segments(wp_session *s, wp_route_handle *h, int verify,
                            const wp_segments *segs, const wp_source *src, wp_transfer *tr,
                            wp_error *err)
 {
-    /* The read-back and the source's bytes, a stage at a time, in the
-     * session's reused buffers; a copy to patch only where frames alias. */
-    uint8_t *got = wp_session_scratch(s, 1), *want = NULL;
+    readback b;
     wp_source_reader rd;
-    int rc = got ? wp_source_reader_open(&rd, s, 2, src, err)
-                 : wp_fail(err, WP_ENOMEM, "out of memory");
-    int any = 0, all = 1;
-    uint64_t written = tr->done;
-    int mapless = (wp_route_of(h)->flags & WP_ROUTE_MAPLESS) != 0;
-    uint64_t off = 0; /* into the source, across segments */
+    uint8_t *want = NULL;
+    int rc = readback_open(&b, s, h, verify, tr->done, src->is_file ? src : NULL, tr, err);
+    if (!rc)
+        rc = wp_source_reader_open(&rd, s, 2, src, err);
     /* The read-back compares with the file as it is now: only if it is
      * still what was sent can a difference mean memory did not keep it. */
     if (!rc && src->is_file && wp_source_file_stamp(src->fd) != src->stamp)
-        rc = wp_fail(err, WP_EVERIFY,
-                     "all %llu byte%s written but not verified: '%s' changed while it was "
-                     "written, so a read-back cannot tell what was sent",
-                     (unsigned long long)written, written == 1 ? " was" : "s were", src->path);
+        rc = file_changed(&b, "a read-back cannot tell what was sent", err);
     int aliased = segs->count > 1 ? segments_alias(segs) : 0;
     if (aliased && !(want = malloc(WP_STAGE_BYTES)))
         aliased = -1;
     if (!rc && aliased < 0)
         rc = wp_fail(err, WP_ENOMEM, "out of memory");
-    for (size_t k = 0; k < segs->count && rc == WP_OK; k++) {
-        uint64_t addr = segs->items[k].phys, end = off + segs->items[k].len;
-        while (off < end && rc == WP_OK) {
-            uint64_t at = addr + (off - (end - segs->items[k].len));
-            wp_region r = wp_route_region(h, at);
-            uint64_t span = r.last - at + 1;
-            if (span == 0 || span > end - off)
-                span = end - off;
-            /* Unassigned memory reads as zero whatever was written: a
-             * read-back there proves nothing. */
-            if (!verify_wanted(verify, r.kind) || r.kind == WP_REGION_UNASSIGNED) {
-                all = 0;
-                tr->unverified = r.kind;
-                off += span;
-                continue;
-            }
-            any = 1;
-            size_t n = span < WP_STAGE_BYTES ? (size_t)span : WP_STAGE_BYTES, read = 0;
-            rc = wp_route_read(h, at, got, n, &read, err);
-            if (rc) {
-                char why[sizeof err->message], count[48];
-                snprintf(why, sizeof why, "%s", err->message);
-                rc = wp_fail(err, rc, "%s written but reading %s back failed: %s",
-                             all_of(written, count, sizeof count), written == 1 ? "it" : "them",
-                             why);
-                break;
-            }
-            const uint8_t *expect;
-            rc = wp_source_view(&rd, off, n, &expect, err);
-            if (!rc && aliased) {
+    uint64_t off = 0; /* into the source, across segments */
+    for (size_t k = 0; k < segs->count && rc == WP_OK; k++)
+        for (uint64_t in = 0; in < segs->items[k].len && rc == WP_OK;) {
+            uint64_t at = segs->items[k].phys + in, left = segs->items[k].len - in;
+            size_t n = left < WP_STAGE_BYTES ? (size_t)left : WP_STAGE_BYTES;
+            /* The source is read again only where memory is read back. */
+            const uint8_t *expect = NULL;
+            if (any_wanted(h, verify, at, n))
+                rc = wp_source_view(&rd, off, n, &expect, err);
+            if (!rc && expect && aliased) {
                 memcpy(want, expect, n);
                 rc = overlay_later(segs, k, at, n, src, want, err);
                 expect = want;
             }
             if (rc) {
                 wp_fail_prefix(err, rc, "all %llu byte%s written but not verified: ",
-                               (unsigned long long)written, written == 1 ? " was" : "s were");
+                               (unsigned long long)b.written,
+                               b.written == 1 ? " was" : "s were");
                 break;
             }
-            if (memcmp(got, expect, n) == 0) {
-                off += n;
-                continue;
-            }
-            if (src->is_file && wp_source_file_stamp(src->fd) != src->stamp) {
-                rc = wp_fail(err, WP_EVERIFY,
-                             "all %llu byte%s written but not verified: '%s' changed while "
-                             "it was written, so a read-back cannot tell what was sent",
-                             (unsigned long long)written, written == 1 ? " was" : "s were",
-                             src->path);
-                break;
-            }
-            for (size_t i = 0; i < n; i++)
-                if (got[i] != expect[i]) {
-                    /* BytesWritten counts what landed, as far as the
-                     * read-back can tell: the bytes before the first one
-                     * that differs. */
-                    uint64_t kept = off + i;
-                    rc = wp_fail(err, WP_EVERIFY,
-                                 "read-back differs at 0x%llx (wrote 0x%02x, read 0x%02x): "
-                                 "the stub acknowledged %s %llu byte%s but %s%smemory did "
-                                 "not keep %s; %llu byte%s before it read back as written",
-                                 (unsigned long long)(at + i), expect[i], got[i],
-                                 written == 1 ? "the" : "all", (unsigned long long)written,
-                                 wp_plural(written), mapless ? "" : wp_region_kind_name(r.kind),
-                                 mapless ? "" : " ", written == 1 ? "it" : "them",
-                                 (unsigned long long)kept, wp_plural(kept));
-                    tr->done = kept;
-                    break;
-                }
+            rc = check_back(&b, at, off, expect, n, err);
             off += n;
+            in += n;
         }
-    }
     free(want);
-    tr->verified = rc == WP_OK && any && all;
-    return rc;
+    return readback_close(&b, rc);
 }
 
 void wp_segments_free(wp_segments *segs)
@@ -340,6 +396,17 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
      * stage at a time, so that a 1 GiB fill or file does not need 1 GiB. */
     wp_source_reader rd;
     rc = wp_source_reader_open(&rd, s, 0, src, err);
+    wp_route_slot *reader = rc == WP_OK ? wp_route_read_back(h, opt, src->total) : NULL;
+    /* A file's stages are read back as they are written, against the bytes
+     * sent while their pages are warm: the file is not read twice.  Where
+     * frames alias (the last write wins) or another route reads back, the
+     * read-back comes after the write. */
+    readback now;
+    int staged = rc == WP_OK && !reader && opt->verify != 0 && src->is_file &&
+                 (segs->count < 2 || segments_alias(segs) == 0) &&
+                 readback_open(&now, s, h, opt->verify, src->total, NULL, tr, err) == WP_OK;
+    int staged_rc = WP_OK;
+    wp_error staged_err = {0};
     wp_route_progress(h, 0, src->total);
     uint64_t seg_start = 0;
     uint64_t failed_at = 0;
@@ -353,6 +420,11 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
             rc = wp_source_view(&rd, tr->done, n, &bytes, err);
             if (!rc)
                 rc = wp_route_write(h, failed_at, bytes, n, &moved, err);
+            if (!rc && staged && !staged_rc) {
+                wp_route_progress(h, 0, 0); /* the read-back shows no progress */
+                staged_rc = check_back(&now, failed_at, tr->done, bytes, n, &staged_err);
+                wp_route_progress(h, tr->done + moved, src->total);
+            }
             tr->done += moved;
             failed_at += moved;
             tr->in_doubt = wp_route_in_doubt(h);
@@ -374,9 +446,19 @@ int wp_dataspace_write_at(wp_session *s, const wp_route_options *opt, const wp_a
                        (unsigned long long)src->total, wp_plural(src->total));
     }
     wp_route_progress(h, 0, 0);
-    wp_route_slot *reader = rc == WP_OK ? wp_route_read_back(h, opt, src->total) : NULL;
-    if (rc == WP_OK && !reader)
+    if (rc == WP_OK && staged) {
+        /* What was read back is what was sent; the file's it is only if
+         * the file stayed as it was. */
+        if (!staged_rc && wp_source_file_stamp(src->fd) != src->stamp) {
+            now.src = src;
+            staged_rc = file_changed(&now, "the bytes sent may not be the file's", &staged_err);
+        }
+        if (staged_rc)
+            *err = staged_err;
+        rc = readback_close(&now, staged_rc);
+    } else if (rc == WP_OK && !reader) {
         rc = verify_segments(s, h, opt->verify, segs, src, tr, err);
+    }
     describe(s, h, tr);
     rc = finish(h, rc, tr->done, "written", err);
     if (rc == WP_OK && reader) {
@@ -420,24 +502,34 @@ int wp_dataspace_read_to(wp_session *s, const wp_route_options *opt, const wp_ad
         return rc;
     const wp_segments *segs = &tr->segments;
     int sink_failed = 0;
+    wp_error sink_err = {0};
     wp_route_progress(h, 0, len);
     /* A stage at a time into the session's reused buffer, handed on as it
-     * comes: nothing of the transfer's size is allocated. */
+     * fills: nothing of the transfer's size is allocated, and scattered
+     * pages go on in stages, not a page at a time. */
+    size_t fill = 0;
     for (size_t k = 0; rc == WP_OK && k < segs->count; k++)
         for (uint64_t off = 0; rc == WP_OK && off < segs->items[k].len;) {
             uint64_t left = segs->items[k].len - off;
-            size_t n = left < WP_STAGE_BYTES ? (size_t)left : WP_STAGE_BYTES, moved = 0;
-            rc = wp_route_read(h, segs->items[k].phys + off, stage, n, &moved, err);
-            if (moved) {
-                int sunk = sink(ctx, stage, moved, err);
-                if (sunk) {
-                    rc = sunk;
-                    sink_failed = 1;
-                    break;
-                }
-            }
+            size_t room = WP_STAGE_BYTES - fill, moved = 0;
+            size_t n = left < room ? (size_t)left : room;
+            rc = wp_route_read(h, segs->items[k].phys + off, stage + fill, n, &moved, err);
+            fill += moved;
             tr->done += moved;
             off += moved;
+            int last = k + 1 == segs->count && off == segs->items[k].len;
+            if (fill && (fill == WP_STAGE_BYTES || last || rc)) {
+                int sunk = sink(ctx, stage, fill, rc ? &sink_err : err);
+                fill = 0;
+                if (sunk && rc == WP_OK) {
+                    rc = sunk;
+                    sink_failed = 1;
+                } else if (sunk) {
+                    *err = sink_err; /* the bytes read could not be kept */
+                    rc = sunk;
+                    sink_failed = 1;
+                }
+            }
         }
     describe(s, h, tr);
     if (rc && rc != WP_EREFUSED && !sink_failed)

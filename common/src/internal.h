@@ -411,7 +411,7 @@ typedef struct wp_source {
 } wp_source;
 
 /* ---- source.c: the bytes of a write, streamed a stage at a time ---- */
-#define WP_STAGE_BYTES (1u << 20)
+#define WP_STAGE_BYTES (256u * 1024)
 typedef struct wp_source_reader {
     const wp_source *src;
     uint8_t *buf; /* NULL for a plain buffer, else a session scratch buffer */

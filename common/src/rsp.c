@@ -152,8 +152,10 @@ size_t wp_rsp_write_chunk(size_t packet_size, uint64_t addr, size_t remaining)
     return n < remaining ? n : remaining;
 }
 
+/* A read's limit is its reply's, which the stub sends: PacketSize / 2
+ * bytes, as GDB reads (a 4 KiB page in two packets, not three). */
 size_t wp_rsp_read_chunk(size_t packet_size, size_t remaining)
 {
-    size_t n = (packet_size - 1) / 2;
+    size_t n = packet_size / 2;
     return n < remaining ? n : remaining;
 }

@@ -94,8 +94,16 @@ int wp_stub_mem_read(wp_session *s, uint64_t addr, uint8_t *buf, size_t len, wp_
 size_t wp_stub_mem_chunk(wp_session *s, const wp_stub_mem *m, int is_write, uint64_t addr,
                          size_t remaining)
 {
-    if (is_write && wp_session_host(s)->write_memory_bulk)
-        return remaining < BULK_CHUNK ? remaining : BULK_CHUNK;
-    return is_write ? wp_rsp_write_chunk(m->packet_size, addr, remaining)
-                    : wp_rsp_read_chunk(m->packet_size, remaining);
+    if (is_write && wp_session_host(s)->write_memory_bulk) {
+        /* Whole packets of the debugger's: no short packet at each call's
+         * end (64 KiB would be 32 full packets and a fragment). */
+        size_t packet = debugger_packet(m, addr, BULK_CHUNK);
+        size_t n = packet && packet < BULK_CHUNK ? BULK_CHUNK / packet * packet : BULK_CHUNK;
+        return remaining < n ? remaining : n;
+    }
+    /* Asked before the route learnt the size (the direct route plans its
+     * first piece for the stub before entering it): the fall-back's. */
+    size_t packet = m->packet_size ? m->packet_size : FALLBACK_PACKET_SIZE;
+    return is_write ? wp_rsp_write_chunk(packet, addr, remaining)
+                    : wp_rsp_read_chunk(packet, remaining);
 }

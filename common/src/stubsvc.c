@@ -93,8 +93,14 @@ int wp_qemu_current_map(wp_session *s, const wp_memmap **map, uint64_t *serial, 
             *serial = svc->map_serial;
         return WP_OK;
     }
+    /* Known to be QEMU's stub (one packet), the host may take its cheap
+     * monitor path: only other stubs need their failures' own words. */
+    int qemu = 0;
+    int rc = wp_qemu_has_phys_mode(s, &qemu, err);
+    if (rc)
+        return rc;
     wp_buf out = {0};
-    int rc = wp_qemu_monitor(s, "info mtree -f", &out, err);
+    rc = wp_qemu_monitor(s, "info mtree -f", &out, err);
     if (rc) {
         wp_buf_free(&out);
         svc->map_loaded = 0;

@@ -109,6 +109,16 @@ def test_other_architectures(arch):
         assert guest.pmemsave(base + 0x100, 8) == struct.pack("<Q", 0x1122334455667788)
 
 
+def test_lldb_written_variable_follows_the_user(qemu):
+    """A repeated count is not assigned again (issue 18: the assignment runs
+    LLDB's expression parser), unless the variable no longer holds it."""
+    r = run_lldb(["writephys -d 0x2000 1", "writephys -d 0x2000 2",
+                  "expression $_writephys_written", "expression $_writephys_written = 9",
+                  "writephys -d 0x2000 3", "expression $_writephys_written"], port=qemu.port)
+    assert r[2]["output"].endswith("$_writephys_written = 4\n"), r[2]
+    assert r[5]["output"].endswith("$_writephys_written = 4\n"), r[5]
+
+
 def test_lldb_written_variable_and_settings(qemu):
     """$_writephys_written is a persistent expression variable in LLDB;
     writephys-settings is the same table as GDB's `set writephys`."""

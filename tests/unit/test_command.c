@@ -135,6 +135,64 @@ static void test_file_changed_while_written(void)
     unlink(path);
 }
 
+/* A streamed file is read back a stage at a time as it is written, against
+ * the bytes sent: a stage memory dropped is named, the write goes on to the
+ * end as before, and BytesWritten counts what read back as written. */
+static void test_file_read_back_as_written(void)
+{
+    setup();
+    char path[] = "/tmp/wp_test_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    static uint8_t blob[100000];
+    for (size_t i = 0; i < sizeof blob; i++)
+        blob[i] = (uint8_t)('0' + i % 10);
+    CU_ASSERT_EQUAL(write(fd, blob, sizeof blob), (ssize_t)sizeof blob);
+    close(fd);
+    fake_fault_at(&T, "M", 5, FAKE_IGNORE);
+    char line[256];
+    snprintf(line, sizeof line, "writephys --file %s 0x10000", path);
+    wp_result res;
+    CU_ASSERT_EQUAL(wp_command_run_line(S, "writephys", line + strlen("writephys "), &res),
+                    WP_EVERIFY);
+    size_t kept = 0;
+    while (kept < sizeof blob && T.ram[0x10000 + kept] == blob[kept])
+        kept++;
+    CU_ASSERT(kept > 0 && kept < sizeof blob);
+    char want[96];
+    snprintf(want, sizeof want, "read-back differs at 0x%zx (wrote 0x%02x, read 0x00)",
+             0x10000 + kept, blob[kept]);
+    CU_ASSERT_PTR_NOT_NULL(strstr(res.error.message, want));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(res.error.message,
+               "the stub acknowledged all 100000 bytes but ram memory did not keep them"));
+    CU_ASSERT_EQUAL(res.bytes_done, kept);
+    CU_ASSERT_EQUAL(T.ram[0x10000 + sizeof blob - 1], blob[sizeof blob - 1]); /* to the end */
+    wp_result_free(&res);
+    unlink(path);
+}
+
+/* Issue 18: a write repeated within a stop sends at most 5 packets, one of
+ * them the map query (monitor info mtree -f): the switch, the data, the
+ * read-back and the switch back are the rest. */
+static void test_repeated_write_packets(void)
+{
+    setup();
+    expect_part("writephys -d 0x2000 1", "verified");
+    expect_part("writephys -d 0x2000 2", "verified");
+    int packets = T.packets, monitors = T.monitors;
+    expect_text("writephys -d 0x2000 3",
+                "writephys: wrote 4 bytes at physical 0x2000 via qemu, verified\n");
+    CU_ASSERT_EQUAL(T.monitors - monitors, 1);
+    CU_ASSERT(T.packets - packets + T.monitors - monitors <= 5);
+    CU_ASSERT_STRING_EQUAL(T.log[packets], "Qqemu.PhyMemMode:1");
+    CU_ASSERT_STRING_EQUAL(T.log[packets + 1], "M2000,4:03000000");
+    CU_ASSERT_STRING_EQUAL(T.log[packets + 2], "m2000,4");
+    CU_ASSERT_STRING_EQUAL(T.log[packets + 3], "Qqemu.PhyMemMode:0");
+    CU_ASSERT_EQUAL(T.packets - packets, 4);
+    CU_ASSERT_EQUAL(T.unexpected, 0);
+}
+
 static void test_files(void)
 {
     setup();
@@ -387,6 +445,8 @@ static const CU_TestInfo tests[] = {
     {"readphys --partial", test_readphys_partial},
     {"settings", test_settings},
     {"a file that changes while it is written", test_file_changed_while_written},
+    {"a streamed file read back as it is written", test_file_read_back_as_written},
+    {"a repeated write within a stop: 5 packets", test_repeated_write_packets},
     {"version and progress line", test_version_and_progress_line},
     {"values", test_values},
     {"strings", test_strings},

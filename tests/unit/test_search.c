@@ -146,8 +146,8 @@ static void test_across_regions_and_ctrl_c(void)
     memcpy(T.ram + 0x10, "needle", 6);
     fake_fault_at(&T, "m", 3, FAKE_CTRL_C);
     CU_ASSERT_EQUAL(run_line("--string needle", out, sizeof out), WP_EINTR);
-    expect_has(out, "searchphys: interrupted by Ctrl-C before 0x17fd; searched 0x0-0x17fc "
-                    "(6141 bytes, up to 0x17fd): 1 hit so far");
+    expect_has(out, "searchphys: interrupted by Ctrl-C before 0x1800; searched 0x0-0x17ff "
+                    "(6144 bytes, up to 0x1800): 1 hit so far");
     expect_has(out, "1 hit so far (the first at physical 0x10)");
     CU_ASSERT_PTR_NULL(strchr(out, '\n'));
     CU_ASSERT_EQUAL(T.mode, 0);
