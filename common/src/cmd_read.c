@@ -265,10 +265,10 @@ static int output_commit(output_file *o, wp_error *err)
 static int partial_note(wp_result *res, const wp_request *r, uint64_t done, uint64_t refused)
 {
     wp_buf_printf(&res->text,
-                  "readphys: read %llu of %llu bytes; the memory map refuses the next %llu "
+                  "readphys: read %llu of %llu byte%s; the memory map refuses the next %llu "
                   "(not RAM or ROM), which were not read\n",
                   (unsigned long long)done, (unsigned long long)r->length.value,
-                  (unsigned long long)refused);
+                  wp_plural(r->length.value), (unsigned long long)refused);
     return WP_OK;
 }
 

@@ -426,18 +426,12 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
         src.total = reach;
         src.pattern_len = src.pattern_len < reach ? src.pattern_len : (size_t)reach;
     }
-    if (!rc && r->partial && !reach) {
-        wp_buf_printf(&res->text,
-                      "writephys: wrote 0 of %llu bytes; the memory map refuses the "
-                      "next %llu (ROM or unassigned), which were not written\n",
-                      (unsigned long long)res->length, (unsigned long long)refused);
-        goto done;
-    }
-    if (!rc)
+    int none = !rc && r->partial && !reach; /* the map lets it reach no byte */
+    if (!rc && !none)
         rc = wp_check_span(addr, src.total, err);
-    if (!rc && A(r)->dry_run) {
+    if (!rc && !none && A(r)->dry_run) {
         rc = dry_run(s, r, &where, &src, res, err);
-    } else if (!rc) {
+    } else if (!rc && !none) {
         wp_route_options opt = {r->backend, r->force, r->verify, 1};
         wp_transfer tr;
         rc = wp_dataspace_write_at(s, &opt, &where, &src, &tr, err);
@@ -458,11 +452,10 @@ static int run(wp_session *s, const wp_request *r, uint64_t addr, wp_result *res
     }
     if (!rc && refused)
         wp_buf_printf(&res->text,
-                      "writephys: wrote %llu of %llu bytes; the memory map refuses "
+                      "writephys: wrote %llu of %llu byte%s; the memory map refuses "
                       "the next %llu (ROM or unassigned), which were not written\n",
                       (unsigned long long)res->bytes_done, (unsigned long long)res->length,
-                      (unsigned long long)refused);
-done:
+                      wp_plural(res->length), (unsigned long long)refused);
     wp_buf_free(&data);
     if (file.is_file)
         close(file.fd);

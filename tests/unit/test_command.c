@@ -433,7 +433,7 @@ static void test_readphys_partial(void)
                 "bytes-written=\"2\",verified=\"yes\",dry-run=\"no\"\n");
     CU_ASSERT(T.ram[0xffffe] == 0x34 && T.ram[0xfffff] == 0x12);
     expect_part("writephys --partial --mi 0x100000 1",
-                "writephys: wrote 0 of 1 bytes; the memory map refuses the next 1 (ROM or");
+                "writephys: wrote 0 of 1 byte; the memory map refuses the next 1 (ROM or");
     expect_part("writephys --partial --mi --fill --length 8 0x1ffffc 0", "refused=\"4\",");
     expect_error("writephys --partial --dry-run 0x1000 1",
                  "--partial takes a physical ADDRESS");
