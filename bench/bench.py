@@ -365,25 +365,6 @@ def direct_rows(size, blob, back, dump, data, ram, add):
         add(name, s)
 
 
-def run_direct(size_mib, runs):
-    """Only the direct rows (the large sizes: the stub would take minutes)."""
-    size = size_mib << 20
-    rows = {}
-
-    def add(name, seconds):
-        rows.setdefault(name, []).append(seconds)
-
-    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    with tempfile.TemporaryDirectory(dir=shm) as d:
-        blob, back, dump = (os.path.join(d, n) for n in ("blob", "back", "dump"))
-        for _ in range(runs):
-            data = os.urandom(size)
-            with open(blob, "wb") as f:
-                f.write(data)
-            direct_rows(size, blob, back, dump, data, max(256, 2 * size_mib + 32), add)
-    return {k: statistics.median(v) for k, v in rows.items()}
-
-
 # A 4-level x86-64 map the bench builds: virtual SCATTERED.. onto frames
 # chosen at random from a pool twice the size, virtual CONTIGUOUS.. onto
 # consecutive frames, both in 4 KiB pages (so both walks read as many
@@ -467,7 +448,54 @@ def virtual_rows(size_mib, runs):
     return {k: statistics.median(v) for k, v in rows.items()}
 
 
-def run(size_mib, runs):
+def debugger_rows(size, blob, back, dump, data, ram, add):
+    """GDB's and LLDB's own commands beside writephys' forms, through the
+    stub and (where /dev/kvm is) under KVM; and memcpy, the floor."""
+    end = ADDR + size
+    # GDB on TCG: alternating its own command and writephys' forms.
+    with Qemu("x86_64", ram_mb=ram) as g:
+        t = gdb_times(g, WARM + ["restore %s binary %#x" % (blob, ADDR),
+                          "writephys --no-verify --file %s %#x" % (blob, ADDR),
+                          "writephys --file %s %#x" % (blob, ADDR),
+                          "dump binary memory %s %#x %#x" % (dump, ADDR, end),
+                          "readphys %#x --length %d --output %s" % (ADDR, size, back),
+                          "readphys --backend qemu %#x --length %d --output %s"
+                          % (ADDR, size, back),
+                          "writephys --fill --length %d %#x 0x5a" % (size, ADDR)])[2:]
+        assert g.pmemsave(ADDR, size) == b"\x5a" * size
+    for name, s in zip(["gdb restore", "gdb writephys --no-verify",
+                        "gdb writephys (verified)", "gdb dump binary memory",
+                        "gdb readphys --output", "gdb readphys --output (stub)",
+                        "gdb writephys --fill"], t):
+        add(name, s)
+    with open(dump, "rb") as f1, open(back, "rb") as f2:
+        assert f1.read() == data and f2.read() == data
+    # LLDB on TCG.
+    with Qemu("x86_64", ram_mb=ram) as g:
+        t = lldb_times(g, WARM + ["memory write -i %s %#x" % (blob, ADDR),
+                                  "writephys --no-verify --file %s %#x" % (blob, ADDR),
+                                  "writephys --file %s %#x" % (blob, ADDR)])[2:]
+        assert g.pmemsave(ADDR, size) == data
+    for name, s in zip(["lldb memory write -i", "lldb writephys --no-verify",
+                        "lldb writephys (verified)"], t):
+        add(name, s)
+    if KVM:
+        with Qemu("x86_64", ["-accel", "kvm"], ram_mb=ram) as g:
+            t = gdb_times(g, WARM + ["restore %s binary %#x" % (blob, ADDR),
+                                     "writephys --file %s %#x" % (blob, ADDR),
+                                     "readphys %#x --length %d --output %s"
+                                     % (ADDR, size, back)])[2:]
+            assert g.pmemsave(ADDR, size) == data
+        for name, s in zip(["kvm gdb restore", "kvm gdb writephys direct (verified)",
+                            "kvm gdb readphys --output direct"], t):
+            add(name, s)
+    add("memcpy", memcpy_seconds(size))
+
+
+def run(size_mib, runs, tables=(debugger_rows, direct_rows)):
+    """Medians of runs of each table's rows for size_mib of random bytes
+    (the large sizes take the direct rows alone: the stub would take
+    minutes)."""
     size = size_mib << 20
     rows = {}
 
@@ -483,47 +511,8 @@ def run(size_mib, runs):
             data = os.urandom(size)
             with open(blob, "wb") as f:
                 f.write(data)
-            ram = max(256, 2 * size_mib + 32)
-            end = ADDR + size
-            # GDB on TCG: alternating its own command and writephys' forms.
-            with Qemu("x86_64", ram_mb=ram) as g:
-                t = gdb_times(g, WARM + ["restore %s binary %#x" % (blob, ADDR),
-                                  "writephys --no-verify --file %s %#x" % (blob, ADDR),
-                                  "writephys --file %s %#x" % (blob, ADDR),
-                                  "dump binary memory %s %#x %#x" % (dump, ADDR, end),
-                                  "readphys %#x --length %d --output %s" % (ADDR, size, back),
-                                  "readphys --backend qemu %#x --length %d --output %s"
-                                  % (ADDR, size, back),
-                                  "writephys --fill --length %d %#x 0x5a" % (size, ADDR)])[2:]
-                assert g.pmemsave(ADDR, size) == b"\x5a" * size
-            for name, s in zip(["gdb restore", "gdb writephys --no-verify",
-                                "gdb writephys (verified)", "gdb dump binary memory",
-                                "gdb readphys --output", "gdb readphys --output (stub)",
-                                "gdb writephys --fill"], t):
-                add(name, s)
-            with open(dump, "rb") as f1, open(back, "rb") as f2:
-                assert f1.read() == data and f2.read() == data
-            # LLDB on TCG.
-            with Qemu("x86_64", ram_mb=ram) as g:
-                t = lldb_times(g, WARM + ["memory write -i %s %#x" % (blob, ADDR),
-                                          "writephys --no-verify --file %s %#x" % (blob, ADDR),
-                                          "writephys --file %s %#x" % (blob, ADDR)])[2:]
-                assert g.pmemsave(ADDR, size) == data
-            for name, s in zip(["lldb memory write -i", "lldb writephys --no-verify",
-                                "lldb writephys (verified)"], t):
-                add(name, s)
-            if KVM:
-                with Qemu("x86_64", ["-accel", "kvm"], ram_mb=ram) as g:
-                    t = gdb_times(g, WARM + ["restore %s binary %#x" % (blob, ADDR),
-                                             "writephys --file %s %#x" % (blob, ADDR),
-                                             "readphys %#x --length %d --output %s"
-                                             % (ADDR, size, back)])[2:]
-                    assert g.pmemsave(ADDR, size) == data
-                for name, s in zip(["kvm gdb restore", "kvm gdb writephys direct (verified)",
-                                    "kvm gdb readphys --output direct"], t):
-                    add(name, s)
-            direct_rows(size, blob, back, dump, data, ram, add)
-            add("memcpy", memcpy_seconds(size))
+            for table in tables:
+                table(size, blob, back, dump, data, max(256, 2 * size_mib + 32), add)
     return {k: statistics.median(v) for k, v in rows.items()}
 
 
@@ -586,7 +575,7 @@ def main():
     for size in sizes:
         report(size, run(size, runs))
     for size in direct_sizes:
-        report(size, run_direct(size, runs))
+        report(size, run(size, runs, (direct_rows,)))
     v = virtual_rows(virtual_mib, runs)
     print("readphys --virtual --output, %d MiB in 4 KiB pages (TCG), medians:" % virtual_mib)
     for label, a, b in (("direct, scattered / contiguous virtual", "direct --virtual scattered",

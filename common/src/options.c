@@ -113,10 +113,7 @@ const wp_option wp_rows_always[] = {
 void wp_request_settle(const wp_session *s, wp_request *r)
 {
     r->width_given = r->width_opt != 0;
-    if (r->width_given)
-        r->width = (unsigned)r->width_opt;
-    else if (!r->width)
-        r->width = 1;
+    r->width = r->width_given ? (unsigned)r->width_opt : 1; /* readphys' prepare may differ */
     r->byte_order = r->order_opt ? r->order_opt : WP_ORDER_TARGET;
     r->verify_set = r->verify_opt != 0;
     if (r->verify_set)

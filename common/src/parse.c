@@ -194,8 +194,7 @@ static int known_elsewhere(const wp_session *s, const wp_command_def *const *all
 }
 
 /* Where a row's value lands: the request, the command's args, a route's. */
-static void *option_slot(wp_request *r, const found_option *f, const wp_session *s,
-                         wp_error *err)
+static void *option_slot(wp_request *r, const found_option *f, wp_error *err)
 {
     if (f->route) {
         void **block = &r->route_args[f->route_slot];
@@ -203,7 +202,6 @@ static void *option_slot(wp_request *r, const found_option *f, const wp_session 
             *block = calloc(1, f->route->args_size ? f->route->args_size : 1);
         if (!*block)
             wp_fail(err, WP_ENOMEM, "out of memory");
-        (void)s;
         return *block ? (char *)*block + f->o->offset : NULL;
     }
     return (char *)(row_in_request(r->cmd, f->o) ? (void *)r : r->args) + f->o->offset;
@@ -242,8 +240,7 @@ int wp_parse_command(const wp_session *s, const wp_command_def *cmd,
     const char *address = NULL;
     size_t npos = 0;
     bool options_done = false;
-    const found_option *picked = NULL; /* the first route option given */
-    found_option picked_store;
+    found_option picked = {0}; /* the first route option given */
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!arg)
@@ -293,18 +290,17 @@ int wp_parse_command(const wp_session *s, const wp_command_def *cmd,
         } else if (f.o->kind == WP_OPTION_FLAG && value) {
             return wp_fail(err, WP_EINVAL, "option '--%s' takes no value", f.o->name);
         }
-        void *slot = option_slot(r, &f, s, err);
+        void *slot = option_slot(r, &f, err);
         if (!slot)
             return err->status;
         int rc = store_option(s, f.o, value, slot, err);
         if (rc)
             return rc;
-        if (f.route && !picked) {
-            picked_store = f;
-            picked = &picked_store;
-        } else if (f.route && picked->route != f.route) {
+        if (f.route && !picked.route) {
+            picked = f;
+        } else if (f.route && picked.route != f.route) {
             return wp_fail(err, WP_EINVAL, "--%s and --%s are options of two routes (%s, %s)",
-                           picked->o->name, f.o->name, picked->route->name, f.route->name);
+                           picked.o->name, f.o->name, picked.route->name, f.route->name);
         }
     }
     r->address = address;
@@ -318,12 +314,12 @@ int wp_parse_command(const wp_session *s, const wp_command_def *cmd,
         return wp_fail(err, WP_EINVAL, "missing %s; %s",
                        r->cmd->first ? r->cmd->first : "ADDRESS", r->cmd->usage);
     /* A route's own option picks that route, and no other. */
-    if (picked) {
-        if (backend_given && strcmp(r->backend, picked->route->name) != 0)
+    if (picked.route) {
+        if (backend_given && strcmp(r->backend, picked.route->name) != 0)
             return wp_fail(err, WP_EINVAL,
                            "--%s applies to the %s route only, not --backend %s",
-                           picked->o->name, picked->route->name, r->backend);
-        r->backend = picked->route->name;
+                           picked.o->name, picked.route->name, r->backend);
+        r->backend = picked.route->name;
     }
     /* --root names another address space, so it goes with a virtual ADDRESS. */
     if (r->root && !r->is_virtual && is_option_of(cmd, "virtual"))
