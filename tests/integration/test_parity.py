@@ -2,6 +2,8 @@
 because the core parses and formats everything.  Here through the qemu,
 direct and flat routes; the same comparison runs for vmware and openocd in
 test_models.py and for kgdb in test_kgdb.py."""
+import contextlib
+
 from harness import Qemu, core_commands, run_text
 
 COMMANDS = [
@@ -63,10 +65,17 @@ COMMANDS = [
 ]
 
 
-def test_same_text_in_gdb_and_lldb():
+@contextlib.contextmanager
+def in_both(lines):
+    """The lines in GDB and in LLDB, each against a guest of its own: the
+    two texts and the two guests, still running for QMP's checks."""
     with Qemu("x86_64") as for_gdb, Qemu("x86_64") as for_lldb:
-        gdb = run_text("gdb", COMMANDS, port=for_gdb.port)
-        lldb = run_text("lldb", COMMANDS, port=for_lldb.port)
+        yield (run_text("gdb", lines, port=for_gdb.port),
+               run_text("lldb", lines, port=for_lldb.port), for_gdb, for_lldb)
+
+
+def test_same_text_in_gdb_and_lldb():
+    with in_both(COMMANDS) as (gdb, lldb, for_gdb, for_lldb):
         assert for_gdb.pmemsave(0, 0x10000) == for_lldb.pmemsave(0, 0x10000)
         # flat is physical here (real mode, paging off): it landed at 0x10c4.
         assert for_gdb.pmemsave(0x10c4, 4) == (0x600dcafe).to_bytes(4, "little")
@@ -116,9 +125,7 @@ def test_every_command_has_a_parity_line():
 
 
 def test_every_command_same_text_in_gdb_and_lldb():
-    with Qemu("x86_64") as for_gdb, Qemu("x86_64") as for_lldb:
-        gdb = run_text("gdb", EVERY_COMMAND, port=for_gdb.port)
-        lldb = run_text("lldb", EVERY_COMMAND, port=for_lldb.port)
+    with in_both(EVERY_COMMAND) as (gdb, lldb, for_gdb, for_lldb):
         assert for_gdb.pmemsave(0x5000, 6) == for_lldb.pmemsave(0x5000, 6) == b"needle"
     differences = [(c, g, l) for c, g, l in zip(EVERY_COMMAND, gdb, lldb) if g != l]
     assert differences == []
@@ -139,9 +146,7 @@ MI_AND_PARTIAL = [
 
 
 def test_mi_record_and_partial_alike_in_gdb_and_lldb():
-    with Qemu("x86_64") as for_gdb, Qemu("x86_64") as for_lldb:
-        gdb = run_text("gdb", MI_AND_PARTIAL, port=for_gdb.port)
-        lldb = run_text("lldb", MI_AND_PARTIAL, port=for_lldb.port)
+    with in_both(MI_AND_PARTIAL) as (gdb, lldb, for_gdb, for_lldb):
         assert for_gdb.pmemsave(0xefffc, 4) == for_lldb.pmemsave(0xefffc, 4) == \
             bytes([0x88, 0x77, 0x66, 0x55])
     assert gdb == lldb
